@@ -1,0 +1,43 @@
+//! Schema migrations for Carepass, shared by SQLite and PostgreSQL.
+//!
+//! Instants are stored as BIGINT microseconds since the Unix epoch (UTC) so that they
+//! compare and sort the same way on both engines; calendar dates are DATE.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_households_and_accounts;
+mod m20261124_000002_create_children_and_enrollments;
+mod m20261124_000003_create_partners_and_devices;
+mod m20261124_000004_create_audit_log;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_households_and_accounts::Migration),
+            Box::new(m20261124_000002_create_children_and_enrollments::Migration),
+            Box::new(m20261124_000003_create_partners_and_devices::Migration),
+            Box::new(m20261124_000004_create_audit_log::Migration),
+        ]
+    }
+}
+
+/// Creates an index; a small helper so each migration reads as a list of tables.
+pub(crate) async fn index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden + 'static,
+    columns: &[&'static str],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut stmt = Index::create();
+    stmt.name(name).table(table);
+    for c in columns {
+        stmt.col(Alias::new(*c));
+    }
+    if unique {
+        stmt.unique();
+    }
+    manager.create_index(stmt).await
+}

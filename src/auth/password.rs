@@ -1,0 +1,99 @@
+//! Password hashing with argon2id at OWASP's recommended parameters (m = 19 MiB, t = 2, p = 1),
+//! run off the async threads.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rand::RngCore;
+use argon2::{Algorithm, Argon2, Params, Version};
+
+use super::AuthError;
+
+/// Shortest password accepted (NIST SP 800-63B asks for at least 8; we ask 10).
+pub const MIN_LENGTH: usize = 10;
+/// Longest password accepted: long enough for passphrases, short enough to bound hashing cost.
+pub const MAX_LENGTH: usize = 128;
+
+fn hasher() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Checks a chosen password against the length rules.
+pub fn validate(password: &str) -> Result<(), AuthError> {
+    let n = password.chars().count();
+    if n < MIN_LENGTH {
+        return Err(AuthError::InvalidField {
+            field: "password",
+            message: format!("must be at least {MIN_LENGTH} characters"),
+            message_ja: format!("{MIN_LENGTH}文字以上にしてください"),
+        });
+    }
+    if n > MAX_LENGTH {
+        return Err(AuthError::InvalidField {
+            field: "password",
+            message: format!("must be at most {MAX_LENGTH} characters"),
+            message_ja: format!("{MAX_LENGTH}文字以内にしてください"),
+        });
+    }
+    Ok(())
+}
+
+/// Hashes a password into a PHC string.
+pub async fn hash(password: String) -> Result<String, AuthError> {
+    tokio::task::spawn_blocking(move || hash_blocking(&password))
+        .await
+        .map_err(|e| AuthError::Db(sea_orm::DbErr::Custom(format!("hashing task failed: {e}"))))?
+}
+
+pub fn hash_blocking(password: &str) -> Result<String, AuthError> {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let salt = SaltString::encode_b64(&bytes)
+        .map_err(|e| AuthError::Db(sea_orm::DbErr::Custom(format!("salt failed: {e}"))))?;
+    hasher()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AuthError::Db(sea_orm::DbErr::Custom(format!("hashing failed: {e}"))))
+}
+
+/// Checks a password against a stored hash; `None` (unknown account) still spends the same
+/// time on a dummy hash so that response times do not reveal which emails exist.
+pub async fn verify(password: String, stored: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let real = stored.is_some();
+        let stored = stored.unwrap_or_else(dummy_hash);
+        let ok = PasswordHash::new(&stored)
+            .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false);
+        ok && real
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn dummy_hash() -> String {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY
+        .get_or_init(|| hash_blocking("carepass-dummy-password-for-timing").unwrap_or_default())
+        .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_verifies_its_own_password_and_nothing_else() {
+        let h = hash("correct horse battery".into()).await.unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify("correct horse battery".into(), Some(h.clone())).await);
+        assert!(!verify("correct horse batterY".into(), Some(h)).await);
+        assert!(!verify("carepass-dummy-password-for-timing".into(), None).await);
+    }
+
+    #[test]
+    fn short_and_overlong_passwords_are_refused() {
+        assert!(validate("short").is_err());
+        assert!(validate(&"x".repeat(129)).is_err());
+        assert!(validate("ten chars!").is_ok());
+    }
+}

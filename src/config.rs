@@ -1,0 +1,304 @@
+//! One typed configuration: server, database, auth and the program rules (amounts, caps,
+//! lapse rules, calendar). Defaults are the Shinagawa figures; `config/carepass.toml`
+//! documents every key, and another municipality can run the service with its own numbers.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Calendar;
+use crate::units::{Minutes, Yen};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub auth: AuthConfig,
+    pub calendar: CalendarConfig,
+    pub programs: ProgramRules,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// A request that takes longer is answered 503 and abandoned.
+    pub request_timeout_seconds: u64,
+    /// Larger request bodies are refused with 413.
+    pub body_limit_bytes: usize,
+    /// Largest page any list endpoint returns.
+    pub max_page_size: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            request_timeout_seconds: 15,
+            body_limit_bytes: 64 * 1024,
+            max_page_size: 100,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    /// Every commit is fsynced: a power cut loses no committed redemption.
+    Full,
+    /// WAL is fsynced at checkpoints only: faster, but a power cut may lose the last commits.
+    Normal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `postgres://...` or `sqlite://...`; the `DATABASE_URL` environment variable wins.
+    /// When neither is set the service uses the SQLite file at `sqlite_path`.
+    pub url: Option<String>,
+    pub sqlite_path: PathBuf,
+    pub sqlite_synchronous: SqliteSynchronous,
+    /// PostgreSQL pool size; keep it near the core count (see BENCHMARKS.md).
+    pub postgres_pool_size: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: None,
+            sqlite_path: PathBuf::from("data/carepass.sqlite"),
+            sqlite_synchronous: SqliteSynchronous::Full,
+            postgres_pool_size: 8,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    pub access_token_minutes: i64,
+    pub refresh_token_days: i64,
+    pub invitation_days: i64,
+    /// Failed logins allowed per account and per client address inside the window.
+    pub login_max_failures: u32,
+    pub login_window_minutes: i64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            access_token_minutes: 15,
+            refresh_token_days: 30,
+            invitation_days: 14,
+            login_max_failures: 5,
+            login_window_minutes: 15,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarConfig {
+    pub time_zone: Tz,
+    pub fiscal_year_start_month: u32,
+}
+
+impl Default for CalendarConfig {
+    fn default() -> Self {
+        CalendarConfig { time_zone: chrono_tz::Asia::Tokyo, fiscal_year_start_month: 4 }
+    }
+}
+
+/// What happens to an unused balance when its period ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnusedBalance {
+    Lapse,
+    CarryOver,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProgramRules {
+    pub taxi_fuel: TaxiFuelRules,
+    pub care_taxi: CareTaxiRules,
+    pub respite: RespiteRules,
+}
+
+/// ⑪ 福祉タクシー・自動車燃料費の助成.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TaxiFuelRules {
+    pub monthly_allowance_yen: Yen,
+    pub unused_balance: UnusedBalance,
+    /// How long a shown QR code stays valid.
+    pub voucher_ttl_minutes: i64,
+}
+
+impl Default for TaxiFuelRules {
+    fn default() -> Self {
+        TaxiFuelRules {
+            monthly_allowance_yen: Yen(20_000),
+            unused_balance: UnusedBalance::Lapse,
+            voucher_ttl_minutes: 5,
+        }
+    }
+}
+
+/// ⑫ 介護タクシー利用補助券.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CareTaxiRules {
+    pub tickets_per_month: i64,
+    /// Most one ticket covers (reservation + pick-up + basic assistance); none = no ceiling.
+    pub per_ticket_ceiling_yen: Option<Yen>,
+    pub unused_tickets: UnusedBalance,
+    pub voucher_ttl_minutes: i64,
+}
+
+impl Default for CareTaxiRules {
+    fn default() -> Self {
+        CareTaxiRules {
+            tickets_per_month: 4,
+            per_ticket_ceiling_yen: None,
+            unused_tickets: UnusedBalance::Lapse,
+            voucher_ttl_minutes: 5,
+        }
+    }
+}
+
+/// ④ 在宅レスパイト・就労等支援事業.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RespiteRules {
+    pub minutes_per_fiscal_year: Minutes,
+    pub billing_unit_minutes: Minutes,
+    pub unused_minutes: UnusedBalance,
+}
+
+impl Default for RespiteRules {
+    fn default() -> Self {
+        RespiteRules {
+            minutes_per_fiscal_year: Minutes::from_hours(288),
+            billing_unit_minutes: Minutes(30),
+            unused_minutes: UnusedBalance::Lapse,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid config file {path}: {source}")]
+    Parse { path: PathBuf, source: Box<toml::de::Error> },
+    #[error("invalid config: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Reads a TOML file; keys it leaves out keep their defaults.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut config = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+                Config::parse(&text)
+                    .map_err(|source| ConfigError::Parse { path: path.to_owned(), source })?
+            }
+            None => Config::default(),
+        };
+        if let Ok(url) = std::env::var("DATABASE_URL")
+            && !url.trim().is_empty()
+        {
+            config.database.url = Some(url);
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn parse(text: &str) -> Result<Config, Box<toml::de::Error>> {
+        toml::from_str(text).map_err(Box::new)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
+        if !(1..=12).contains(&self.calendar.fiscal_year_start_month) {
+            return bad("calendar.fiscal_year_start_month must be 1..=12");
+        }
+        if self.programs.taxi_fuel.monthly_allowance_yen.0 < 0 {
+            return bad("programs.taxi_fuel.monthly_allowance_yen must not be negative");
+        }
+        if self.programs.care_taxi.tickets_per_month < 0 {
+            return bad("programs.care_taxi.tickets_per_month must not be negative");
+        }
+        if self.programs.respite.minutes_per_fiscal_year.0 < 0
+            || self.programs.respite.billing_unit_minutes.0 <= 0
+        {
+            return bad("programs.respite minutes must be positive");
+        }
+        if self.auth.access_token_minutes <= 0 || self.auth.refresh_token_days <= 0 {
+            return bad("auth token lifetimes must be positive");
+        }
+        if self.server.max_page_size == 0 {
+            return bad("server.max_page_size must be positive");
+        }
+        Ok(())
+    }
+
+    pub fn calendar(&self) -> Calendar {
+        Calendar {
+            zone: self.calendar.time_zone,
+            fiscal_year_start_month: self.calendar.fiscal_year_start_month,
+        }
+    }
+
+    /// The database to use: an explicit URL, else the SQLite file.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.database.sqlite_path.display()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_config_file_matches_the_built_in_defaults() {
+        let text = include_str!("../config/carepass.toml");
+        let parsed = Config::parse(text).expect("config/carepass.toml parses");
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn defaults_are_the_wards_figures() {
+        let c = Config::default();
+        assert_eq!(c.programs.taxi_fuel.monthly_allowance_yen, Yen(20_000));
+        assert_eq!(c.programs.care_taxi.tickets_per_month, 4);
+        assert_eq!(c.programs.respite.minutes_per_fiscal_year, Minutes(17_280));
+        assert_eq!(c.calendar.time_zone, chrono_tz::Asia::Tokyo);
+        assert_eq!(c.calendar.fiscal_year_start_month, 4);
+    }
+
+    #[test]
+    fn a_partial_file_keeps_the_other_defaults_and_unknown_keys_are_refused() {
+        let c = Config::parse("[programs.taxi_fuel]\nmonthly_allowance_yen = 15000\n").unwrap();
+        assert_eq!(c.programs.taxi_fuel.monthly_allowance_yen, Yen(15_000));
+        assert_eq!(c.programs.care_taxi.tickets_per_month, 4);
+        assert!(Config::parse("[programs.taxi_fuel]\nmonthly_yen = 1\n").is_err());
+    }
+
+    #[test]
+    fn an_impossible_fiscal_year_start_is_refused() {
+        let mut c = Config::default();
+        c.calendar.fiscal_year_start_month = 13;
+        assert!(c.validate().is_err());
+    }
+}

@@ -1,0 +1,167 @@
+//! Connecting, migrating, and running write transactions the same way on SQLite and PostgreSQL.
+//!
+//! SQLite: one connection, WAL, a busy timeout, foreign keys on, and every write transaction
+//! `BEGIN IMMEDIATE` so that writers queue instead of failing half-way. PostgreSQL: a small
+//! pool; serialization failures and deadlocks are retried.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous as SqlxSynchronous};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+use crate::config::{Config, SqliteSynchronous};
+
+/// Opens the configured database (creating a SQLite file and its folder if needed).
+pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
+    connect_url(&config.database_url(), config).await
+}
+
+pub async fn connect_url(url: &str, config: &Config) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options.sqlx_logging(false).connect_timeout(Duration::from_secs(10));
+    if url.starts_with("sqlite:") {
+        if let Some(path) = sqlite_file(url)
+            && let Some(dir) = std::path::Path::new(&path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let sync = match config.database.sqlite_synchronous {
+            SqliteSynchronous::Full => SqlxSynchronous::Full,
+            SqliteSynchronous::Normal => SqlxSynchronous::Normal,
+        };
+        // One connection: SQLite has one writer, and more connections only add lock waits.
+        options.max_connections(1).min_connections(1);
+        options.map_sqlx_sqlite_opts(move |o| {
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(sync)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
+    } else {
+        options
+            .max_connections(config.database.postgres_pool_size.max(1))
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10));
+    }
+    Database::connect(options).await
+}
+
+fn sqlite_file(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    if path.is_empty() || path == ":memory:" { None } else { Some(path.to_owned()) }
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite, a plain `BEGIN` on PostgreSQL.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// The boxed future a transaction body returns.
+pub type TxFuture<'c, T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>;
+
+/// Errors a write body can return: either a database error (maybe worth retrying) or a rule.
+pub trait FromDb: From<DbErr> {
+    fn as_db(&self) -> Option<&DbErr>;
+}
+
+/// Runs `body` in a write transaction, commits on `Ok`, rolls back on `Err`, and retries the
+/// whole body (a few times, with a short pause) when the database reports a transient conflict.
+pub async fn write<T, E, F>(db: &DatabaseConnection, body: F) -> Result<T, E>
+where
+    E: FromDb,
+    F: for<'c> Fn(&'c DatabaseTransaction) -> TxFuture<'c, T, E>,
+{
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let result = async {
+            let tx = begin_write(db).await?;
+            match body(&tx).await {
+                Ok(value) => {
+                    tx.commit().await?;
+                    Ok(value)
+                }
+                Err(e) => {
+                    let _ = tx.rollback().await;
+                    Err(e)
+                }
+            }
+        }
+        .await;
+        match result {
+            Err(e) if attempt < 5 && e.as_db().is_some_and(is_retryable) => {
+                tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt))).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn database_code(err: &DbErr) -> Option<String> {
+    use sea_orm::RuntimeErr;
+    let inner = match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e))
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => e,
+        _ => return None,
+    };
+    match inner.as_ref() {
+        sea_orm::sqlx::Error::Database(d) => d.code().map(|c| c.into_owned()),
+        _ => None,
+    }
+}
+
+/// PostgreSQL serialization failure (40001) or deadlock (40P01): safe to run again.
+pub fn is_retryable(err: &DbErr) -> bool {
+    matches!(database_code(err).as_deref(), Some("40001") | Some("40P01"))
+}
+
+/// The database is momentarily unable to take the work (SQLite busy/locked, pool exhausted,
+/// PostgreSQL conflicts that survived the retries): answered 503 with Retry-After.
+pub fn is_busy(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    if is_retryable(err) {
+        return true;
+    }
+    if let DbErr::ConnectionAcquire(_) = err {
+        return true;
+    }
+    if let DbErr::Conn(RuntimeErr::SqlxError(e))
+    | DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e)) = err
+        && matches!(e.as_ref(), sea_orm::sqlx::Error::PoolTimedOut)
+    {
+        return true;
+    }
+    // SQLite: 5 SQLITE_BUSY, 6 SQLITE_LOCKED and their extended codes (x + 256 * n).
+    matches!(database_code(err).and_then(|c| c.parse::<i64>().ok()), Some(c) if c & 0xff == 5 || c & 0xff == 6)
+}
+
+/// A unique constraint refused the write (for example two requests racing for the same slot).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Which engine a connection speaks.
+pub fn backend(db: &DatabaseConnection) -> DbBackend {
+    db.get_database_backend()
+}

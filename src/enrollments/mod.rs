@@ -1,0 +1,380 @@
+//! Enrollment in the ward's programs: a guardian applies for a child, staff approve (with a
+//! validity period) or reject (with a reason), and the guardian may withdraw while pending.
+//!
+//! States: pending → approved | rejected | withdrawn. Each decision is a conditional update on
+//! `status = 'pending'`, so two staff deciding at once cannot both succeed.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::clock::{from_micros, to_micros};
+use crate::db;
+use crate::entity::{child, enrollment};
+use crate::text;
+
+/// The ward programs a child can be enrolled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Program {
+    /// ⑪ 福祉タクシー・自動車燃料費の助成 (20,000 JPY a month).
+    TaxiFuel,
+    /// ⑫ 介護タクシー利用補助券 (4 tickets a month).
+    CareTaxi,
+    /// ④ 在宅レスパイト・就労等支援事業 (288 hours a fiscal year).
+    Respite,
+    /// ⑤ インクルーシブひろばベル.
+    PlaySpace,
+    /// ⑧ 障害者医療ショートステイ事業.
+    ShortStay,
+}
+
+impl Program {
+    pub const ALL: [Program; 5] =
+        [Program::TaxiFuel, Program::CareTaxi, Program::Respite, Program::PlaySpace, Program::ShortStay];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Program::TaxiFuel => "taxi_fuel",
+            Program::CareTaxi => "care_taxi",
+            Program::Respite => "respite",
+            Program::PlaySpace => "play_space",
+            Program::ShortStay => "short_stay",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Program> {
+        Program::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// Where an application stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pending,
+    Approved,
+    Rejected,
+    Withdrawn,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        [Status::Pending, Status::Approved, Status::Rejected, Status::Withdrawn]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnrollmentError {
+    #[error("child not found")]
+    ChildNotFound,
+    #[error("enrollment not found")]
+    NotFound,
+    #[error("the application is already {current:?}")]
+    NotPending { current: Status },
+    #[error("the child already has an open application or a valid enrollment for this program")]
+    AlreadyOpen,
+    #[error("invalid {field}: {message}")]
+    InvalidField { field: &'static str, message: String, message_ja: String },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl crate::db::FromDb for EnrollmentError {
+    fn as_db(&self) -> Option<&DbErr> {
+        match self {
+            EnrollmentError::Db(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// An application or enrollment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Enrollment {
+    pub id: Uuid,
+    pub child_id: Uuid,
+    pub program: Program,
+    pub status: Status,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+    pub decision_reason: Option<String>,
+    pub applied_by: Uuid,
+    pub decided_by: Option<Uuid>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Enrollment {
+    /// Approved and valid on the given local date.
+    pub fn is_active_on(&self, date: NaiveDate) -> bool {
+        self.status == Status::Approved
+            && self.valid_from.is_none_or(|f| f <= date)
+            && self.valid_until.is_none_or(|u| date <= u)
+    }
+}
+
+impl TryFrom<enrollment::Model> for Enrollment {
+    type Error = DbErr;
+
+    fn try_from(m: enrollment::Model) -> Result<Self, DbErr> {
+        let program = Program::parse(&m.program)
+            .ok_or_else(|| DbErr::Custom(format!("unknown program {}", m.program)))?;
+        let status = Status::parse(&m.status)
+            .ok_or_else(|| DbErr::Custom(format!("unknown status {}", m.status)))?;
+        Ok(Enrollment {
+            id: m.id,
+            child_id: m.child_id,
+            program,
+            status,
+            valid_from: m.valid_from,
+            valid_until: m.valid_until,
+            decision_reason: m.decision_reason,
+            applied_by: m.applied_by,
+            decided_by: m.decided_by,
+            decided_at: m.decided_at.map(from_micros),
+            created_at: from_micros(m.created_at),
+        })
+    }
+}
+
+fn convert(rows: Vec<enrollment::Model>) -> Result<Vec<Enrollment>, DbErr> {
+    rows.into_iter().map(Enrollment::try_from).collect()
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Enrollment>, DbErr> {
+    enrollment::Entity::find_by_id(id).one(conn).await?.map(Enrollment::try_from).transpose()
+}
+
+/// A guardian applies to enroll one of their children.
+pub async fn apply(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    child_id: Uuid,
+    program: Program,
+) -> Result<Enrollment, EnrollmentError> {
+    let id = Uuid::new_v4();
+    let applied_by = actor.id.unwrap_or_default();
+    let result = db::write(db, |tx| {
+        let actor = actor.clone();
+        Box::pin(async move {
+            let actor = &actor;
+            if child::Entity::find_by_id(child_id).one(tx).await?.is_none() {
+                return Err(EnrollmentError::ChildNotFound);
+            }
+            let existing = convert(
+                enrollment::Entity::find()
+                    .filter(enrollment::Column::ChildId.eq(child_id))
+                    .filter(enrollment::Column::Program.eq(program.as_str()))
+                    .filter(enrollment::Column::Status.is_in(["pending", "approved"]))
+                    .all(tx)
+                    .await?,
+            )?;
+            let open = existing.iter().any(|e| {
+                e.status == Status::Pending
+                    || (e.status == Status::Approved && e.valid_until.is_none_or(|u| today <= u))
+            });
+            if open {
+                return Err(EnrollmentError::AlreadyOpen);
+            }
+            let model = enrollment::ActiveModel {
+                id: Set(id),
+                child_id: Set(child_id),
+                program: Set(program.as_str().to_owned()),
+                status: Set(Status::Pending.as_str().to_owned()),
+                valid_from: Set(None),
+                valid_until: Set(None),
+                decision_reason: Set(None),
+                applied_by: Set(applied_by),
+                decided_by: Set(None),
+                decided_at: Set(None),
+                created_at: Set(to_micros(now)),
+            };
+            enrollment::Entity::insert(model).exec_without_returning(tx).await?;
+            let created = find(tx, id).await?.ok_or(EnrollmentError::NotFound)?;
+            audit::record(
+                tx,
+                actor,
+                now,
+                Change {
+                    action: "enrollment.applied",
+                    object_type: "enrollment",
+                    object_id: Some(id),
+                    before: None,
+                    after: snapshot(&created),
+                },
+            )
+            .await?;
+            Ok(created)
+        })
+    })
+    .await;
+    match result {
+        // Two applications racing: the partial unique index lets only one through.
+        Err(EnrollmentError::Db(e)) if db::is_unique_violation(&e) => Err(EnrollmentError::AlreadyOpen),
+        other => other,
+    }
+}
+
+/// How staff (or the guardian) decide a pending application.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    Approve { valid_from: NaiveDate, valid_until: Option<NaiveDate> },
+    Reject { reason: String },
+    Withdraw,
+}
+
+impl Decision {
+    fn status(&self) -> Status {
+        match self {
+            Decision::Approve { .. } => Status::Approved,
+            Decision::Reject { .. } => Status::Rejected,
+            Decision::Withdraw => Status::Withdrawn,
+        }
+    }
+
+    fn action(&self) -> &'static str {
+        match self {
+            Decision::Approve { .. } => "enrollment.approved",
+            Decision::Reject { .. } => "enrollment.rejected",
+            Decision::Withdraw => "enrollment.withdrawn",
+        }
+    }
+
+    /// Checks the decision's own data.
+    pub fn validate(self) -> Result<Decision, EnrollmentError> {
+        match self {
+            Decision::Approve { valid_from, valid_until: Some(until) } if until < valid_from => {
+                Err(EnrollmentError::InvalidField {
+                    field: "valid_until",
+                    message: "must not be before valid_from".into(),
+                    message_ja: "有効期間の終了日は開始日以降にしてください".into(),
+                })
+            }
+            Decision::Reject { reason } => {
+                let reason = text::multiline(&reason, 1000).map_err(|e| EnrollmentError::InvalidField {
+                    field: "reason",
+                    message: e.to_string(),
+                    message_ja: e.ja(),
+                })?;
+                Ok(Decision::Reject { reason })
+            }
+            other => Ok(other),
+        }
+    }
+}
+
+/// Applies a decision to a pending application.
+pub async fn decide(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: Uuid,
+    decision: Decision,
+) -> Result<Enrollment, EnrollmentError> {
+    let decision = decision.validate()?;
+    db::write(db, |tx| {
+        let actor = actor.clone();
+        let decision = decision.clone();
+        Box::pin(async move {
+            let actor = &actor;
+            let before = find(tx, id).await?.ok_or(EnrollmentError::NotFound)?;
+            let mut update = enrollment::Entity::update_many()
+                .col_expr(enrollment::Column::Status, Expr::value(decision.status().as_str()))
+                .col_expr(enrollment::Column::DecidedBy, Expr::value(actor.id))
+                .col_expr(enrollment::Column::DecidedAt, Expr::value(to_micros(now)));
+            match &decision {
+                Decision::Approve { valid_from, valid_until } => {
+                    update = update
+                        .col_expr(enrollment::Column::ValidFrom, Expr::value(*valid_from))
+                        .col_expr(enrollment::Column::ValidUntil, Expr::value(*valid_until));
+                }
+                Decision::Reject { reason } => {
+                    update = update.col_expr(enrollment::Column::DecisionReason, Expr::value(reason.clone()));
+                }
+                Decision::Withdraw => {}
+            }
+            let changed = update
+                .filter(enrollment::Column::Id.eq(id))
+                .filter(enrollment::Column::Status.eq(Status::Pending.as_str()))
+                .exec(tx)
+                .await?
+                .rows_affected;
+            if changed != 1 {
+                return Err(EnrollmentError::NotPending { current: before.status });
+            }
+            let after = find(tx, id).await?.ok_or(EnrollmentError::NotFound)?;
+            audit::record(
+                tx,
+                actor,
+                now,
+                Change {
+                    action: decision.action(),
+                    object_type: "enrollment",
+                    object_id: Some(id),
+                    before: snapshot(&before),
+                    after: snapshot(&after),
+                },
+            )
+            .await?;
+            Ok(after)
+        })
+    })
+    .await
+}
+
+/// A child's applications and enrollments, newest first.
+pub async fn list_for_child(
+    conn: &impl ConnectionTrait,
+    child_id: Uuid,
+) -> Result<Vec<Enrollment>, DbErr> {
+    convert(
+        enrollment::Entity::find()
+            .filter(enrollment::Column::ChildId.eq(child_id))
+            .order_by_desc(enrollment::Column::CreatedAt)
+            .order_by_desc(enrollment::Column::Id)
+            .all(conn)
+            .await?,
+    )
+}
+
+/// Applications in a given state, oldest first (the staff queue).
+pub async fn list_by_status(
+    conn: &impl ConnectionTrait,
+    status: Status,
+    program: Option<Program>,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<Enrollment>, DbErr> {
+    let mut q = enrollment::Entity::find().filter(enrollment::Column::Status.eq(status.as_str()));
+    if let Some(p) = program {
+        q = q.filter(enrollment::Column::Program.eq(p.as_str()));
+    }
+    convert(
+        q.order_by_asc(enrollment::Column::CreatedAt)
+            .order_by_asc(enrollment::Column::Id)
+            .limit(limit)
+            .offset(offset)
+            .all(conn)
+            .await?,
+    )
+}

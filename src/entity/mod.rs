@@ -1,0 +1,14 @@
+//! sea-orm entities, one per table. Instants are `i64` microseconds since the epoch (UTC);
+//! see `crate::clock::{to_micros, from_micros}`.
+
+pub mod access_token;
+pub mod account;
+pub mod audit_log;
+pub mod child;
+pub mod device;
+pub mod enrollment;
+pub mod household;
+pub mod invitation;
+pub mod partner;
+pub mod refresh_token;
+pub mod token_family;

@@ -1,0 +1,101 @@
+//! How each area's errors map to HTTP status and stable problem codes.
+
+use axum::http::StatusCode;
+
+use super::problem::ApiError;
+use crate::auth::AuthError;
+use crate::auth::invitations::InviteError;
+use crate::enrollments::EnrollmentError;
+use crate::households::HouseholdError;
+use crate::partners::PartnerError;
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> ApiError {
+        match e {
+            AuthError::InvalidCredentials => ApiError::unauthorized("invalid_credentials"),
+            AuthError::AccountDisabled => ApiError::forbidden("account_disabled"),
+            AuthError::Throttled { retry_after_seconds } => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+                    .retry_after(retry_after_seconds)
+            }
+            AuthError::InvalidToken => ApiError::unauthorized("invalid_token"),
+            AuthError::InvalidRefreshToken => ApiError::unauthorized("refresh_token_invalid"),
+            AuthError::RefreshTokenReused => ApiError::unauthorized("refresh_token_reused"),
+            AuthError::InvitationInvalid => ApiError::new(StatusCode::GONE, "invitation_invalid"),
+            AuthError::EmailTaken => ApiError::conflict("email_taken"),
+            AuthError::InvalidField { field, message, message_ja } => {
+                ApiError::invalid_field(field, format!("{field} {message}"), format!("{field}: {message_ja}"))
+            }
+            AuthError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<InviteError> for ApiError {
+    fn from(e: InviteError) -> ApiError {
+        match e {
+            InviteError::Auth(a) => a.into(),
+            InviteError::HouseholdNotFound => ApiError::not_found("household_not_found"),
+        }
+    }
+}
+
+impl From<HouseholdError> for ApiError {
+    fn from(e: HouseholdError) -> ApiError {
+        match e {
+            HouseholdError::HouseholdNotFound => ApiError::not_found("household_not_found"),
+            HouseholdError::ChildNotFound => ApiError::not_found("child_not_found"),
+            HouseholdError::InvalidField { field, message, message_ja } => {
+                ApiError::invalid_field(field, format!("{field} {message}"), format!("{field}: {message_ja}"))
+            }
+            HouseholdError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<EnrollmentError> for ApiError {
+    fn from(e: EnrollmentError) -> ApiError {
+        match e {
+            EnrollmentError::ChildNotFound => ApiError::not_found("child_not_found"),
+            EnrollmentError::NotFound => ApiError::not_found("enrollment_not_found"),
+            EnrollmentError::NotPending { current } => ApiError::conflict("enrollment_not_pending")
+                .detail(
+                    format!("This application is already {}.", current.as_str()),
+                    format!("この申請は既に{}です。", status_ja(current)),
+                )
+                .with("current_status", current.as_str()),
+            EnrollmentError::AlreadyOpen => ApiError::conflict("enrollment_already_open"),
+            EnrollmentError::InvalidField { field, message, message_ja } => {
+                ApiError::invalid_field(field, format!("{field} {message}"), format!("{field}: {message_ja}"))
+            }
+            EnrollmentError::Db(e) => e.into(),
+        }
+    }
+}
+
+fn status_ja(s: crate::enrollments::Status) -> &'static str {
+    use crate::enrollments::Status;
+    match s {
+        Status::Pending => "審査中",
+        Status::Approved => "承認済み",
+        Status::Rejected => "却下済み",
+        Status::Withdrawn => "取下げ済み",
+    }
+}
+
+impl From<PartnerError> for ApiError {
+    fn from(e: PartnerError) -> ApiError {
+        match e {
+            PartnerError::PartnerNotFound => ApiError::not_found("partner_not_found"),
+            PartnerError::DeviceNotFound => ApiError::not_found("device_not_found"),
+            PartnerError::NameTaken => ApiError::conflict("partner_name_taken"),
+            PartnerError::AlreadyRevoked => ApiError::conflict("device_already_revoked"),
+            PartnerError::UnknownCredential => ApiError::unauthorized("invalid_token"),
+            PartnerError::Revoked => ApiError::unauthorized("device_revoked"),
+            PartnerError::InvalidField { field, message, message_ja } => {
+                ApiError::invalid_field(field, format!("{field} {message}"), format!("{field}: {message_ja}"))
+            }
+            PartnerError::Db(e) => e.into(),
+        }
+    }
+}

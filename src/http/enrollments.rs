@@ -1,0 +1,239 @@
+//! Program enrollment: guardians apply for their children and may withdraw; staff see the
+//! queue and approve or reject.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::extract::{AppJson, AppPath, AppQuery, Guardian, Staff};
+use super::households::ChildPath;
+use super::pagination::Paging;
+use super::problem::{ApiError, Problem};
+use crate::enrollments::{self, Decision, Enrollment, EnrollmentError, Program, Status};
+use crate::households;
+use crate::state::AppState;
+
+/// An application.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyRequest {
+    pub program: Program,
+}
+
+/// Approval with the period the enrollment is valid for.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRequest {
+    /// First day of validity (Asia/Tokyo calendar date).
+    #[schema(example = "2026-04-01")]
+    pub valid_from: NaiveDate,
+    /// Last day of validity; omit for open-ended.
+    #[schema(example = "2027-03-31")]
+    pub valid_until: Option<NaiveDate>,
+}
+
+/// Rejection with the reason the family will read.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    #[schema(example = "対象要件（医療型短期入所の利用）を確認できませんでした。", max_length = 1000)]
+    pub reason: String,
+}
+
+/// Filters of the staff queue.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EnrollmentQuery {
+    /// Which applications (default `pending`).
+    pub status: Option<Status>,
+    pub program: Option<Program>,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
+    #[param(minimum = 0, maximum = 1000000)]
+    pub offset: Option<u64>,
+}
+
+/// A page of applications.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnrollmentList {
+    pub items: Vec<Enrollment>,
+    pub next_offset: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EnrollmentPath {
+    pub enrollment_id: Uuid,
+}
+
+/// Apply to enroll one of your children in a program.
+#[utoipa::path(
+    post, path = "/api/v1/children/{child_id}/enrollments", tag = "enrollments",
+    operation_id = "applyForEnrollment",
+    params(("child_id" = Uuid, Path, description = "Child id")),
+    request_body = ApplyRequest,
+    responses(
+        (status = 201, description = "Application submitted (pending)", body = Enrollment),
+        (status = 404, description = "No such child in your household", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already applied or enrolled", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("guardian" = []))
+)]
+pub async fn apply_for_enrollment(
+    State(state): State<AppState>,
+    g: Guardian,
+    AppPath(path): AppPath<ChildPath>,
+    AppJson(body): AppJson<ApplyRequest>,
+) -> Result<(StatusCode, AppJson<Enrollment>), ApiError> {
+    households::child_of_household(&state.db, g.household_id, path.child_id).await?;
+    let now = state.now();
+    let today = state.calendar().local_date(now);
+    let e = enrollments::apply(&state.db, &g.actor, now, today, path.child_id, body.program).await?;
+    Ok((StatusCode::CREATED, AppJson(e)))
+}
+
+/// Applications and enrollments of one of your children, newest first.
+#[utoipa::path(
+    get, path = "/api/v1/children/{child_id}/enrollments", tag = "enrollments",
+    operation_id = "listChildEnrollments",
+    params(("child_id" = Uuid, Path, description = "Child id")),
+    responses(
+        (status = 200, description = "The child's applications", body = Vec<Enrollment>),
+        (status = 404, description = "No such child in your household", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("guardian" = []))
+)]
+pub async fn list_child_enrollments(
+    State(state): State<AppState>,
+    g: Guardian,
+    AppPath(path): AppPath<ChildPath>,
+) -> Result<AppJson<Vec<Enrollment>>, ApiError> {
+    households::child_of_household(&state.db, g.household_id, path.child_id).await?;
+    Ok(AppJson(enrollments::list_for_child(&state.db, path.child_id).await?))
+}
+
+/// Withdraw one of your applications while it is still pending (取下げ).
+#[utoipa::path(
+    post, path = "/api/v1/enrollments/{enrollment_id}/withdraw", tag = "enrollments",
+    operation_id = "withdrawEnrollment",
+    params(("enrollment_id" = Uuid, Path, description = "Application id")),
+    responses(
+        (status = 200, description = "Withdrawn", body = Enrollment),
+        (status = 404, description = "No such application in your household", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("guardian" = []))
+)]
+pub async fn withdraw_enrollment(
+    State(state): State<AppState>,
+    g: Guardian,
+    AppPath(path): AppPath<EnrollmentPath>,
+) -> Result<AppJson<Enrollment>, ApiError> {
+    let e = enrollments::find(&state.db, path.enrollment_id)
+        .await?
+        .ok_or(EnrollmentError::NotFound)?;
+    households::child_of_household(&state.db, g.household_id, e.child_id)
+        .await
+        .map_err(|_| EnrollmentError::NotFound)?;
+    let e = enrollments::decide(&state.db, &g.actor, state.now(), e.id, Decision::Withdraw).await?;
+    Ok(AppJson(e))
+}
+
+/// The staff queue: applications by status (default pending), oldest first.
+#[utoipa::path(
+    get, path = "/api/v1/staff/enrollments", tag = "enrollments", operation_id = "listEnrollments",
+    params(EnrollmentQuery),
+    responses((status = 200, description = "A page of applications", body = EnrollmentList)),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn list_enrollments(
+    State(state): State<AppState>,
+    _staff: Staff,
+    AppQuery(q): AppQuery<EnrollmentQuery>,
+) -> Result<AppJson<EnrollmentList>, ApiError> {
+    let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
+    let rows = enrollments::list_by_status(
+        &state.db,
+        q.status.unwrap_or(Status::Pending),
+        q.program,
+        paging.fetch(),
+        paging.offset,
+    )
+    .await?;
+    let (items, next_offset) = paging.finish(rows);
+    Ok(AppJson(EnrollmentList { items, next_offset }))
+}
+
+/// One application (staff).
+#[utoipa::path(
+    get, path = "/api/v1/staff/enrollments/{enrollment_id}", tag = "enrollments", operation_id = "getEnrollment",
+    params(("enrollment_id" = Uuid, Path, description = "Application id")),
+    responses(
+        (status = 200, description = "The application", body = Enrollment),
+        (status = 404, description = "No such application", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn get_enrollment(
+    State(state): State<AppState>,
+    _staff: Staff,
+    AppPath(path): AppPath<EnrollmentPath>,
+) -> Result<AppJson<Enrollment>, ApiError> {
+    let e = enrollments::find(&state.db, path.enrollment_id)
+        .await?
+        .ok_or(EnrollmentError::NotFound)?;
+    Ok(AppJson(e))
+}
+
+/// Approve a pending application with a validity period (承認).
+#[utoipa::path(
+    post, path = "/api/v1/staff/enrollments/{enrollment_id}/approve", tag = "enrollments",
+    operation_id = "approveEnrollment",
+    params(("enrollment_id" = Uuid, Path, description = "Application id")),
+    request_body = ApproveRequest,
+    responses(
+        (status = 200, description = "Approved", body = Enrollment),
+        (status = 404, description = "No such application", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid validity period", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn approve_enrollment(
+    State(state): State<AppState>,
+    staff: Staff,
+    AppPath(path): AppPath<EnrollmentPath>,
+    AppJson(body): AppJson<ApproveRequest>,
+) -> Result<AppJson<Enrollment>, ApiError> {
+    let decision = Decision::Approve { valid_from: body.valid_from, valid_until: body.valid_until };
+    let e = enrollments::decide(&state.db, &staff.actor, state.now(), path.enrollment_id, decision).await?;
+    Ok(AppJson(e))
+}
+
+/// Reject a pending application with a reason (却下).
+#[utoipa::path(
+    post, path = "/api/v1/staff/enrollments/{enrollment_id}/reject", tag = "enrollments",
+    operation_id = "rejectEnrollment",
+    params(("enrollment_id" = Uuid, Path, description = "Application id")),
+    request_body = RejectRequest,
+    responses(
+        (status = 200, description = "Rejected", body = Enrollment),
+        (status = 404, description = "No such application", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing reason", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn reject_enrollment(
+    State(state): State<AppState>,
+    staff: Staff,
+    AppPath(path): AppPath<EnrollmentPath>,
+    AppJson(body): AppJson<RejectRequest>,
+) -> Result<AppJson<Enrollment>, ApiError> {
+    let decision = Decision::Reject { reason: body.reason };
+    let e = enrollments::decide(&state.db, &staff.actor, state.now(), path.enrollment_id, decision).await?;
+    Ok(AppJson(e))
+}

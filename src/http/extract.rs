@@ -1,0 +1,247 @@
+//! Extractors that turn every malformed request into the same problem+json: JSON bodies,
+//! query strings, path parameters, and the bearer credentials of each role.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::problem::ApiError;
+use crate::audit::Actor;
+use crate::auth::{AccountPrincipal, AuthError, Role, sessions};
+use crate::partners::{self, DevicePrincipal};
+use crate::state::AppState;
+
+/// A JSON body (request) or answer (response) with our error envelope.
+pub struct AppJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for AppJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(AppJson(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::JsonDataError(e) => {
+            let msg = e.body_text();
+            ApiError::unprocessable("invalid_json")
+                .detail(msg.clone(), format!("JSONの内容が正しくありません: {msg}"))
+        }
+        JsonRejection::JsonSyntaxError(e) => {
+            let msg = e.body_text();
+            ApiError::bad_request("invalid_json")
+                .detail(msg.clone(), format!("JSONの構文が正しくありません: {msg}"))
+        }
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+        }
+        other => ApiError::bad_request("invalid_json").detail(other.body_text(), "リクエスト本文を読み取れません"),
+    }
+}
+
+impl<T: Serialize> IntoResponse for AppJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// A query string with our error envelope.
+pub struct AppQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for AppQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| AppQuery(q.0))
+            .map_err(|e: QueryRejection| {
+                let msg = e.body_text();
+                ApiError::bad_request("invalid_query")
+                    .detail(msg.clone(), format!("クエリパラメータが正しくありません: {msg}"))
+            })
+    }
+}
+
+/// Path parameters with our error envelope.
+pub struct AppPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for AppPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| AppPath(p.0))
+            .map_err(|e: PathRejection| {
+                let msg = e.body_text();
+                ApiError::bad_request("invalid_path")
+                    .detail(msg.clone(), format!("パスのパラメータが正しくありません: {msg}"))
+            })
+    }
+}
+
+/// The request id set by the request-id layer.
+pub fn request_id(parts: &Parts) -> Option<String> {
+    parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let value = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("unauthenticated"))?;
+    let value = value.to_str().map_err(|_| ApiError::unauthorized("invalid_token"))?;
+    let (scheme, token) = value.split_once(' ').ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() || token.len() > 512 {
+        return Err(ApiError::unauthorized("invalid_token"));
+    }
+    Ok(token.trim())
+}
+
+fn is_device_token(token: &str) -> bool {
+    token.starts_with(crate::auth::token::SecretKind::Device.prefix())
+}
+
+async fn account(parts: &Parts, state: &AppState) -> Result<AccountPrincipal, ApiError> {
+    let token = bearer(parts)?;
+    if is_device_token(token) {
+        // A valid device credential on an account endpoint: known caller, wrong role.
+        partners::authenticate_device(&state.db, token).await.map_err(ApiError::from)?;
+        return Err(ApiError::forbidden("forbidden_role"));
+    }
+    sessions::authenticate(&state.db, state.now(), token).await.map_err(|e| match e {
+        AuthError::Db(db) => ApiError::from(db),
+        _ => ApiError::unauthorized("invalid_token"),
+    })
+}
+
+/// Any signed-in account (guardian, staff or admin).
+pub struct AnyAccount {
+    pub principal: AccountPrincipal,
+    pub actor: Actor,
+}
+
+/// A signed-in guardian, with the household they belong to.
+pub struct Guardian {
+    pub principal: AccountPrincipal,
+    pub household_id: Uuid,
+    pub actor: Actor,
+}
+
+/// A signed-in staff member or admin.
+pub struct Staff {
+    pub principal: AccountPrincipal,
+    pub actor: Actor,
+}
+
+/// A signed-in admin.
+pub struct Admin {
+    pub principal: AccountPrincipal,
+    pub actor: Actor,
+}
+
+/// A registered, unrevoked partner device.
+pub struct Device {
+    pub device: DevicePrincipal,
+    pub actor: Actor,
+}
+
+fn actor_of(p: &AccountPrincipal, parts: &Parts) -> Actor {
+    Actor { kind: p.role.as_str(), id: Some(p.account_id), request_id: request_id(parts) }
+}
+
+impl FromRequestParts<AppState> for AnyAccount {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let p = account(parts, state).await?;
+        let actor = actor_of(&p, parts);
+        Ok(AnyAccount { principal: p, actor })
+    }
+}
+
+impl FromRequestParts<AppState> for Guardian {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let p = account(parts, state).await?;
+        match (p.role, p.household_id) {
+            (Role::Guardian, Some(household_id)) => {
+                let actor = actor_of(&p, parts);
+                Ok(Guardian { principal: p, household_id, actor })
+            }
+            _ => Err(ApiError::forbidden("forbidden_role")),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let p = account(parts, state).await?;
+        if !p.role.is_staff() {
+            return Err(ApiError::forbidden("forbidden_role"));
+        }
+        let actor = actor_of(&p, parts);
+        Ok(Staff { principal: p, actor })
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let p = account(parts, state).await?;
+        if p.role != Role::Admin {
+            return Err(ApiError::forbidden("forbidden_role"));
+        }
+        let actor = actor_of(&p, parts);
+        Ok(Admin { principal: p, actor })
+    }
+}
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts)?;
+        if !is_device_token(token) {
+            // An account token on a device endpoint: known caller (if valid), wrong role.
+            sessions::authenticate(&state.db, state.now(), token).await.map_err(|e| match e {
+                AuthError::Db(db) => ApiError::from(db),
+                _ => ApiError::unauthorized("invalid_token"),
+            })?;
+            return Err(ApiError::forbidden("forbidden_role"));
+        }
+        let d = partners::authenticate_device(&state.db, token).await.map_err(ApiError::from)?;
+        let actor = Actor { kind: "device", id: Some(d.device_id), request_id: request_id(parts) };
+        Ok(Device { device: d, actor })
+    }
+}

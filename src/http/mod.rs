@@ -1,0 +1,189 @@
+//! The HTTP layer: routes, the OpenAPI document, and the middleware every request passes.
+//! Handlers parse, call an area, and map the result; rules live in the areas.
+
+pub mod audit;
+pub mod auth;
+pub mod convert;
+pub mod enrollments;
+pub mod extract;
+pub mod households;
+pub mod ops;
+pub mod pagination;
+pub mod partners;
+pub mod problem;
+
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::routing::get;
+use axum::{Router, middleware};
+use serde_json::{Value, json};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Carepass",
+        description = "Shinagawa ward support for families of children who need daily medical care (医療的ケア児): accounts, households, children and program enrollment. Errors are RFC 9457 problem+json with a stable `code`; send Accept-Language: en for English text (Japanese by default).",
+        license(name = "MIT")
+    ),
+    components(schemas(problem::Problem)),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "auth", description = "Sign-in, tokens, invitations"),
+        (name = "households", description = "Households and children"),
+        (name = "enrollments", description = "Program applications and decisions"),
+        (name = "partners", description = "Partners, devices, staff invitations"),
+        (name = "audit", description = "Audit log"),
+        (name = "operations", description = "Health and readiness"),
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (name, who) in [
+            ("guardian", "a guardian's access token"),
+            ("staff", "a staff member's access token"),
+            ("admin", "an admin's access token"),
+            ("device", "a partner device credential"),
+        ] {
+            let mut scheme = Http::new(HttpAuthScheme::Bearer);
+            scheme.description = Some(format!("Bearer: {who}"));
+            components.add_security_scheme(name, SecurityScheme::Http(scheme));
+        }
+    }
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(ops::get_health))
+        .routes(routes!(ops::get_readiness))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh_session))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::accept_invitation))
+        .routes(routes!(auth::get_me))
+        .routes(routes!(households::create_household, households::list_households))
+        .routes(routes!(households::get_household))
+        .routes(routes!(households::invite_guardian))
+        .routes(routes!(households::add_child_to_household))
+        .routes(routes!(households::get_my_household))
+        .routes(routes!(households::add_child, households::list_children))
+        .routes(routes!(households::get_child))
+        .routes(routes!(enrollments::apply_for_enrollment, enrollments::list_child_enrollments))
+        .routes(routes!(enrollments::withdraw_enrollment))
+        .routes(routes!(enrollments::list_enrollments))
+        .routes(routes!(enrollments::get_enrollment))
+        .routes(routes!(enrollments::approve_enrollment))
+        .routes(routes!(enrollments::reject_enrollment))
+        .routes(routes!(partners::list_partners))
+        .routes(routes!(partners::get_partner))
+        .routes(routes!(partners::create_partner))
+        .routes(routes!(partners::register_device))
+        .routes(routes!(partners::revoke_device))
+        .routes(routes!(partners::invite_staff))
+        .routes(routes!(partners::get_current_device))
+        .routes(routes!(audit::list_audit_log))
+}
+
+/// The OpenAPI document served at `/openapi.json` and checked in under `mobile-api-spec/`.
+pub fn openapi_document() -> Value {
+    let (_, api) = api_router().split_for_parts();
+    finish_document(serde_json::to_value(&api).unwrap_or_default())
+}
+
+fn problem_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+    })
+}
+
+/// Adds the responses every operation shares (malformed input, authentication, overload), so
+/// each handler's annotation lists only what is particular to it.
+fn finish_document(mut doc: Value) -> Value {
+    doc["openapi"] = json!("3.1.0");
+    doc["info"]["version"] = json!(env!("CARGO_PKG_VERSION"));
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut() {
+            let Some(item) = item.as_object_mut() else { continue };
+            for op in item.values_mut() {
+                let has_body = op.get("requestBody").is_some();
+                let has_params = op.get("parameters").and_then(Value::as_array).is_some_and(|p| !p.is_empty());
+                let secured = op
+                    .get("security")
+                    .and_then(Value::as_array)
+                    .is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(|o| !o.is_empty())));
+                let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+                let mut add = |code: &str, text: &str| {
+                    responses.entry(code.to_owned()).or_insert_with(|| problem_response(text));
+                };
+                if has_body {
+                    add("400", "Malformed request (invalid JSON syntax or parameters)");
+                    add("413", "Request body too large");
+                    add("415", "Request body is not application/json");
+                    add("422", "Request body does not match the schema");
+                } else if has_params {
+                    add("400", "Invalid path or query parameter");
+                }
+                if secured {
+                    add("401", "Missing, invalid or expired credentials");
+                    add("403", "Your role may not perform this operation");
+                }
+                add("500", "Unexpected server error");
+                add("503", "Service busy; retry after the Retry-After header's seconds");
+            }
+        }
+    }
+    doc
+}
+
+/// Builds the whole application: API routes, operations routes and middleware.
+pub fn build_app(state: AppState) -> Router {
+    let (router, _) = api_router().split_for_parts();
+    let spec = openapi_document();
+    let server = &state.config.server;
+    let x_request_id = HeaderName::from_static("x-request-id");
+    router
+        .route("/openapi.json", get(move || async move { axum::Json(spec.clone()) }))
+        .route("/docs", get(ops::get_docs))
+        .route("/metrics", get(ops::get_metrics))
+        .layer(DefaultBodyLimit::max(server.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(server.request_timeout_seconds),
+        ))
+        .layer(middleware::from_fn(ops::record_metrics))
+        .layer(middleware::from_fn(problem::render_problems))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,98 @@
+//! Operations: liveness, readiness, Prometheus metrics, the OpenAPI document and its docs page.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::extract::AppJson;
+use super::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+/// Health answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+/// The process is up.
+#[utoipa::path(
+    get, path = "/healthz", tag = "operations", operation_id = "getHealth",
+    responses((status = 200, description = "Alive", body = Health)),
+    security(())
+)]
+pub async fn get_health() -> AppJson<Health> {
+    AppJson(Health { status: "ok".into() })
+}
+
+/// The database answers.
+#[utoipa::path(
+    get, path = "/readyz", tag = "operations", operation_id = "getReadiness",
+    responses(
+        (status = 200, description = "Ready", body = Health),
+        (status = 503, description = "Database unreachable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+pub async fn get_readiness(State(state): State<AppState>) -> Result<AppJson<Health>, ApiError> {
+    let ping = tokio::time::timeout(std::time::Duration::from_secs(2), state.db.execute_unprepared("SELECT 1")).await;
+    match ping {
+        Ok(Ok(_)) => Ok(AppJson(Health { status: "ok".into() })),
+        _ => Err(ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "service_busy")
+            .retry_after(5)
+            .detail("database unreachable", "データベースに接続できません")),
+    }
+}
+
+/// The process-wide Prometheus recorder (installed once, shared by every app in the process).
+pub fn metrics_handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets(&[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0])
+            .map(|b| b.build_recorder())
+            .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder());
+        let handle = recorder.handle();
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+/// Prometheus text exposition.
+pub async fn get_metrics() -> Response {
+    let body = metrics_handle().render();
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+    r
+}
+
+/// Middleware: counts requests and records their duration by route and status.
+pub async fn record_metrics(request: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    let labels = [("method", method), ("route", route), ("status", status)];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels).record(start.elapsed().as_secs_f64());
+    response
+}
+
+/// A small self-contained page that lists the API from `/openapi.json` (no external assets).
+pub async fn get_docs() -> Html<&'static str> {
+    Html(include_str!("docs.html"))
+}

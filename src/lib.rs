@@ -1,0 +1,22 @@
+//! Carepass: the Shinagawa ward service for families of children who need daily medical care.
+//!
+//! `http` speaks HTTP; each area (`auth`, `households`, `enrollments`, `partners`, `audit`)
+//! owns its rules and persistence; `entity` holds the sea-orm tables.
+
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod enrollments;
+pub mod entity;
+pub mod households;
+pub mod http;
+pub mod partners;
+pub mod server;
+pub mod state;
+pub mod text;
+pub mod units;
+
+pub use http::{build_app, openapi_document};

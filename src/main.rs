@@ -1,0 +1,97 @@
+//! The `carepass` binary: config → telemetry → connect → migrate → (demo data) → serve.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use carepass::clock::SystemClock;
+use carepass::config::Config;
+use carepass::state::AppState;
+use carepass::{build_app, db, demo, server};
+
+#[derive(Parser)]
+#[command(name = "carepass", version, about = "Shinagawa medical-care children support service")]
+struct Cli {
+    /// Configuration file (TOML); see config/carepass.toml for every key and its default.
+    #[arg(long, env = "CAREPASS_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve HTTP (the default).
+    Serve {
+        /// Seed the demo dataset (idempotent) and print its logins.
+        #[arg(long)]
+        demo: bool,
+        /// Override server.bind, e.g. 0.0.0.0:8080.
+        #[arg(long, env = "CAREPASS_BIND")]
+        bind: Option<std::net::SocketAddr>,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Seed the demo dataset (idempotent) and exit.
+    SeedDemo,
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let json = std::env::var("CAREPASS_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    if json {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve { demo: false, bind: None });
+    if let Command::Openapi = command {
+        println!("{}", serde_json::to_string_pretty(&carepass::openapi_document())?);
+        return Ok(());
+    }
+    init_tracing();
+    let mut config = Config::load(cli.config.as_deref())?;
+    let conn = db::connect(&config).await?;
+    db::migrate(&conn).await?;
+    match command {
+        Command::Migrate => {
+            tracing::info!("migrations applied");
+        }
+        Command::SeedDemo => {
+            let wrote = demo::seed(&conn, chrono::Utc::now()).await?;
+            println!("{}", if wrote { "demo data seeded" } else { "demo data already present" });
+            print!("{}", demo::credentials_text());
+        }
+        Command::Serve { demo: with_demo, bind } => {
+            if let Some(b) = bind {
+                config.server.bind = b;
+            }
+            if with_demo {
+                let wrote = demo::seed(&conn, chrono::Utc::now()).await?;
+                println!("{}", if wrote { "demo data seeded" } else { "demo data already present" });
+                print!("{}", demo::credentials_text());
+            }
+            let listener = tokio::net::TcpListener::bind(config.server.bind).await?;
+            let url = config.database_url();
+            let shown = if url.starts_with("postgres") { "postgres" } else { url.as_str() };
+            tracing::info!(address = %listener.local_addr()?, database = %shown, "listening");
+            println!("Carepass listening on http://{} (API docs: /docs)", listener.local_addr()?);
+            let state = AppState::new(conn.clone(), config, Arc::new(SystemClock));
+            server::serve(listener, build_app(state), server::shutdown_signal()).await?;
+            conn.close().await?;
+        }
+        Command::Openapi => {}
+    }
+    Ok(())
+}

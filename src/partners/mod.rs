@@ -1,0 +1,388 @@
+//! Partners (ward-contracted organisations) and their registered scanning devices.
+//!
+//! Staff register a device and receive its credential once; only its SHA-256 is stored. The
+//! device presents the credential as a bearer token. Revoking a device takes effect on its
+//! very next request.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::auth::token::{SecretKind, digest, generate};
+use crate::clock::{from_micros, to_micros};
+use crate::db;
+use crate::entity::{device, partner};
+use crate::text;
+
+/// The kinds of organisation the ward contracts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PartnerKind {
+    /// 区が委託したタクシー業者: redeems taxi fares.
+    TaxiCompany,
+    /// 区内の契約ガソリンスタンド: redeems car fuel.
+    GasStation,
+    /// 介護タクシー事業者: redeems care-taxi tickets.
+    CareTaxiOperator,
+    /// 訪問看護ステーション: respite visits.
+    NurseStation,
+    /// 居宅介護支援事業所: respite visits.
+    HomeCareProvider,
+    /// 医療機関: medical short stays.
+    MedicalInstitution,
+    /// インクルーシブひろばベルの運営者: play-space entry.
+    PlaySpaceOperator,
+}
+
+impl PartnerKind {
+    pub const ALL: [PartnerKind; 7] = [
+        PartnerKind::TaxiCompany,
+        PartnerKind::GasStation,
+        PartnerKind::CareTaxiOperator,
+        PartnerKind::NurseStation,
+        PartnerKind::HomeCareProvider,
+        PartnerKind::MedicalInstitution,
+        PartnerKind::PlaySpaceOperator,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartnerKind::TaxiCompany => "taxi_company",
+            PartnerKind::GasStation => "gas_station",
+            PartnerKind::CareTaxiOperator => "care_taxi_operator",
+            PartnerKind::NurseStation => "nurse_station",
+            PartnerKind::HomeCareProvider => "home_care_provider",
+            PartnerKind::MedicalInstitution => "medical_institution",
+            PartnerKind::PlaySpaceOperator => "play_space_operator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PartnerKind> {
+        PartnerKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PartnerError {
+    #[error("partner not found")]
+    PartnerNotFound,
+    #[error("device not found")]
+    DeviceNotFound,
+    #[error("a partner with this name exists")]
+    NameTaken,
+    #[error("device already revoked")]
+    AlreadyRevoked,
+    #[error("device credential unknown")]
+    UnknownCredential,
+    #[error("device revoked")]
+    Revoked,
+    #[error("invalid {field}: {message}")]
+    InvalidField { field: &'static str, message: String, message_ja: String },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl crate::db::FromDb for PartnerError {
+    fn as_db(&self) -> Option<&DbErr> {
+        match self {
+            PartnerError::Db(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn invalid(field: &'static str, e: text::TextError) -> PartnerError {
+    PartnerError::InvalidField { field, message: e.to_string(), message_ja: e.ja() }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Partner {
+    pub id: Uuid,
+    pub kind: PartnerKind,
+    pub name: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<partner::Model> for Partner {
+    type Error = DbErr;
+    fn try_from(m: partner::Model) -> Result<Self, DbErr> {
+        Ok(Partner {
+            id: m.id,
+            kind: PartnerKind::parse(&m.kind)
+                .ok_or_else(|| DbErr::Custom(format!("unknown partner kind {}", m.kind)))?,
+            name: m.name,
+            status: m.status,
+            created_at: from_micros(m.created_at),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Device {
+    pub id: Uuid,
+    pub partner_id: Uuid,
+    pub label: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<device::Model> for Device {
+    fn from(m: device::Model) -> Self {
+        Device {
+            id: m.id,
+            partner_id: m.partner_id,
+            label: m.label,
+            status: m.status,
+            created_at: from_micros(m.created_at),
+            revoked_at: m.revoked_at.map(from_micros),
+        }
+    }
+}
+
+/// A device that authenticated, with the partner it scans for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DevicePrincipal {
+    pub device_id: Uuid,
+    pub partner_id: Uuid,
+    pub partner_kind: PartnerKind,
+}
+
+pub async fn create_partner(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    kind: PartnerKind,
+    name: &str,
+) -> Result<Partner, PartnerError> {
+    let name = text::bounded(name, 100).map_err(|e| invalid("name", e))?;
+    let p = Partner { id: Uuid::new_v4(), kind, name, status: "active".into(), created_at: now };
+    let result = db::write(db, |tx| {
+        let actor = actor.clone();
+        let p = p.clone();
+        Box::pin(async move {
+            let actor = &actor;
+            partner::Entity::insert(partner::ActiveModel {
+                id: Set(p.id),
+                kind: Set(p.kind.as_str().to_owned()),
+                name: Set(p.name.clone()),
+                status: Set(p.status.clone()),
+                created_at: Set(to_micros(now)),
+            })
+            .exec_without_returning(tx)
+            .await?;
+            audit::record(
+                tx,
+                actor,
+                now,
+                Change {
+                    action: "partner.created",
+                    object_type: "partner",
+                    object_id: Some(p.id),
+                    before: None,
+                    after: snapshot(&p),
+                },
+            )
+            .await?;
+            Ok::<_, PartnerError>(())
+        })
+    })
+    .await;
+    match result {
+        Err(PartnerError::Db(e)) if db::is_unique_violation(&e) => Err(PartnerError::NameTaken),
+        other => other.map(|_| p),
+    }
+}
+
+pub async fn list_partners(
+    conn: &impl ConnectionTrait,
+    kind: Option<PartnerKind>,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<Partner>, DbErr> {
+    let mut q = partner::Entity::find();
+    if let Some(k) = kind {
+        q = q.filter(partner::Column::Kind.eq(k.as_str()));
+    }
+    q.order_by_asc(partner::Column::Name)
+        .limit(limit)
+        .offset(offset)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Partner::try_from)
+        .collect()
+}
+
+pub async fn get_partner(conn: &impl ConnectionTrait, id: Uuid) -> Result<Partner, PartnerError> {
+    partner::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Partner::try_from)
+        .transpose()?
+        .ok_or(PartnerError::PartnerNotFound)
+}
+
+/// Registers a device; the credential is returned here and never again.
+pub async fn register_device(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    partner_id: Uuid,
+    label: &str,
+) -> Result<(Device, String), PartnerError> {
+    let label = text::bounded(label, 100).map_err(|e| invalid("label", e))?;
+    let credential = generate(SecretKind::Device);
+    let device = register_device_with_credential(db, actor, now, partner_id, &label, &credential).await?;
+    Ok((device, credential))
+}
+
+/// Registers a device with a given credential (the demo data uses fixed ones).
+pub async fn register_device_with_credential(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    partner_id: Uuid,
+    label: &str,
+    credential: &str,
+) -> Result<Device, PartnerError> {
+    let model = device::Model {
+        id: Uuid::new_v4(),
+        partner_id,
+        label: label.to_owned(),
+        credential_hash: digest(credential),
+        status: "active".into(),
+        created_at: to_micros(now),
+        revoked_at: None,
+    };
+    db::write(db, |tx| {
+        let actor = actor.clone();
+        let model = model.clone();
+        Box::pin(async move {
+            let actor = &actor;
+            get_partner(tx, partner_id).await?;
+            device::Entity::insert(device::ActiveModel {
+                id: Set(model.id),
+                partner_id: Set(model.partner_id),
+                label: Set(model.label.clone()),
+                credential_hash: Set(model.credential_hash.clone()),
+                status: Set(model.status.clone()),
+                created_at: Set(model.created_at),
+                revoked_at: Set(None),
+            })
+            .exec_without_returning(tx)
+            .await?;
+            audit::record(
+                tx,
+                actor,
+                now,
+                Change {
+                    action: "device.registered",
+                    object_type: "device",
+                    object_id: Some(model.id),
+                    before: None,
+                    after: snapshot(&Device::from(model.clone())),
+                },
+            )
+            .await?;
+            Ok::<_, PartnerError>(())
+        })
+    })
+    .await?;
+    Ok(model.into())
+}
+
+pub async fn revoke_device(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    device_id: Uuid,
+) -> Result<Device, PartnerError> {
+    db::write(db, |tx| {
+        let actor = actor.clone();
+        Box::pin(async move {
+            let actor = &actor;
+            let before: Device = device::Entity::find_by_id(device_id)
+                .one(tx)
+                .await?
+                .ok_or(PartnerError::DeviceNotFound)?
+                .into();
+            let changed = device::Entity::update_many()
+                .col_expr(device::Column::Status, Expr::value("revoked"))
+                .col_expr(device::Column::RevokedAt, Expr::value(to_micros(now)))
+                .filter(device::Column::Id.eq(device_id))
+                .filter(device::Column::Status.eq("active"))
+                .exec(tx)
+                .await?
+                .rows_affected;
+            if changed != 1 {
+                return Err(PartnerError::AlreadyRevoked);
+            }
+            let after: Device = device::Entity::find_by_id(device_id)
+                .one(tx)
+                .await?
+                .ok_or(PartnerError::DeviceNotFound)?
+                .into();
+            audit::record(
+                tx,
+                actor,
+                now,
+                Change {
+                    action: "device.revoked",
+                    object_type: "device",
+                    object_id: Some(device_id),
+                    before: snapshot(&before),
+                    after: snapshot(&after),
+                },
+            )
+            .await?;
+            Ok(after)
+        })
+    })
+    .await
+}
+
+pub async fn list_devices(
+    conn: &impl ConnectionTrait,
+    partner_id: Uuid,
+) -> Result<Vec<Device>, DbErr> {
+    Ok(device::Entity::find()
+        .filter(device::Column::PartnerId.eq(partner_id))
+        .order_by_asc(device::Column::CreatedAt)
+        .order_by_asc(device::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Device::from)
+        .collect())
+}
+
+/// Resolves a device credential; a revoked device is refused.
+pub async fn authenticate_device(
+    conn: &impl ConnectionTrait,
+    credential: &str,
+) -> Result<DevicePrincipal, PartnerError> {
+    if SecretKind::of(credential) != Some(SecretKind::Device) {
+        return Err(PartnerError::UnknownCredential);
+    }
+    let d = device::Entity::find()
+        .filter(device::Column::CredentialHash.eq(digest(credential)))
+        .one(conn)
+        .await?
+        .ok_or(PartnerError::UnknownCredential)?;
+    if d.status != "active" {
+        return Err(PartnerError::Revoked);
+    }
+    let p = get_partner(conn, d.partner_id).await?;
+    if p.status != "active" {
+        return Err(PartnerError::Revoked);
+    }
+    Ok(DevicePrincipal { device_id: d.id, partner_id: p.id, partner_kind: p.kind })
+}
