@@ -83,8 +83,10 @@ pub struct AuthConfig {
     pub access_token_minutes: i64,
     pub refresh_token_days: i64,
     pub invitation_days: i64,
-    /// Failed logins allowed per account and per client address inside the window.
+    /// Failed logins allowed per account inside the window.
     pub login_max_failures: u32,
+    /// Failed logins allowed per client address inside the window (any accounts).
+    pub login_max_failures_per_address: u32,
     pub login_window_minutes: i64,
 }
 
@@ -95,6 +97,7 @@ impl Default for AuthConfig {
             refresh_token_days: 30,
             invitation_days: 14,
             login_max_failures: 5,
+            login_max_failures_per_address: 20,
             login_window_minutes: 15,
         }
     }

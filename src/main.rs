@@ -38,6 +38,13 @@ enum Command {
     SeedDemo,
     /// Print the OpenAPI document.
     Openapi,
+    /// Create an invitation for an admin account and print its one-time code (bootstrap).
+    InviteAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 fn init_tracing() {
@@ -90,6 +97,25 @@ async fn main() -> anyhow::Result<()> {
             let state = AppState::new(conn.clone(), config, Arc::new(SystemClock));
             server::serve(listener, build_app(state), server::shutdown_signal()).await?;
             conn.close().await?;
+        }
+        Command::InviteAdmin { email, name } => {
+            let invitation = carepass::auth::invitations::create(
+                &conn,
+                &config.auth,
+                &carepass::audit::Actor::system(),
+                chrono::Utc::now(),
+                carepass::auth::invitations::Invite {
+                    role: carepass::auth::Role::Admin,
+                    email: &email,
+                    display_name: &name,
+                    household_id: None,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Admin invitation for {} (valid until {}):", invitation.email, invitation.expires_at);
+            println!("{}", invitation.code);
+            println!("Redeem it with POST /api/v1/auth/invitations/accept.");
         }
         Command::Openapi => {}
     }

@@ -22,6 +22,7 @@ impl AppState {
     pub fn new(db: DatabaseConnection, config: Config, clock: Arc<dyn Clock>) -> AppState {
         let throttle = LoginThrottle::new(
             config.auth.login_max_failures,
+            config.auth.login_max_failures_per_address,
             chrono::Duration::minutes(config.auth.login_window_minutes),
         );
         AppState { db, config: Arc::new(config), clock, throttle: Arc::new(throttle) }

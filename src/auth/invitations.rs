@@ -64,6 +64,16 @@ impl crate::db::FromDb for InviteError {
     }
 }
 
+/// Whom to invite, as whom.
+#[derive(Debug, Clone, Copy)]
+pub struct Invite<'a> {
+    pub role: Role,
+    pub email: &'a str,
+    pub display_name: &'a str,
+    /// Required for guardians, absent for staff and admins.
+    pub household_id: Option<Uuid>,
+}
+
 /// Creates an invitation. Guardians must be invited into an existing household; staff and
 /// admins into none.
 pub async fn create(
@@ -71,11 +81,17 @@ pub async fn create(
     cfg: &AuthConfig,
     actor: &Actor,
     now: DateTime<Utc>,
-    role: Role,
-    email: &str,
-    display_name: &str,
-    household_id: Option<Uuid>,
+    invite: Invite<'_>,
 ) -> Result<NewInvitation, InviteError> {
+    let Invite { role, email, display_name, household_id } = invite;
+    if (role == Role::Guardian) != household_id.is_some() {
+        return Err(AuthError::InvalidField {
+            field: "household_id",
+            message: "guardians are invited into a household, staff into none".into(),
+            message_ja: "保護者は世帯に招待し、職員は世帯なしで招待します".into(),
+        }
+        .into());
+    }
     let email = Email::parse(email)?;
     let display_name = text::bounded(display_name, 100).map_err(|e| AuthError::InvalidField {
         field: "display_name",

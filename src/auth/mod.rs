@@ -5,6 +5,7 @@
 //! hand it to the family, and the family sets its own password in the app. Staff and admin
 //! accounts are created the same way by an admin.
 
+pub mod accounts;
 pub mod credentials;
 pub mod invitations;
 pub mod password;

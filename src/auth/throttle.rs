@@ -18,13 +18,21 @@ enum Key {
 #[derive(Debug)]
 pub struct LoginThrottle {
     max_failures: u32,
+    max_failures_per_address: u32,
     window: Duration,
     failures: Mutex<HashMap<Key, Vec<DateTime<Utc>>>>,
 }
 
 impl LoginThrottle {
-    pub fn new(max_failures: u32, window: Duration) -> Self {
-        LoginThrottle { max_failures, window, failures: Mutex::new(HashMap::new()) }
+    /// `max_failures` per account; `max_failures_per_address` per client address (higher:
+    /// a family or an office may share one address).
+    pub fn new(max_failures: u32, max_failures_per_address: u32, window: Duration) -> Self {
+        LoginThrottle {
+            max_failures,
+            max_failures_per_address,
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
     }
 
     fn keys(email: &str, address: Option<IpAddr>) -> Vec<Key> {
@@ -40,9 +48,13 @@ impl LoginThrottle {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         let mut wait: Option<u64> = None;
         for key in Self::keys(email, address) {
+            let limit = match key {
+                Key::Account(_) => self.max_failures,
+                Key::Address(_) => self.max_failures_per_address,
+            };
             if let Some(times) = map.get_mut(&key) {
                 times.retain(|t| *t + self.window > now);
-                if times.len() as u32 >= self.max_failures
+                if times.len() as u32 >= limit
                     && let Some(oldest) = times.first()
                 {
                     let secs = (*oldest + self.window - now).num_seconds().max(1) as u64;
@@ -78,7 +90,7 @@ mod tests {
 
     #[test]
     fn the_sixth_attempt_in_the_window_waits_until_the_first_failure_ages_out() {
-        let t = LoginThrottle::new(5, Duration::minutes(15));
+        let t = LoginThrottle::new(5, 20, Duration::minutes(15));
         let now = Utc::now();
         for i in 0..5 {
             assert_eq!(t.check("a@example.jp", None, now), None);
@@ -91,7 +103,7 @@ mod tests {
 
     #[test]
     fn failures_from_one_address_against_many_accounts_are_throttled_too() {
-        let t = LoginThrottle::new(3, Duration::minutes(15));
+        let t = LoginThrottle::new(5, 3, Duration::minutes(15));
         let ip: IpAddr = "192.0.2.7".parse().unwrap();
         let now = Utc::now();
         for i in 0..3 {

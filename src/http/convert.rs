@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 
 use super::problem::ApiError;
 use crate::auth::AuthError;
+use crate::auth::accounts::DisableError;
 use crate::auth::invitations::InviteError;
 use crate::enrollments::EnrollmentError;
 use crate::households::HouseholdError;
@@ -96,6 +97,17 @@ impl From<PartnerError> for ApiError {
                 ApiError::invalid_field(field, format!("{field} {message}"), format!("{field}: {message_ja}"))
             }
             PartnerError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<DisableError> for ApiError {
+    fn from(e: DisableError) -> ApiError {
+        match e {
+            DisableError::NotFound => ApiError::not_found("account_not_found"),
+            DisableError::OwnAccount => ApiError::conflict("cannot_disable_self"),
+            DisableError::AlreadyDisabled => ApiError::conflict("account_already_disabled"),
+            DisableError::Db(e) => e.into(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Extractors that turn every malformed request into the same problem+json: JSON bodies,
 //! query strings, path parameters, and the bearer credentials of each role.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -27,32 +27,41 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(AppJson(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
         }
-    }
-}
-
-fn json_rejection(rejection: JsonRejection) -> ApiError {
-    match rejection {
-        JsonRejection::JsonDataError(e) => {
-            let msg = e.body_text();
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+            } else {
+                ApiError::bad_request("invalid_json").detail(e.body_text(), "リクエスト本文を読み取れません")
+            }
+        })?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::bad_request("invalid_json")
+                .detail(e.to_string(), format!("JSONの構文が正しくありません: {e}"))
+        })?;
+        // Every request body is an object; serde would otherwise accept a struct as an array.
+        if !value.is_object() {
+            return Err(ApiError::unprocessable("invalid_json")
+                .detail("the body must be a JSON object", "リクエスト本文はJSONオブジェクトである必要があります"));
+        }
+        serde_path_to_error::deserialize(value).map(AppJson).map_err(|e| {
+            let msg = e.to_string();
             ApiError::unprocessable("invalid_json")
                 .detail(msg.clone(), format!("JSONの内容が正しくありません: {msg}"))
-        }
-        JsonRejection::JsonSyntaxError(e) => {
-            let msg = e.body_text();
-            ApiError::bad_request("invalid_json")
-                .detail(msg.clone(), format!("JSONの構文が正しくありません: {msg}"))
-        }
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
-        }
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
-        }
-        other => ApiError::bad_request("invalid_json").detail(other.body_text(), "リクエスト本文を読み取れません"),
+                .with("field", e.path().to_string())
+        })
     }
 }
 

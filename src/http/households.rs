@@ -220,10 +220,12 @@ pub async fn invite_guardian(
         &state.config.auth,
         &staff.actor,
         state.now(),
-        Role::Guardian,
-        &body.email,
-        &body.display_name,
-        Some(path.household_id),
+        invitations::Invite {
+            role: Role::Guardian,
+            email: &body.email,
+            display_name: &body.display_name,
+            household_id: Some(path.household_id),
+        },
     )
     .await?;
     Ok((StatusCode::CREATED, AppJson(inv.into())))

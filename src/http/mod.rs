@@ -96,6 +96,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(partners::register_device))
         .routes(routes!(partners::revoke_device))
         .routes(routes!(partners::invite_staff))
+        .routes(routes!(partners::list_staff))
+        .routes(routes!(partners::disable_account))
         .routes(routes!(partners::get_current_device))
         .routes(routes!(audit::list_audit_log))
 }
@@ -154,6 +156,8 @@ fn finish_document(mut doc: Value) -> Value {
 
 /// Builds the whole application: API routes, operations routes and middleware.
 pub fn build_app(state: AppState) -> Router {
+    // Install the metrics recorder before the first request is counted.
+    ops::metrics_handle();
     let (router, _) = api_router().split_for_parts();
     let spec = openapi_document();
     let server = &state.config.server;

@@ -9,9 +9,10 @@ use uuid::Uuid;
 
 use super::extract::{Admin, AppJson, AppPath, AppQuery, Device, Staff};
 use super::households::{InvitationResponse, InviteRequest};
-use super::pagination::Paging;
+use super::pagination::{PageParams, Paging};
 use super::problem::{ApiError, Problem};
-use crate::auth::{Role, invitations};
+use crate::auth::sessions::AccountView;
+use crate::auth::{Role, accounts, invitations};
 use crate::partners::{self, Device as DeviceInfo, Partner, PartnerKind};
 use crate::state::AppState;
 
@@ -204,10 +205,12 @@ pub async fn invite_staff(
         &state.config.auth,
         &admin.actor,
         state.now(),
-        Role::Staff,
-        &body.email,
-        &body.display_name,
-        None,
+        invitations::Invite {
+            role: Role::Staff,
+            email: &body.email,
+            display_name: &body.display_name,
+            household_id: None,
+        },
     )
     .await?;
     Ok((StatusCode::CREATED, AppJson(inv.into())))
@@ -230,4 +233,77 @@ pub async fn get_current_device(
         partner_kind: p.kind,
         partner_name: p.name,
     }))
+}
+
+/// A page of staff accounts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffList {
+    pub items: Vec<StaffAccount>,
+    pub next_offset: Option<u64>,
+}
+
+/// A staff or admin account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffAccount {
+    pub id: Uuid,
+    pub role: Role,
+    pub email: String,
+    pub display_name: String,
+    /// `active` or `disabled`.
+    pub status: String,
+}
+
+impl From<AccountView> for StaffAccount {
+    fn from(a: AccountView) -> Self {
+        StaffAccount {
+            id: a.id,
+            role: Role::parse(&a.role).unwrap_or(Role::Staff),
+            email: a.email,
+            display_name: a.display_name,
+            status: a.status,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AccountPath {
+    pub account_id: Uuid,
+}
+
+/// Staff and admin accounts (admin).
+#[utoipa::path(
+    get, path = "/api/v1/admin/staff", tag = "partners", operation_id = "listStaff",
+    params(PageParams),
+    responses((status = 200, description = "A page of staff accounts", body = StaffList)),
+    security(("admin" = []))
+)]
+pub async fn list_staff(
+    State(state): State<AppState>,
+    _admin: Admin,
+    AppQuery(page): AppQuery<PageParams>,
+) -> Result<AppJson<StaffList>, ApiError> {
+    let paging = Paging::parse(page.limit, page.offset, state.config.server.max_page_size)?;
+    let rows = accounts::list_staff(&state.db, paging.fetch(), paging.offset).await?;
+    let (rows, next_offset) = paging.finish(rows);
+    Ok(AppJson(StaffList { items: rows.into_iter().map(StaffAccount::from).collect(), next_offset }))
+}
+
+/// Disable an account (admin): it can no longer sign in and its sessions end at once.
+#[utoipa::path(
+    post, path = "/api/v1/admin/accounts/{account_id}/disable", tag = "partners", operation_id = "disableAccount",
+    params(("account_id" = Uuid, Path, description = "Account id")),
+    responses(
+        (status = 200, description = "Disabled", body = StaffAccount),
+        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already disabled, or your own account", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("admin" = []))
+)]
+pub async fn disable_account(
+    State(state): State<AppState>,
+    admin: Admin,
+    AppPath(path): AppPath<AccountPath>,
+) -> Result<AppJson<StaffAccount>, ApiError> {
+    let a = accounts::disable(&state.db, &admin.actor, state.now(), path.account_id).await?;
+    Ok(AppJson(a.into()))
 }

@@ -243,6 +243,9 @@ pub fn title(code: &str) -> (&'static str, &'static str) {
         "enrollment_already_open" => ("The child already has an open application or enrollment for this program", "この対象児には、この事業の申請中または承認済みの登録が既にあります"),
         "partner_name_taken" => ("A partner with this name already exists", "同じ名前の事業者が既に登録されています"),
         "device_already_revoked" => ("The device is already revoked", "この端末は既に無効化されています"),
+        "account_not_found" => ("The account does not exist", "アカウントが見つかりません"),
+        "cannot_disable_self" => ("You cannot disable your own account", "自分自身のアカウントは停止できません"),
+        "account_already_disabled" => ("The account is already disabled", "このアカウントは既に停止されています"),
         "conflict" => ("The request conflicts with the current state", "現在の状態と矛盾するリクエストです"),
         "request_timeout" => ("The request took too long", "リクエストの処理に時間がかかりすぎました"),
         "service_busy" => ("The service is busy; try again shortly", "混み合っています。しばらくしてから再度お試しください"),
@@ -259,7 +262,8 @@ pub const CODES: &[&str] = &[
     "invitation_invalid", "email_taken", "forbidden_role", "device_revoked", "not_found",
     "household_not_found", "child_not_found", "enrollment_not_found", "partner_not_found",
     "device_not_found", "method_not_allowed", "enrollment_not_pending", "enrollment_already_open",
-    "partner_name_taken", "device_already_revoked", "conflict", "request_timeout", "service_busy",
+    "partner_name_taken", "device_already_revoked", "account_not_found", "cannot_disable_self",
+    "account_already_disabled", "conflict", "request_timeout", "service_busy",
     "internal_error",
 ];
 

@@ -1,0 +1,312 @@
+//! The test harness: `spawn_app()` and one helper per endpoint the tests lean on.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use carepass::audit::Actor;
+use carepass::auth::{Role, invitations};
+use carepass::clock::ManualClock;
+use carepass::config::Config;
+use carepass::state::AppState;
+use carepass::{build_app, db, server};
+use chrono::Utc;
+use reqwest::{Client, Response, StatusCode};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub db: DatabaseConnection,
+    pub clock: ManualClock,
+    pub config: Config,
+    _dir: tempfile::TempDir,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// The PostgreSQL server to test against, if any.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+static PG_CLEANED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Creates a fresh PostgreSQL database for one test and returns its URL.
+async fn fresh_postgres(admin_url: &str) -> String {
+    let config = Config::default();
+    let admin = db::connect_url(admin_url, &config).await.expect("connect to TEST_DATABASE_URL");
+    let prefix = format!("carepass_t_{}_", std::process::id());
+    PG_CLEANED
+        .get_or_init(|| async {
+            // Databases left by earlier runs (other process ids) are dropped once per run.
+            let rows = admin
+                .query_all_raw(Statement::from_string(
+                    admin.get_database_backend(),
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'carepass_t_%'".to_owned(),
+                ))
+                .await
+                .unwrap_or_default();
+            for row in rows {
+                let name: String = row.try_get("", "datname").unwrap_or_default();
+                if !name.starts_with(&prefix) {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .await;
+                }
+            }
+        })
+        .await;
+    let name = format!("{prefix}{}", COUNTER.fetch_add(1, Ordering::SeqCst));
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    let _ = admin.close().await;
+    with_database(admin_url, &name)
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the server with a tweaked configuration.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config::default();
+    config.database.postgres_pool_size = 4;
+    config.database.sqlite_path = dir.path().join("carepass.sqlite");
+    config.server.bind = "127.0.0.1:0".parse().unwrap();
+    config.database.url = match postgres_url() {
+        Some(admin) => Some(fresh_postgres(&admin).await),
+        None => None,
+    };
+    tweak(&mut config);
+    let conn = db::connect(&config).await.expect("connect");
+    db::migrate(&conn).await.expect("migrate");
+    let clock = ManualClock::new(Utc::now());
+    let state = AppState::new(conn.clone(), config.clone(), Arc::new(clock.clone()));
+    let listener = tokio::net::TcpListener::bind(config.server.bind).await.expect("bind");
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::serve(listener, build_app(state), async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        address,
+        client: Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        db: conn,
+        clock,
+        config,
+        _dir: dir,
+        _shutdown: tx,
+    }
+}
+
+/// A signed-in account as the tests use it.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub access: String,
+    pub refresh: String,
+    pub household_id: Option<Uuid>,
+}
+
+pub const PASSWORD: &str = "a long enough password";
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut r = self.client.get(self.url(path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("request")
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut r = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("request")
+    }
+
+    pub async fn post_empty(&self, path: &str, token: Option<&str>) -> Response {
+        let mut r = self.client.post(self.url(path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("request")
+    }
+
+    /// Creates an account through an invitation and accepts it over HTTP.
+    pub async fn create_account(&self, role: Role, household_id: Option<Uuid>) -> User {
+        let email = format!("{}-{}@example.jp", role.as_str(), Uuid::new_v4().simple());
+        let inv = invitations::create(
+            &self.db,
+            &self.config.auth,
+            &Actor::system(),
+            self.clock.now_utc(),
+            invitations::Invite { role, email: &email, display_name: "テスト 利用者", household_id },
+        )
+        .await
+        .expect("invitation");
+        let r = self
+            .post(
+                "/api/v1/auth/invitations/accept",
+                None,
+                &json!({ "invitation_code": inv.code, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let body: Value = r.json().await.unwrap();
+        User {
+            id: body["account"]["id"].as_str().unwrap().parse().unwrap(),
+            email,
+            access: body["access_token"].as_str().unwrap().into(),
+            refresh: body["refresh_token"].as_str().unwrap().into(),
+            household_id,
+        }
+    }
+
+    pub async fn staff(&self) -> User {
+        self.create_account(Role::Staff, None).await
+    }
+
+    pub async fn admin(&self) -> User {
+        self.create_account(Role::Admin, None).await
+    }
+
+    /// A household created by `staff` with one guardian signed in.
+    pub async fn guardian(&self, staff: &User) -> User {
+        let r = self.post("/api/v1/staff/households", Some(&staff.access), &json!({ "name": "テスト家" })).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let household: Value = r.json().await.unwrap();
+        let id: Uuid = household["id"].as_str().unwrap().parse().unwrap();
+        self.create_account(Role::Guardian, Some(id)).await
+    }
+
+    /// Registers a child for the guardian and returns its id.
+    pub async fn child(&self, guardian: &User) -> Uuid {
+        let r = self.post("/api/v1/children", Some(&guardian.access), &child_body()).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
+        let body: Value = r.json().await.unwrap();
+        body["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Applies for a program and returns the application id.
+    pub async fn apply(&self, guardian: &User, child: Uuid, program: &str) -> Uuid {
+        let r = self
+            .post(
+                &format!("/api/v1/children/{child}/enrollments"),
+                Some(&guardian.access),
+                &json!({ "program": program }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let body: Value = r.json().await.unwrap();
+        body["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Creates a partner (as admin) and registers a device; returns (partner id, device id, credential).
+    pub async fn partner_with_device(&self, admin: &User, kind: &str) -> (Uuid, Uuid, String) {
+        let r = self
+            .post(
+                "/api/v1/admin/partners",
+                Some(&admin.access),
+                &json!({ "kind": kind, "name": format!("{kind} {}", Uuid::new_v4().simple()) }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let p: Value = r.json().await.unwrap();
+        let partner_id: Uuid = p["id"].as_str().unwrap().parse().unwrap();
+        let r = self
+            .post(
+                &format!("/api/v1/admin/partners/{partner_id}/devices"),
+                Some(&admin.access),
+                &json!({ "label": "端末1" }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let d: Value = r.json().await.unwrap();
+        (
+            partner_id,
+            d["device"]["id"].as_str().unwrap().parse().unwrap(),
+            d["credential"].as_str().unwrap().into(),
+        )
+    }
+
+    /// Counts rows of a table (to prove that refused requests wrote nothing).
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+}
+
+pub fn child_body() -> Value {
+    json!({
+        "family_name": "品川",
+        "given_name": "さくら",
+        "family_name_kana": "しながわ",
+        "given_name_kana": "さくら",
+        "birth_date": "2019-05-12",
+        "care_needs": ["ventilator", "suction"]
+    })
+}
+
+/// Asserts a problem+json answer with the given status and code, and returns its body.
+pub async fn assert_problem(r: Response, status: u16, code: &str) -> Value {
+    assert_eq!(r.status().as_u16(), status, "unexpected status for {code}");
+    let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(ct.as_deref(), Some("application/problem+json"));
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert_eq!(body["type"], format!("urn:carepass:problem:{code}"));
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
+    body
+}
+
+/// A trait so tests can read the manual clock as UTC.
+pub trait NowUtc {
+    fn now_utc(&self) -> chrono::DateTime<Utc>;
+}
+
+impl NowUtc for ManualClock {
+    fn now_utc(&self) -> chrono::DateTime<Utc> {
+        use carepass::clock::Clock;
+        self.now()
+    }
+}

@@ -1,0 +1,16 @@
+//! Integration tests: each test starts the real server on 127.0.0.1 with a fresh, migrated
+//! database (a SQLite file, or a new PostgreSQL database when TEST_DATABASE_URL is set) and
+//! talks HTTP to it.
+
+mod audit;
+mod auth;
+mod authorization;
+mod binary;
+mod demo;
+mod enrollments;
+mod errors;
+mod helpers;
+mod households;
+mod operations;
+mod partners;
+mod spec;
