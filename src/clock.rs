@@ -91,7 +91,10 @@ impl Calendar {
 
     pub fn month_of(&self, at: DateTime<Utc>) -> Month {
         let d = self.local_date(at);
-        Month { year: d.year(), month: d.month() }
+        Month {
+            year: d.year(),
+            month: d.month(),
+        }
     }
 
     pub fn fiscal_year_of(&self, at: DateTime<Utc>) -> FiscalYear {
@@ -127,7 +130,8 @@ impl Calendar {
 
     /// First instant of a fiscal year, and first instant of the next one.
     pub fn fiscal_year_bounds(&self, fy: FiscalYear) -> (DateTime<Utc>, DateTime<Utc>) {
-        let start = NaiveDate::from_ymd_opt(fy.0, self.fiscal_year_start_month, 1).unwrap_or_default();
+        let start =
+            NaiveDate::from_ymd_opt(fy.0, self.fiscal_year_start_month, 1).unwrap_or_default();
         let end =
             NaiveDate::from_ymd_opt(fy.0 + 1, self.fiscal_year_start_month, 1).unwrap_or_default();
         (self.start_of_day(start), self.start_of_day(end))
@@ -139,7 +143,10 @@ mod tests {
     use super::*;
 
     fn tokyo() -> Calendar {
-        Calendar { zone: chrono_tz::Asia::Tokyo, fiscal_year_start_month: 4 }
+        Calendar {
+            zone: chrono_tz::Asia::Tokyo,
+            fiscal_year_start_month: 4,
+        }
     }
 
     fn utc(s: &str) -> DateTime<Utc> {
@@ -150,15 +157,33 @@ mod tests {
     fn the_last_second_of_a_month_in_tokyo_and_the_first_of_the_next_fall_in_different_months() {
         let cal = tokyo();
         // 23:59:59 JST on 31 Jan is 14:59:59 UTC; 00:00:00 JST on 1 Feb is 15:00:00 UTC.
-        assert_eq!(cal.month_of(utc("2026-01-31T14:59:59Z")), Month { year: 2026, month: 1 });
-        assert_eq!(cal.month_of(utc("2026-01-31T15:00:00Z")), Month { year: 2026, month: 2 });
+        assert_eq!(
+            cal.month_of(utc("2026-01-31T14:59:59Z")),
+            Month {
+                year: 2026,
+                month: 1
+            }
+        );
+        assert_eq!(
+            cal.month_of(utc("2026-01-31T15:00:00Z")),
+            Month {
+                year: 2026,
+                month: 2
+            }
+        );
     }
 
     #[test]
     fn the_fiscal_year_turns_at_midnight_on_the_first_of_april_in_tokyo() {
         let cal = tokyo();
-        assert_eq!(cal.fiscal_year_of(utc("2026-03-31T14:59:59Z")), FiscalYear(2025));
-        assert_eq!(cal.fiscal_year_of(utc("2026-03-31T15:00:00Z")), FiscalYear(2026));
+        assert_eq!(
+            cal.fiscal_year_of(utc("2026-03-31T14:59:59Z")),
+            FiscalYear(2025)
+        );
+        assert_eq!(
+            cal.fiscal_year_of(utc("2026-03-31T15:00:00Z")),
+            FiscalYear(2026)
+        );
         let (start, end) = cal.fiscal_year_bounds(FiscalYear(2025));
         assert_eq!(start, utc("2025-03-31T15:00:00Z"));
         assert_eq!(end, utc("2026-03-31T15:00:00Z"));
@@ -166,7 +191,10 @@ mod tests {
 
     #[test]
     fn december_bounds_end_at_new_year_in_tokyo() {
-        let (start, end) = tokyo().month_bounds(Month { year: 2026, month: 12 });
+        let (start, end) = tokyo().month_bounds(Month {
+            year: 2026,
+            month: 12,
+        });
         assert_eq!(start, utc("2026-11-30T15:00:00Z"));
         assert_eq!(end, utc("2026-12-31T15:00:00Z"));
     }

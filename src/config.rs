@@ -112,7 +112,10 @@ pub struct CalendarConfig {
 
 impl Default for CalendarConfig {
     fn default() -> Self {
-        CalendarConfig { time_zone: chrono_tz::Asia::Tokyo, fiscal_year_start_month: 4 }
+        CalendarConfig {
+            time_zone: chrono_tz::Asia::Tokyo,
+            fiscal_year_start_month: 4,
+        }
     }
 }
 
@@ -196,9 +199,15 @@ impl Default for RespiteRules {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("invalid config file {path}: {source}")]
-    Parse { path: PathBuf, source: Box<toml::de::Error> },
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
     #[error("invalid config: {0}")]
     Invalid(String),
 }
@@ -208,10 +217,14 @@ impl Config {
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let mut config = match path {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-                Config::parse(&text)
-                    .map_err(|source| ConfigError::Parse { path: path.to_owned(), source })?
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                Config::parse(&text).map_err(|source| ConfigError::Parse {
+                    path: path.to_owned(),
+                    source,
+                })?
             }
             None => Config::default(),
         };

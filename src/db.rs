@@ -24,7 +24,9 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
 
 pub async fn connect_url(url: &str, config: &Config) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
-    options.sqlx_logging(false).connect_timeout(Duration::from_secs(10));
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
         if let Some(path) = sqlite_file(url)
             && let Some(dir) = std::path::Path::new(&path).parent()
@@ -56,9 +58,15 @@ pub async fn connect_url(url: &str, config: &Config) -> Result<DatabaseConnectio
 }
 
 fn sqlite_file(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
-    if path.is_empty() || path == ":memory:" { None } else { Some(path.to_owned()) }
+    if path.is_empty() || path == ":memory:" {
+        None
+    } else {
+        Some(path.to_owned())
+    }
 }
 
 /// Applies every pending migration.
@@ -158,7 +166,10 @@ pub fn is_busy(err: &DbErr) -> bool {
 
 /// A unique constraint refused the write (for example two requests racing for the same slot).
 pub fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }
 
 /// Which engine a connection speaks.

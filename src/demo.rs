@@ -24,21 +24,65 @@ pub struct DemoLogin {
 }
 
 pub const LOGINS: &[DemoLogin] = &[
-    DemoLogin { role: "admin", email: "admin@carepass.example.jp", password: "demo-admin-password" },
-    DemoLogin { role: "staff", email: "staff@carepass.example.jp", password: "demo-staff-password" },
-    DemoLogin { role: "guardian", email: "hanako@carepass.example.jp", password: "demo-guardian-password" },
-    DemoLogin { role: "guardian", email: "taro@carepass.example.jp", password: "demo-guardian-password" },
+    DemoLogin {
+        role: "admin",
+        email: "admin@carepass.example.jp",
+        password: "demo-admin-password",
+    },
+    DemoLogin {
+        role: "staff",
+        email: "staff@carepass.example.jp",
+        password: "demo-staff-password",
+    },
+    DemoLogin {
+        role: "guardian",
+        email: "hanako@carepass.example.jp",
+        password: "demo-guardian-password",
+    },
+    DemoLogin {
+        role: "guardian",
+        email: "taro@carepass.example.jp",
+        password: "demo-guardian-password",
+    },
 ];
 
 /// Demo partners: kind, name, device credential.
 pub const PARTNERS: &[(PartnerKind, &str, &str)] = &[
-    (PartnerKind::TaxiCompany, "しながわ交通（デモ）", "cpd_demo_taxi_company"),
-    (PartnerKind::GasStation, "大井町サービスステーション（デモ）", "cpd_demo_gas_station"),
-    (PartnerKind::CareTaxiOperator, "ケアタクシー品川（デモ）", "cpd_demo_care_taxi_operator"),
-    (PartnerKind::NurseStation, "訪問看護ステーションしながわ（デモ）", "cpd_demo_nurse_station"),
-    (PartnerKind::HomeCareProvider, "居宅介護支援事業所おおい（デモ）", "cpd_demo_home_care_provider"),
-    (PartnerKind::MedicalInstitution, "品川医療センター（デモ）", "cpd_demo_medical_institution"),
-    (PartnerKind::PlaySpaceOperator, "インクルーシブひろばベル（デモ）", "cpd_demo_play_space_operator"),
+    (
+        PartnerKind::TaxiCompany,
+        "しながわ交通（デモ）",
+        "cpd_demo_taxi_company",
+    ),
+    (
+        PartnerKind::GasStation,
+        "大井町サービスステーション（デモ）",
+        "cpd_demo_gas_station",
+    ),
+    (
+        PartnerKind::CareTaxiOperator,
+        "ケアタクシー品川（デモ）",
+        "cpd_demo_care_taxi_operator",
+    ),
+    (
+        PartnerKind::NurseStation,
+        "訪問看護ステーションしながわ（デモ）",
+        "cpd_demo_nurse_station",
+    ),
+    (
+        PartnerKind::HomeCareProvider,
+        "居宅介護支援事業所おおい（デモ）",
+        "cpd_demo_home_care_provider",
+    ),
+    (
+        PartnerKind::MedicalInstitution,
+        "品川医療センター（デモ）",
+        "cpd_demo_medical_institution",
+    ),
+    (
+        PartnerKind::PlaySpaceOperator,
+        "インクルーシブひろばベル（デモ）",
+        "cpd_demo_play_space_operator",
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -86,7 +130,8 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, S
             let t = to_micros(now);
             let shinagawa = Uuid::new_v4();
             let oi = Uuid::new_v4();
-            for (id, name) in [(shinagawa, "品川家（デモ）"), (oi, "大井家（デモ）")] {
+            for (id, name) in [(shinagawa, "品川家（デモ）"), (oi, "大井家（デモ）")]
+            {
                 household::Entity::insert(household::ActiveModel {
                     id: Set(id),
                     name: Set(name.into()),
@@ -117,8 +162,28 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, S
                 .await?;
             }
             let children = [
-                (shinagawa, "品川", "さくら", "しながわ", "さくら", (2019, 5, 12), r#"["ventilator","tube_feeding","suction","wheelchair"]"#, &["taxi_fuel", "respite"][..], &["play_space"][..]),
-                (oi, "大井", "ひかる", "おおい", "ひかる", (2016, 11, 3), r#"["tube_feeding","stretcher"]"#, &["care_taxi", "short_stay"][..], &[][..]),
+                (
+                    shinagawa,
+                    "品川",
+                    "さくら",
+                    "しながわ",
+                    "さくら",
+                    (2019, 5, 12),
+                    r#"["ventilator","tube_feeding","suction","wheelchair"]"#,
+                    &["taxi_fuel", "respite"][..],
+                    &["play_space"][..],
+                ),
+                (
+                    oi,
+                    "大井",
+                    "ひかる",
+                    "おおい",
+                    "ひかる",
+                    (2016, 11, 3),
+                    r#"["tube_feeding","stretcher"]"#,
+                    &["care_taxi", "short_stay"][..],
+                    &[][..],
+                ),
             ];
             let year_start = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default();
             let year_end = NaiveDate::from_ymd_opt(2027, 3, 31).unwrap_or_default();
@@ -138,8 +203,10 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, S
                 })
                 .exec_without_returning(tx)
                 .await?;
-                for (program, is_approved) in
-                    approved.iter().map(|p| (p, true)).chain(pending.iter().map(|p| (p, false)))
+                for (program, is_approved) in approved
+                    .iter()
+                    .map(|p| (p, true))
+                    .chain(pending.iter().map(|p| (p, false)))
                 {
                     enrollment::Entity::insert(enrollment::ActiveModel {
                         id: Set(Uuid::new_v4()),
@@ -208,7 +275,12 @@ pub fn credentials_text() -> String {
     }
     s.push_str("Demo device credentials (Authorization: Bearer ...):\n");
     for (kind, name, credential) in PARTNERS {
-        s.push_str(&format!("  {:<20} {:<32} {}\n", kind.as_str(), credential, name));
+        s.push_str(&format!(
+            "  {:<20} {:<32} {}\n",
+            kind.as_str(),
+            credential,
+            name
+        ));
     }
     s
 }

@@ -12,7 +12,11 @@ use carepass::state::AppState;
 use carepass::{build_app, db, demo, server};
 
 #[derive(Parser)]
-#[command(name = "carepass", version, about = "Shinagawa medical-care children support service")]
+#[command(
+    name = "carepass",
+    version,
+    about = "Shinagawa medical-care children support service"
+)]
 struct Cli {
     /// Configuration file (TOML); see config/carepass.toml for every key and its default.
     #[arg(long, env = "CAREPASS_CONFIG", global = true)]
@@ -51,7 +55,9 @@ fn init_tracing() {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let json = std::env::var("CAREPASS_LOG_FORMAT").is_ok_and(|v| v == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     if json {
         builder.json().flatten_event(true).init();
     } else {
@@ -62,9 +68,15 @@ fn init_tracing() {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve { demo: false, bind: None });
+    let command = cli.command.unwrap_or(Command::Serve {
+        demo: false,
+        bind: None,
+    });
     if let Command::Openapi = command {
-        println!("{}", serde_json::to_string_pretty(&carepass::openapi_document())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&carepass::openapi_document())?
+        );
         return Ok(());
     }
     init_tracing();
@@ -77,23 +89,47 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::SeedDemo => {
             let wrote = demo::seed(&conn, chrono::Utc::now()).await?;
-            println!("{}", if wrote { "demo data seeded" } else { "demo data already present" });
+            println!(
+                "{}",
+                if wrote {
+                    "demo data seeded"
+                } else {
+                    "demo data already present"
+                }
+            );
             print!("{}", demo::credentials_text());
         }
-        Command::Serve { demo: with_demo, bind } => {
+        Command::Serve {
+            demo: with_demo,
+            bind,
+        } => {
             if let Some(b) = bind {
                 config.server.bind = b;
             }
             if with_demo {
                 let wrote = demo::seed(&conn, chrono::Utc::now()).await?;
-                println!("{}", if wrote { "demo data seeded" } else { "demo data already present" });
+                println!(
+                    "{}",
+                    if wrote {
+                        "demo data seeded"
+                    } else {
+                        "demo data already present"
+                    }
+                );
                 print!("{}", demo::credentials_text());
             }
             let listener = tokio::net::TcpListener::bind(config.server.bind).await?;
             let url = config.database_url();
-            let shown = if url.starts_with("postgres") { "postgres" } else { url.as_str() };
+            let shown = if url.starts_with("postgres") {
+                "postgres"
+            } else {
+                url.as_str()
+            };
             tracing::info!(address = %listener.local_addr()?, database = %shown, "listening");
-            println!("Carepass listening on http://{} (API docs: /docs)", listener.local_addr()?);
+            println!(
+                "Carepass listening on http://{} (API docs: /docs)",
+                listener.local_addr()?
+            );
             let state = AppState::new(conn.clone(), config, Arc::new(SystemClock));
             server::serve(listener, build_app(state), server::shutdown_signal()).await?;
             conn.close().await?;
@@ -113,7 +149,10 @@ async fn main() -> anyhow::Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("Admin invitation for {} (valid until {}):", invitation.email, invitation.expires_at);
+            println!(
+                "Admin invitation for {} (valid until {}):",
+                invitation.email, invitation.expires_at
+            );
             println!("{}", invitation.code);
             println!("Redeem it with POST /api/v1/auth/invitations/accept.");
         }

@@ -25,7 +25,12 @@ impl AppState {
             config.auth.login_max_failures_per_address,
             chrono::Duration::minutes(config.auth.login_window_minutes),
         );
-        AppState { db, config: Arc::new(config), clock, throttle: Arc::new(throttle) }
+        AppState {
+            db,
+            config: Arc::new(config),
+            clock,
+            throttle: Arc::new(throttle),
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {

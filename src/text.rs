@@ -48,7 +48,9 @@ pub fn multiline(value: &str, max: usize) -> Result<String, TextError> {
     if v.chars().count() > max {
         return Err(TextError::TooLong { max });
     }
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(TextError::ControlCharacter);
     }
     Ok(v.to_owned())
@@ -61,7 +63,10 @@ mod tests {
     #[test]
     fn text_is_trimmed_and_bounded_in_characters_not_bytes() {
         assert_eq!(bounded("  品川 花子 ", 5), Ok("品川 花子".to_owned()));
-        assert_eq!(bounded("品川区役所です", 5), Err(TextError::TooLong { max: 5 }));
+        assert_eq!(
+            bounded("品川区役所です", 5),
+            Err(TextError::TooLong { max: 5 })
+        );
         assert_eq!(bounded("   ", 5), Err(TextError::Empty));
         assert_eq!(bounded("a\u{0}b", 5), Err(TextError::ControlCharacter));
         assert_eq!(multiline("line1\nline2", 20), Ok("line1\nline2".to_owned()));

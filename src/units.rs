@@ -5,7 +5,18 @@ use utoipa::ToSchema;
 
 /// An amount of money in whole Japanese yen (JPY has no minor unit).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    ToSchema,
 )]
 #[serde(transparent)]
 #[schema(value_type = i64, example = 20000)]
@@ -31,7 +42,18 @@ impl std::fmt::Display for Yen {
 
 /// A duration in whole minutes (respite hours are counted in minutes: 288 h = 17,280 min).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    ToSchema,
 )]
 #[serde(transparent)]
 #[schema(value_type = i64, example = 17280)]

@@ -80,9 +80,18 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Households::Table)
-                    .col(ColumnDef::new(Households::Id).uuid().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Households::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Households::Name).string().not_null())
-                    .col(ColumnDef::new(Households::CreatedAt).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Households::CreatedAt)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -92,7 +101,12 @@ impl MigrationTrait for Migration {
                     .table(Accounts::Table)
                     .col(ColumnDef::new(Accounts::Id).uuid().not_null().primary_key())
                     .col(ColumnDef::new(Accounts::Role).string().not_null())
-                    .col(ColumnDef::new(Accounts::Email).string().not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Accounts::Email)
+                            .string()
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Accounts::DisplayName).string().not_null())
                     .col(ColumnDef::new(Accounts::PasswordHash).string().not_null())
                     .col(ColumnDef::new(Accounts::HouseholdId).uuid().null())
@@ -106,21 +120,46 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ix_accounts_household", Accounts::Table, &["household_id"], false).await?;
+        index(
+            manager,
+            "ix_accounts_household",
+            Accounts::Table,
+            &["household_id"],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
                     .table(Invitations::Table)
-                    .col(ColumnDef::new(Invitations::Id).uuid().not_null().primary_key())
-                    .col(ColumnDef::new(Invitations::CodeHash).string().not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Invitations::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Invitations::CodeHash)
+                            .string()
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Invitations::Role).string().not_null())
                     .col(ColumnDef::new(Invitations::Email).string().not_null())
                     .col(ColumnDef::new(Invitations::DisplayName).string().not_null())
                     .col(ColumnDef::new(Invitations::HouseholdId).uuid().null())
                     .col(ColumnDef::new(Invitations::CreatedBy).uuid().not_null())
-                    .col(ColumnDef::new(Invitations::ExpiresAt).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Invitations::ExpiresAt)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Invitations::AcceptedAt).big_integer().null())
-                    .col(ColumnDef::new(Invitations::CreatedAt).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Invitations::CreatedAt)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(Invitations::Table, Invitations::HouseholdId)
@@ -133,10 +172,23 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(TokenFamilies::Table)
-                    .col(ColumnDef::new(TokenFamilies::Id).uuid().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(TokenFamilies::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(TokenFamilies::AccountId).uuid().not_null())
-                    .col(ColumnDef::new(TokenFamilies::CreatedAt).big_integer().not_null())
-                    .col(ColumnDef::new(TokenFamilies::RevokedAt).big_integer().null())
+                    .col(
+                        ColumnDef::new(TokenFamilies::CreatedAt)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(TokenFamilies::RevokedAt)
+                            .big_integer()
+                            .null(),
+                    )
                     .col(ColumnDef::new(TokenFamilies::RevokedReason).string().null())
                     .foreign_key(
                         ForeignKey::create()
@@ -146,18 +198,42 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ix_token_families_account", TokenFamilies::Table, &["account_id"], false)
-            .await?;
+        index(
+            manager,
+            "ix_token_families_account",
+            TokenFamilies::Table,
+            &["account_id"],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
                     .table(RefreshTokens::Table)
-                    .col(ColumnDef::new(RefreshTokens::Id).uuid().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(RefreshTokens::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(RefreshTokens::FamilyId).uuid().not_null())
-                    .col(ColumnDef::new(RefreshTokens::TokenHash).string().not_null().unique_key())
-                    .col(ColumnDef::new(RefreshTokens::ExpiresAt).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(RefreshTokens::TokenHash)
+                            .string()
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(
+                        ColumnDef::new(RefreshTokens::ExpiresAt)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(RefreshTokens::UsedAt).big_integer().null())
-                    .col(ColumnDef::new(RefreshTokens::CreatedAt).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(RefreshTokens::CreatedAt)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(RefreshTokens::Table, RefreshTokens::FamilyId)
@@ -170,10 +246,19 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(AccessTokens::Table)
-                    .col(ColumnDef::new(AccessTokens::TokenHash).string().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(AccessTokens::TokenHash)
+                            .string()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(AccessTokens::FamilyId).uuid().not_null())
                     .col(ColumnDef::new(AccessTokens::AccountId).uuid().not_null())
-                    .col(ColumnDef::new(AccessTokens::ExpiresAt).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(AccessTokens::ExpiresAt)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(AccessTokens::Table, AccessTokens::FamilyId)
@@ -182,6 +267,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ix_access_tokens_family", AccessTokens::Table, &["family_id"], false).await
+        index(
+            manager,
+            "ix_access_tokens_family",
+            AccessTokens::Table,
+            &["family_id"],
+            false,
+        )
+        .await
     }
 }

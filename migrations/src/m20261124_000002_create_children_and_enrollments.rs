@@ -69,12 +69,24 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ix_children_household", Children::Table, &["household_id"], false).await?;
+        index(
+            manager,
+            "ix_children_household",
+            Children::Table,
+            &["household_id"],
+            false,
+        )
+        .await?;
         manager
             .create_table(
                 Table::create()
                     .table(Enrollments::Table)
-                    .col(ColumnDef::new(Enrollments::Id).uuid().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Enrollments::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Enrollments::ChildId).uuid().not_null())
                     .col(ColumnDef::new(Enrollments::Program).string().not_null())
                     .col(ColumnDef::new(Enrollments::Status).string().not_null())
@@ -84,7 +96,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Enrollments::AppliedBy).uuid().not_null())
                     .col(ColumnDef::new(Enrollments::DecidedBy).uuid().null())
                     .col(ColumnDef::new(Enrollments::DecidedAt).big_integer().null())
-                    .col(ColumnDef::new(Enrollments::CreatedAt).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Enrollments::CreatedAt)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(Enrollments::Table, Enrollments::ChildId)
@@ -93,9 +109,22 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ix_enrollments_child", Enrollments::Table, &["child_id"], false).await?;
-        index(manager, "ix_enrollments_status", Enrollments::Table, &["status", "created_at"], false)
-            .await?;
+        index(
+            manager,
+            "ix_enrollments_child",
+            Enrollments::Table,
+            &["child_id"],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "ix_enrollments_status",
+            Enrollments::Table,
+            &["status", "created_at"],
+            false,
+        )
+        .await?;
         // At most one open application per child and program, even when two arrive at once.
         manager
             .get_connection()

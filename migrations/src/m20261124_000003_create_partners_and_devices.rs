@@ -38,7 +38,12 @@ impl MigrationTrait for Migration {
                     .table(Partners::Table)
                     .col(ColumnDef::new(Partners::Id).uuid().not_null().primary_key())
                     .col(ColumnDef::new(Partners::Kind).string().not_null())
-                    .col(ColumnDef::new(Partners::Name).string().not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Partners::Name)
+                            .string()
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Partners::Status).string().not_null())
                     .col(ColumnDef::new(Partners::CreatedAt).big_integer().not_null())
                     .to_owned(),
@@ -51,7 +56,12 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Devices::Id).uuid().not_null().primary_key())
                     .col(ColumnDef::new(Devices::PartnerId).uuid().not_null())
                     .col(ColumnDef::new(Devices::Label).string().not_null())
-                    .col(ColumnDef::new(Devices::CredentialHash).string().not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Devices::CredentialHash)
+                            .string()
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Devices::Status).string().not_null())
                     .col(ColumnDef::new(Devices::CreatedAt).big_integer().not_null())
                     .col(ColumnDef::new(Devices::RevokedAt).big_integer().null())
@@ -63,6 +73,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ix_devices_partner", Devices::Table, &["partner_id"], false).await
+        index(
+            manager,
+            "ix_devices_partner",
+            Devices::Table,
+            &["partner_id"],
+            false,
+        )
+        .await
     }
 }

@@ -31,7 +31,11 @@ impl MigrationTrait for Migration {
                     .table(AuditLog::Table)
                     // UUIDv7: ordering by id is ordering by time of writing.
                     .col(ColumnDef::new(AuditLog::Id).uuid().not_null().primary_key())
-                    .col(ColumnDef::new(AuditLog::OccurredAt).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(AuditLog::OccurredAt)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(AuditLog::ActorType).string().not_null())
                     .col(ColumnDef::new(AuditLog::ActorId).uuid().null())
                     .col(ColumnDef::new(AuditLog::Action).string().not_null())
@@ -43,6 +47,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ix_audit_log_object", AuditLog::Table, &["object_id", "id"], false).await
+        index(
+            manager,
+            "ix_audit_log_object",
+            AuditLog::Table,
+            &["object_id", "id"],
+            false,
+        )
+        .await
     }
 }

@@ -24,7 +24,11 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Actor {
-        Actor { kind: "system", id: None, request_id: None }
+        Actor {
+            kind: "system",
+            id: None,
+            request_id: None,
+        }
     }
 }
 
@@ -61,7 +65,9 @@ pub async fn record(
         after_json: Set(change.after.map(|v| v.to_string())),
         request_id: Set(actor.request_id.clone()),
     };
-    audit_log::Entity::insert(entry).exec_without_returning(conn).await?;
+    audit_log::Entity::insert(entry)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 
@@ -116,7 +122,12 @@ pub async fn list(
     if let Some(u) = filter.until {
         q = q.filter(audit_log::Column::OccurredAt.lt(to_micros(u)));
     }
-    let rows = q.order_by_desc(audit_log::Column::Id).limit(limit).offset(offset).all(conn).await?;
+    let rows = q
+        .order_by_desc(audit_log::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(conn)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| Entry {

@@ -92,7 +92,10 @@ pub async fn disable(
             }
             token_family::Entity::update_many()
                 .col_expr(token_family::Column::RevokedAt, Expr::value(to_micros(now)))
-                .col_expr(token_family::Column::RevokedReason, Expr::value("account_disabled"))
+                .col_expr(
+                    token_family::Column::RevokedReason,
+                    Expr::value("account_disabled"),
+                )
                 .filter(token_family::Column::AccountId.eq(account_id))
                 .filter(token_family::Column::RevokedAt.is_null())
                 .exec(tx)

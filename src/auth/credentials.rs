@@ -41,8 +41,19 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_implausible_ones_refused() {
-        assert_eq!(Email::parse("  Hanako@Example.JP ").unwrap().as_str(), "hanako@example.jp");
-        for bad in ["", "no-at", "@example.jp", "a@b", "a@@b.jp", "a b@c.jp", "a@.jp"] {
+        assert_eq!(
+            Email::parse("  Hanako@Example.JP ").unwrap().as_str(),
+            "hanako@example.jp"
+        );
+        for bad in [
+            "",
+            "no-at",
+            "@example.jp",
+            "a@b",
+            "a@@b.jp",
+            "a b@c.jp",
+            "a@.jp",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

@@ -83,7 +83,12 @@ pub async fn create(
     now: DateTime<Utc>,
     invite: Invite<'_>,
 ) -> Result<NewInvitation, InviteError> {
-    let Invite { role, email, display_name, household_id } = invite;
+    let Invite {
+        role,
+        email,
+        display_name,
+        household_id,
+    } = invite;
     if (role == Role::Guardian) != household_id.is_some() {
         return Err(AuthError::InvalidField {
             field: "household_id",
@@ -156,7 +161,14 @@ pub async fn create(
         })
     })
     .await?;
-    Ok(NewInvitation { id, code, email: email.as_str().to_owned(), role, household_id, expires_at })
+    Ok(NewInvitation {
+        id,
+        code,
+        email: email.as_str().to_owned(),
+        role,
+        household_id,
+        expires_at,
+    })
 }
 
 /// Redeems an invitation code: creates the account with the chosen password and signs it in.
@@ -224,7 +236,11 @@ pub async fn accept(
                 Err(e) if db::is_unique_violation(&e) => return Err(AuthError::EmailTaken),
                 other => other?,
             };
-            let actor = Actor { kind: "anonymous", id: Some(account.id), request_id };
+            let actor = Actor {
+                kind: "anonymous",
+                id: Some(account.id),
+                request_id,
+            };
             audit::record(
                 tx,
                 &actor,

@@ -81,7 +81,11 @@ pub enum AuthError {
     #[error("email already registered")]
     EmailTaken,
     #[error("invalid {field}: {message}")]
-    InvalidField { field: &'static str, message: String, message_ja: String },
+    InvalidField {
+        field: &'static str,
+        message: String,
+        message_ja: String,
+    },
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
 }

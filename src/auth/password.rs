@@ -2,8 +2,8 @@
 //! run off the async threads.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use rand::RngCore;
 use argon2::{Algorithm, Argon2, Params, Version};
+use rand::RngCore;
 
 use super::AuthError;
 
@@ -62,7 +62,11 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
         let real = stored.is_some();
         let stored = stored.unwrap_or_else(dummy_hash);
         let ok = PasswordHash::new(&stored)
-            .map(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                hasher()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false);
         ok && real
     })

@@ -134,7 +134,11 @@ pub async fn login(
         .filter(account::Column::Email.eq(email.as_str()))
         .one(db)
         .await?;
-    let ok = password::verify(password_given, found.as_ref().map(|a| a.password_hash.clone())).await;
+    let ok = password::verify(
+        password_given,
+        found.as_ref().map(|a| a.password_hash.clone()),
+    )
+    .await;
     let account = match (ok, found) {
         (true, Some(a)) => a,
         _ => return Err(AuthError::InvalidCredentials),
@@ -146,7 +150,9 @@ pub async fn login(
         let cfg = cfg.clone();
         let account = account.clone();
         Box::pin(async move {
-            let cfg = &cfg; Ok::<_, AuthError>(start_session(tx, cfg, now, &account).await?) })
+            let cfg = &cfg;
+            Ok::<_, AuthError>(start_session(tx, cfg, now, &account).await?)
+        })
     })
     .await?;
     Ok(tokens)
@@ -181,7 +187,9 @@ pub async fn refresh(
             else {
                 return Ok::<_, AuthError>(RefreshOutcome::Invalid);
             };
-            let Some(family) = token_family::Entity::find_by_id(token.family_id).one(tx).await?
+            let Some(family) = token_family::Entity::find_by_id(token.family_id)
+                .one(tx)
+                .await?
             else {
                 return Ok(RefreshOutcome::Invalid);
             };
@@ -199,7 +207,11 @@ pub async fn refresh(
                 revoke_family(tx, family.id, now, "refresh_token_reused").await?;
                 audit::record(
                     tx,
-                    &Actor { kind: "anonymous", id: None, request_id: None },
+                    &Actor {
+                        kind: "anonymous",
+                        id: None,
+                        request_id: None,
+                    },
                     now,
                     Change {
                         action: "auth.refresh_token_reused",
@@ -215,7 +227,9 @@ pub async fn refresh(
             if from_micros(token.expires_at) <= now {
                 return Ok(RefreshOutcome::Invalid);
             }
-            let Some(account) = account::Entity::find_by_id(family.account_id).one(tx).await?
+            let Some(account) = account::Entity::find_by_id(family.account_id)
+                .one(tx)
+                .await?
             else {
                 return Ok(RefreshOutcome::Invalid);
             };
@@ -243,7 +257,10 @@ pub async fn revoke_family(
 ) -> Result<(), DbErr> {
     token_family::Entity::update_many()
         .col_expr(token_family::Column::RevokedAt, Expr::value(to_micros(now)))
-        .col_expr(token_family::Column::RevokedReason, Expr::value(reason.to_owned()))
+        .col_expr(
+            token_family::Column::RevokedReason,
+            Expr::value(reason.to_owned()),
+        )
         .filter(token_family::Column::Id.eq(family_id))
         .filter(token_family::Column::RevokedAt.is_null())
         .exec(conn)
@@ -263,7 +280,9 @@ pub async fn logout(
 ) -> Result<(), AuthError> {
     let family_id = principal.family_id;
     db::write(db, |tx| {
-        Box::pin(async move { Ok::<_, AuthError>(revoke_family(tx, family_id, now, "logout").await?) })
+        Box::pin(
+            async move { Ok::<_, AuthError>(revoke_family(tx, family_id, now, "logout").await?) },
+        )
     })
     .await
 }

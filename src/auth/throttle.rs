@@ -96,9 +96,14 @@ mod tests {
             assert_eq!(t.check("a@example.jp", None, now), None);
             t.record_failure("a@example.jp", None, now + Duration::seconds(i));
         }
-        let wait = t.check("A@example.jp", None, now + Duration::seconds(10)).unwrap();
+        let wait = t
+            .check("A@example.jp", None, now + Duration::seconds(10))
+            .unwrap();
         assert!((880..=900).contains(&wait), "{wait}");
-        assert_eq!(t.check("a@example.jp", None, now + Duration::minutes(16)), None);
+        assert_eq!(
+            t.check("a@example.jp", None, now + Duration::minutes(16)),
+            None
+        );
     }
 
     #[test]

@@ -29,9 +29,14 @@ impl SecretKind {
 
     /// Which kind a presented secret claims to be.
     pub fn of(secret: &str) -> Option<SecretKind> {
-        [SecretKind::Access, SecretKind::Refresh, SecretKind::Device, SecretKind::Invitation]
-            .into_iter()
-            .find(|k| secret.starts_with(k.prefix()))
+        [
+            SecretKind::Access,
+            SecretKind::Refresh,
+            SecretKind::Device,
+            SecretKind::Invitation,
+        ]
+        .into_iter()
+        .find(|k| secret.starts_with(k.prefix()))
     }
 }
 

@@ -36,8 +36,13 @@ pub enum Program {
 }
 
 impl Program {
-    pub const ALL: [Program; 5] =
-        [Program::TaxiFuel, Program::CareTaxi, Program::Respite, Program::PlaySpace, Program::ShortStay];
+    pub const ALL: [Program; 5] = [
+        Program::TaxiFuel,
+        Program::CareTaxi,
+        Program::Respite,
+        Program::PlaySpace,
+        Program::ShortStay,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -75,9 +80,14 @@ impl Status {
     }
 
     pub fn parse(s: &str) -> Option<Status> {
-        [Status::Pending, Status::Approved, Status::Rejected, Status::Withdrawn]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+        [
+            Status::Pending,
+            Status::Approved,
+            Status::Rejected,
+            Status::Withdrawn,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
     }
 }
 
@@ -92,7 +102,11 @@ pub enum EnrollmentError {
     #[error("the child already has an open application or a valid enrollment for this program")]
     AlreadyOpen,
     #[error("invalid {field}: {message}")]
-    InvalidField { field: &'static str, message: String, message_ja: String },
+    InvalidField {
+        field: &'static str,
+        message: String,
+        message_ja: String,
+    },
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -160,7 +174,11 @@ fn convert(rows: Vec<enrollment::Model>) -> Result<Vec<Enrollment>, DbErr> {
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Enrollment>, DbErr> {
-    enrollment::Entity::find_by_id(id).one(conn).await?.map(Enrollment::try_from).transpose()
+    enrollment::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Enrollment::try_from)
+        .transpose()
 }
 
 /// A guardian applies to enroll one of their children.
@@ -209,7 +227,9 @@ pub async fn apply(
                 decided_at: Set(None),
                 created_at: Set(to_micros(now)),
             };
-            enrollment::Entity::insert(model).exec_without_returning(tx).await?;
+            enrollment::Entity::insert(model)
+                .exec_without_returning(tx)
+                .await?;
             let created = find(tx, id).await?.ok_or(EnrollmentError::NotFound)?;
             audit::record(
                 tx,
@@ -230,7 +250,9 @@ pub async fn apply(
     .await;
     match result {
         // Two applications racing: the partial unique index lets only one through.
-        Err(EnrollmentError::Db(e)) if db::is_unique_violation(&e) => Err(EnrollmentError::AlreadyOpen),
+        Err(EnrollmentError::Db(e)) if db::is_unique_violation(&e) => {
+            Err(EnrollmentError::AlreadyOpen)
+        }
         other => other,
     }
 }
@@ -238,8 +260,13 @@ pub async fn apply(
 /// How staff (or the guardian) decide a pending application.
 #[derive(Debug, Clone)]
 pub enum Decision {
-    Approve { valid_from: NaiveDate, valid_until: Option<NaiveDate> },
-    Reject { reason: String },
+    Approve {
+        valid_from: NaiveDate,
+        valid_until: Option<NaiveDate>,
+    },
+    Reject {
+        reason: String,
+    },
     Withdraw,
 }
 
@@ -263,19 +290,21 @@ impl Decision {
     /// Checks the decision's own data.
     pub fn validate(self) -> Result<Decision, EnrollmentError> {
         match self {
-            Decision::Approve { valid_from, valid_until: Some(until) } if until < valid_from => {
-                Err(EnrollmentError::InvalidField {
-                    field: "valid_until",
-                    message: "must not be before valid_from".into(),
-                    message_ja: "有効期間の終了日は開始日以降にしてください".into(),
-                })
-            }
+            Decision::Approve {
+                valid_from,
+                valid_until: Some(until),
+            } if until < valid_from => Err(EnrollmentError::InvalidField {
+                field: "valid_until",
+                message: "must not be before valid_from".into(),
+                message_ja: "有効期間の終了日は開始日以降にしてください".into(),
+            }),
             Decision::Reject { reason } => {
-                let reason = text::multiline(&reason, 1000).map_err(|e| EnrollmentError::InvalidField {
-                    field: "reason",
-                    message: e.to_string(),
-                    message_ja: e.ja(),
-                })?;
+                let reason =
+                    text::multiline(&reason, 1000).map_err(|e| EnrollmentError::InvalidField {
+                        field: "reason",
+                        message: e.to_string(),
+                        message_ja: e.ja(),
+                    })?;
                 Ok(Decision::Reject { reason })
             }
             other => Ok(other),
@@ -299,17 +328,26 @@ pub async fn decide(
             let actor = &actor;
             let before = find(tx, id).await?.ok_or(EnrollmentError::NotFound)?;
             let mut update = enrollment::Entity::update_many()
-                .col_expr(enrollment::Column::Status, Expr::value(decision.status().as_str()))
+                .col_expr(
+                    enrollment::Column::Status,
+                    Expr::value(decision.status().as_str()),
+                )
                 .col_expr(enrollment::Column::DecidedBy, Expr::value(actor.id))
                 .col_expr(enrollment::Column::DecidedAt, Expr::value(to_micros(now)));
             match &decision {
-                Decision::Approve { valid_from, valid_until } => {
+                Decision::Approve {
+                    valid_from,
+                    valid_until,
+                } => {
                     update = update
                         .col_expr(enrollment::Column::ValidFrom, Expr::value(*valid_from))
                         .col_expr(enrollment::Column::ValidUntil, Expr::value(*valid_until));
                 }
                 Decision::Reject { reason } => {
-                    update = update.col_expr(enrollment::Column::DecisionReason, Expr::value(reason.clone()));
+                    update = update.col_expr(
+                        enrollment::Column::DecisionReason,
+                        Expr::value(reason.clone()),
+                    );
                 }
                 Decision::Withdraw => {}
             }
@@ -320,7 +358,9 @@ pub async fn decide(
                 .await?
                 .rows_affected;
             if changed != 1 {
-                return Err(EnrollmentError::NotPending { current: before.status });
+                return Err(EnrollmentError::NotPending {
+                    current: before.status,
+                });
             }
             let after = find(tx, id).await?.ok_or(EnrollmentError::NotFound)?;
             audit::record(

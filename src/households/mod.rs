@@ -17,7 +17,9 @@ use crate::entity::{account, child, household};
 use crate::text;
 
 /// A daily medical or mobility need of a child (医療的ケア and mobility aids).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CareNeed {
     /// 人工呼吸器
@@ -45,7 +47,11 @@ pub enum HouseholdError {
     #[error("child not found")]
     ChildNotFound,
     #[error("invalid {field}: {message}")]
-    InvalidField { field: &'static str, message: String, message_ja: String },
+    InvalidField {
+        field: &'static str,
+        message: String,
+        message_ja: String,
+    },
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -60,7 +66,11 @@ impl crate::db::FromDb for HouseholdError {
 }
 
 fn invalid(field: &'static str, e: text::TextError) -> HouseholdError {
-    HouseholdError::InvalidField { field, message: e.to_string(), message_ja: e.ja() }
+    HouseholdError::InvalidField {
+        field,
+        message: e.to_string(),
+        message_ja: e.ja(),
+    }
 }
 
 /// A household.
@@ -73,7 +83,11 @@ pub struct Household {
 
 impl From<household::Model> for Household {
     fn from(m: household::Model) -> Self {
-        Household { id: m.id, name: m.name, created_at: from_micros(m.created_at) }
+        Household {
+            id: m.id,
+            name: m.name,
+            created_at: from_micros(m.created_at),
+        }
     }
 }
 
@@ -157,8 +171,10 @@ fn kana(field: &'static str, value: &str) -> Result<String, HouseholdError> {
 impl NewChild {
     /// Checks names, kana, birth date (not in the future, not before 1900) and care needs.
     pub fn parse(input: ChildInput, today: NaiveDate) -> Result<NewChild, HouseholdError> {
-        let family_name = text::bounded(&input.family_name, 50).map_err(|e| invalid("family_name", e))?;
-        let given_name = text::bounded(&input.given_name, 50).map_err(|e| invalid("given_name", e))?;
+        let family_name =
+            text::bounded(&input.family_name, 50).map_err(|e| invalid("family_name", e))?;
+        let given_name =
+            text::bounded(&input.given_name, 50).map_err(|e| invalid("given_name", e))?;
         let family_name_kana = kana("family_name_kana", &input.family_name_kana)?;
         let given_name_kana = kana("given_name_kana", &input.given_name_kana)?;
         let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default();
@@ -191,7 +207,11 @@ pub async fn create_household(
     name: &str,
 ) -> Result<Household, HouseholdError> {
     let name = text::bounded(name, 100).map_err(|e| invalid("name", e))?;
-    let model = household::Model { id: Uuid::new_v4(), name, created_at: to_micros(now) };
+    let model = household::Model {
+        id: Uuid::new_v4(),
+        name,
+        created_at: to_micros(now),
+    };
     db::write(db, |tx| {
         let actor = actor.clone();
         let model = model.clone();
@@ -263,10 +283,18 @@ pub async fn get_household(
         .all(conn)
         .await?
         .into_iter()
-        .map(|a| Member { account_id: a.id, display_name: a.display_name, email: a.email })
+        .map(|a| Member {
+            account_id: a.id,
+            display_name: a.display_name,
+            email: a.email,
+        })
         .collect();
     let children = list_children(conn, id).await?;
-    Ok(HouseholdDetail { household: household.into(), guardians, children })
+    Ok(HouseholdDetail {
+        household: household.into(),
+        guardians,
+        children,
+    })
 }
 
 /// Adds a child to a household.
@@ -295,7 +323,11 @@ pub async fn add_child(
         let model = model.clone();
         Box::pin(async move {
             let actor = &actor;
-            if household::Entity::find_by_id(household_id).one(tx).await?.is_none() {
+            if household::Entity::find_by_id(household_id)
+                .one(tx)
+                .await?
+                .is_none()
+            {
                 return Err(HouseholdError::HouseholdNotFound);
             }
             child::Entity::insert(child::ActiveModel {
@@ -349,7 +381,10 @@ pub async fn list_children(
 
 /// A child, if it exists.
 pub async fn find_child(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Child>, DbErr> {
-    Ok(child::Entity::find_by_id(id).one(conn).await?.map(Child::from))
+    Ok(child::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Child::from))
 }
 
 /// A child of the given household; another household's child is reported as not found, so

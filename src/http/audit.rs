@@ -69,8 +69,11 @@ pub async fn list_audit_log(
     AppQuery(q): AppQuery<AuditQuery>,
 ) -> Result<AppJson<AuditList>, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
-    if q.object_type.as_ref().is_some_and(|s| s.len() > 50) || q.action.as_ref().is_some_and(|s| s.len() > 100) {
-        return Err(ApiError::bad_request("invalid_query").detail("filter too long", "絞り込み条件が長すぎます"));
+    if q.object_type.as_ref().is_some_and(|s| s.len() > 50)
+        || q.action.as_ref().is_some_and(|s| s.len() > 100)
+    {
+        return Err(ApiError::bad_request("invalid_query")
+            .detail("filter too long", "絞り込み条件が長すぎます"));
     }
     let filter = audit::Filter {
         object_id: q.object_id,

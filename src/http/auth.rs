@@ -119,9 +119,20 @@ pub async fn login(
         return Err(AuthError::InvalidCredentials.into());
     }
     if let Some(wait) = state.throttle.check(&body.email, ip, now) {
-        return Err(AuthError::Throttled { retry_after_seconds: wait }.into());
+        return Err(AuthError::Throttled {
+            retry_after_seconds: wait,
+        }
+        .into());
     }
-    match sessions::login(&state.db, &state.config.auth, now, &body.email, body.password).await {
+    match sessions::login(
+        &state.db,
+        &state.config.auth,
+        now,
+        &body.email,
+        body.password,
+    )
+    .await
+    {
         Ok(tokens) => {
             state.throttle.record_success(&body.email);
             Ok(AppJson(token_response(tokens, now)))
@@ -190,7 +201,10 @@ pub async fn accept_invitation(
     AppJson(body): AppJson<AcceptInvitationRequest>,
 ) -> Result<(StatusCode, AppJson<TokenResponse>), ApiError> {
     let now = state.now();
-    let request_id = parts.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let request_id = parts
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let tokens = invitations::accept(
         &state.db,
         &state.config.auth,

@@ -15,18 +15,24 @@ impl From<AuthError> for ApiError {
         match e {
             AuthError::InvalidCredentials => ApiError::unauthorized("invalid_credentials"),
             AuthError::AccountDisabled => ApiError::forbidden("account_disabled"),
-            AuthError::Throttled { retry_after_seconds } => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
-                    .retry_after(retry_after_seconds)
-            }
+            AuthError::Throttled {
+                retry_after_seconds,
+            } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+                .retry_after(retry_after_seconds),
             AuthError::InvalidToken => ApiError::unauthorized("invalid_token"),
             AuthError::InvalidRefreshToken => ApiError::unauthorized("refresh_token_invalid"),
             AuthError::RefreshTokenReused => ApiError::unauthorized("refresh_token_reused"),
             AuthError::InvitationInvalid => ApiError::new(StatusCode::GONE, "invitation_invalid"),
             AuthError::EmailTaken => ApiError::conflict("email_taken"),
-            AuthError::InvalidField { field, message, message_ja } => {
-                ApiError::invalid_field(field, format!("{field} {message}"), format!("{field}: {message_ja}"))
-            }
+            AuthError::InvalidField {
+                field,
+                message,
+                message_ja,
+            } => ApiError::invalid_field(
+                field,
+                format!("{field} {message}"),
+                format!("{field}: {message_ja}"),
+            ),
             AuthError::Db(e) => e.into(),
         }
     }
@@ -46,9 +52,15 @@ impl From<HouseholdError> for ApiError {
         match e {
             HouseholdError::HouseholdNotFound => ApiError::not_found("household_not_found"),
             HouseholdError::ChildNotFound => ApiError::not_found("child_not_found"),
-            HouseholdError::InvalidField { field, message, message_ja } => {
-                ApiError::invalid_field(field, format!("{field} {message}"), format!("{field}: {message_ja}"))
-            }
+            HouseholdError::InvalidField {
+                field,
+                message,
+                message_ja,
+            } => ApiError::invalid_field(
+                field,
+                format!("{field} {message}"),
+                format!("{field}: {message_ja}"),
+            ),
             HouseholdError::Db(e) => e.into(),
         }
     }
@@ -66,9 +78,15 @@ impl From<EnrollmentError> for ApiError {
                 )
                 .with("current_status", current.as_str()),
             EnrollmentError::AlreadyOpen => ApiError::conflict("enrollment_already_open"),
-            EnrollmentError::InvalidField { field, message, message_ja } => {
-                ApiError::invalid_field(field, format!("{field} {message}"), format!("{field}: {message_ja}"))
-            }
+            EnrollmentError::InvalidField {
+                field,
+                message,
+                message_ja,
+            } => ApiError::invalid_field(
+                field,
+                format!("{field} {message}"),
+                format!("{field}: {message_ja}"),
+            ),
             EnrollmentError::Db(e) => e.into(),
         }
     }
@@ -93,9 +111,15 @@ impl From<PartnerError> for ApiError {
             PartnerError::AlreadyRevoked => ApiError::conflict("device_already_revoked"),
             PartnerError::UnknownCredential => ApiError::unauthorized("invalid_token"),
             PartnerError::Revoked => ApiError::unauthorized("device_revoked"),
-            PartnerError::InvalidField { field, message, message_ja } => {
-                ApiError::invalid_field(field, format!("{field} {message}"), format!("{field}: {message_ja}"))
-            }
+            PartnerError::InvalidField {
+                field,
+                message,
+                message_ja,
+            } => ApiError::invalid_field(
+                field,
+                format!("{field} {message}"),
+                format!("{field}: {message_ja}"),
+            ),
             PartnerError::Db(e) => e.into(),
         }
     }

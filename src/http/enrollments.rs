@@ -39,7 +39,10 @@ pub struct ApproveRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectRequest {
-    #[schema(example = "対象要件（医療型短期入所の利用）を確認できませんでした。", max_length = 1000)]
+    #[schema(
+        example = "対象要件（医療型短期入所の利用）を確認できませんでした。",
+        max_length = 1000
+    )]
     pub reason: String,
 }
 
@@ -91,7 +94,8 @@ pub async fn apply_for_enrollment(
     households::child_of_household(&state.db, g.household_id, path.child_id).await?;
     let now = state.now();
     let today = state.calendar().local_date(now);
-    let e = enrollments::apply(&state.db, &g.actor, now, today, path.child_id, body.program).await?;
+    let e =
+        enrollments::apply(&state.db, &g.actor, now, today, path.child_id, body.program).await?;
     Ok((StatusCode::CREATED, AppJson(e)))
 }
 
@@ -112,7 +116,9 @@ pub async fn list_child_enrollments(
     AppPath(path): AppPath<ChildPath>,
 ) -> Result<AppJson<Vec<Enrollment>>, ApiError> {
     households::child_of_household(&state.db, g.household_id, path.child_id).await?;
-    Ok(AppJson(enrollments::list_for_child(&state.db, path.child_id).await?))
+    Ok(AppJson(
+        enrollments::list_for_child(&state.db, path.child_id).await?,
+    ))
 }
 
 /// Withdraw one of your applications while it is still pending (取下げ).
@@ -208,8 +214,18 @@ pub async fn approve_enrollment(
     AppPath(path): AppPath<EnrollmentPath>,
     AppJson(body): AppJson<ApproveRequest>,
 ) -> Result<AppJson<Enrollment>, ApiError> {
-    let decision = Decision::Approve { valid_from: body.valid_from, valid_until: body.valid_until };
-    let e = enrollments::decide(&state.db, &staff.actor, state.now(), path.enrollment_id, decision).await?;
+    let decision = Decision::Approve {
+        valid_from: body.valid_from,
+        valid_until: body.valid_until,
+    };
+    let e = enrollments::decide(
+        &state.db,
+        &staff.actor,
+        state.now(),
+        path.enrollment_id,
+        decision,
+    )
+    .await?;
     Ok(AppJson(e))
 }
 
@@ -233,7 +249,16 @@ pub async fn reject_enrollment(
     AppPath(path): AppPath<EnrollmentPath>,
     AppJson(body): AppJson<RejectRequest>,
 ) -> Result<AppJson<Enrollment>, ApiError> {
-    let decision = Decision::Reject { reason: body.reason };
-    let e = enrollments::decide(&state.db, &staff.actor, state.now(), path.enrollment_id, decision).await?;
+    let decision = Decision::Reject {
+        reason: body.reason,
+    };
+    let e = enrollments::decide(
+        &state.db,
+        &staff.actor,
+        state.now(),
+        path.enrollment_id,
+        decision,
+    )
+    .await?;
     Ok(AppJson(e))
 }

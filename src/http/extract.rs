@@ -38,30 +38,40 @@ where
             })
             .unwrap_or(false);
         if !is_json {
-            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+            ));
         }
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
-            } else {
-                ApiError::bad_request("invalid_json").detail(e.body_text(), "リクエスト本文を読み取れません")
-            }
-        })?;
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+                } else {
+                    ApiError::bad_request("invalid_json")
+                        .detail(e.body_text(), "リクエスト本文を読み取れません")
+                }
+            })?;
         let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
             ApiError::bad_request("invalid_json")
                 .detail(e.to_string(), format!("JSONの構文が正しくありません: {e}"))
         })?;
         // Every request body is an object; serde would otherwise accept a struct as an array.
         if !value.is_object() {
-            return Err(ApiError::unprocessable("invalid_json")
-                .detail("the body must be a JSON object", "リクエスト本文はJSONオブジェクトである必要があります"));
+            return Err(ApiError::unprocessable("invalid_json").detail(
+                "the body must be a JSON object",
+                "リクエスト本文はJSONオブジェクトである必要があります",
+            ));
         }
-        serde_path_to_error::deserialize(value).map(AppJson).map_err(|e| {
-            let msg = e.to_string();
-            ApiError::unprocessable("invalid_json")
-                .detail(msg.clone(), format!("JSONの内容が正しくありません: {msg}"))
-                .with("field", e.path().to_string())
-        })
+        serde_path_to_error::deserialize(value)
+            .map(AppJson)
+            .map_err(|e| {
+                let msg = e.to_string();
+                ApiError::unprocessable("invalid_json")
+                    .detail(msg.clone(), format!("JSONの内容が正しくありません: {msg}"))
+                    .with("field", e.path().to_string())
+            })
     }
 }
 
@@ -87,8 +97,10 @@ where
             .map(|q| AppQuery(q.0))
             .map_err(|e: QueryRejection| {
                 let msg = e.body_text();
-                ApiError::bad_request("invalid_query")
-                    .detail(msg.clone(), format!("クエリパラメータが正しくありません: {msg}"))
+                ApiError::bad_request("invalid_query").detail(
+                    msg.clone(),
+                    format!("クエリパラメータが正しくありません: {msg}"),
+                )
             })
     }
 }
@@ -109,15 +121,21 @@ where
             .map(|p| AppPath(p.0))
             .map_err(|e: PathRejection| {
                 let msg = e.body_text();
-                ApiError::bad_request("invalid_path")
-                    .detail(msg.clone(), format!("パスのパラメータが正しくありません: {msg}"))
+                ApiError::bad_request("invalid_path").detail(
+                    msg.clone(),
+                    format!("パスのパラメータが正しくありません: {msg}"),
+                )
             })
     }
 }
 
 /// The request id set by the request-id layer.
 pub fn request_id(parts: &Parts) -> Option<String> {
-    parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned)
+    parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
@@ -125,8 +143,12 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .headers
         .get(header::AUTHORIZATION)
         .ok_or_else(|| ApiError::unauthorized("unauthenticated"))?;
-    let value = value.to_str().map_err(|_| ApiError::unauthorized("invalid_token"))?;
-    let (scheme, token) = value.split_once(' ').ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::unauthorized("invalid_token"))?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() || token.len() > 512 {
         return Err(ApiError::unauthorized("invalid_token"));
     }
@@ -141,13 +163,17 @@ async fn account(parts: &Parts, state: &AppState) -> Result<AccountPrincipal, Ap
     let token = bearer(parts)?;
     if is_device_token(token) {
         // A valid device credential on an account endpoint: known caller, wrong role.
-        partners::authenticate_device(&state.db, token).await.map_err(ApiError::from)?;
+        partners::authenticate_device(&state.db, token)
+            .await
+            .map_err(ApiError::from)?;
         return Err(ApiError::forbidden("forbidden_role"));
     }
-    sessions::authenticate(&state.db, state.now(), token).await.map_err(|e| match e {
-        AuthError::Db(db) => ApiError::from(db),
-        _ => ApiError::unauthorized("invalid_token"),
-    })
+    sessions::authenticate(&state.db, state.now(), token)
+        .await
+        .map_err(|e| match e {
+            AuthError::Db(db) => ApiError::from(db),
+            _ => ApiError::unauthorized("invalid_token"),
+        })
 }
 
 /// Any signed-in account (guardian, staff or admin).
@@ -182,28 +208,45 @@ pub struct Device {
 }
 
 fn actor_of(p: &AccountPrincipal, parts: &Parts) -> Actor {
-    Actor { kind: p.role.as_str(), id: Some(p.account_id), request_id: request_id(parts) }
+    Actor {
+        kind: p.role.as_str(),
+        id: Some(p.account_id),
+        request_id: request_id(parts),
+    }
 }
 
 impl FromRequestParts<AppState> for AnyAccount {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let p = account(parts, state).await?;
         let actor = actor_of(&p, parts);
-        Ok(AnyAccount { principal: p, actor })
+        Ok(AnyAccount {
+            principal: p,
+            actor,
+        })
     }
 }
 
 impl FromRequestParts<AppState> for Guardian {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let p = account(parts, state).await?;
         match (p.role, p.household_id) {
             (Role::Guardian, Some(household_id)) => {
                 let actor = actor_of(&p, parts);
-                Ok(Guardian { principal: p, household_id, actor })
+                Ok(Guardian {
+                    principal: p,
+                    household_id,
+                    actor,
+                })
             }
             _ => Err(ApiError::forbidden("forbidden_role")),
         }
@@ -213,44 +256,67 @@ impl FromRequestParts<AppState> for Guardian {
 impl FromRequestParts<AppState> for Staff {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let p = account(parts, state).await?;
         if !p.role.is_staff() {
             return Err(ApiError::forbidden("forbidden_role"));
         }
         let actor = actor_of(&p, parts);
-        Ok(Staff { principal: p, actor })
+        Ok(Staff {
+            principal: p,
+            actor,
+        })
     }
 }
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let p = account(parts, state).await?;
         if p.role != Role::Admin {
             return Err(ApiError::forbidden("forbidden_role"));
         }
         let actor = actor_of(&p, parts);
-        Ok(Admin { principal: p, actor })
+        Ok(Admin {
+            principal: p,
+            actor,
+        })
     }
 }
 
 impl FromRequestParts<AppState> for Device {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
         if !is_device_token(token) {
             // An account token on a device endpoint: known caller (if valid), wrong role.
-            sessions::authenticate(&state.db, state.now(), token).await.map_err(|e| match e {
-                AuthError::Db(db) => ApiError::from(db),
-                _ => ApiError::unauthorized("invalid_token"),
-            })?;
+            sessions::authenticate(&state.db, state.now(), token)
+                .await
+                .map_err(|e| match e {
+                    AuthError::Db(db) => ApiError::from(db),
+                    _ => ApiError::unauthorized("invalid_token"),
+                })?;
             return Err(ApiError::forbidden("forbidden_role"));
         }
-        let d = partners::authenticate_device(&state.db, token).await.map_err(ApiError::from)?;
-        let actor = Actor { kind: "device", id: Some(d.device_id), request_id: request_id(parts) };
+        let d = partners::authenticate_device(&state.db, token)
+            .await
+            .map_err(ApiError::from)?;
+        let actor = Actor {
+            kind: "device",
+            id: Some(d.device_id),
+            request_id: request_id(parts),
+        };
         Ok(Device { device: d, actor })
     }
 }

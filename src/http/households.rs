@@ -12,7 +12,9 @@ use super::extract::{AppJson, AppPath, AppQuery, Guardian, Staff};
 use super::pagination::{PageParams, Paging};
 use super::problem::{ApiError, Problem};
 use crate::auth::{Role, invitations};
-use crate::households::{self, CareNeed, Child, ChildInput, Household, HouseholdDetail, Member, NewChild};
+use crate::households::{
+    self, CareNeed, Child, ChildInput, Household, HouseholdDetail, Member, NewChild,
+};
 use crate::state::AppState;
 
 /// A new household.
@@ -301,7 +303,9 @@ pub async fn list_children(
     State(state): State<AppState>,
     g: Guardian,
 ) -> Result<AppJson<Vec<Child>>, ApiError> {
-    Ok(AppJson(households::list_children(&state.db, g.household_id).await?))
+    Ok(AppJson(
+        households::list_children(&state.db, g.household_id).await?,
+    ))
 }
 
 /// One of your children. Another household's child is answered 404.
@@ -319,5 +323,7 @@ pub async fn get_child(
     g: Guardian,
     AppPath(path): AppPath<ChildPath>,
 ) -> Result<AppJson<Child>, ApiError> {
-    Ok(AppJson(households::child_of_household(&state.db, g.household_id, path.child_id).await?))
+    Ok(AppJson(
+        households::child_of_household(&state.db, g.household_id, path.child_id).await?,
+    ))
 }

@@ -77,14 +77,20 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::logout))
         .routes(routes!(auth::accept_invitation))
         .routes(routes!(auth::get_me))
-        .routes(routes!(households::create_household, households::list_households))
+        .routes(routes!(
+            households::create_household,
+            households::list_households
+        ))
         .routes(routes!(households::get_household))
         .routes(routes!(households::invite_guardian))
         .routes(routes!(households::add_child_to_household))
         .routes(routes!(households::get_my_household))
         .routes(routes!(households::add_child, households::list_children))
         .routes(routes!(households::get_child))
-        .routes(routes!(enrollments::apply_for_enrollment, enrollments::list_child_enrollments))
+        .routes(routes!(
+            enrollments::apply_for_enrollment,
+            enrollments::list_child_enrollments
+        ))
         .routes(routes!(enrollments::withdraw_enrollment))
         .routes(routes!(enrollments::list_enrollments))
         .routes(routes!(enrollments::get_enrollment))
@@ -122,20 +128,35 @@ fn finish_document(mut doc: Value) -> Value {
     doc["info"]["version"] = json!(env!("CARGO_PKG_VERSION"));
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut() {
-            let Some(item) = item.as_object_mut() else { continue };
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
             for op in item.values_mut() {
                 let has_body = op.get("requestBody").is_some();
-                let has_params = op.get("parameters").and_then(Value::as_array).is_some_and(|p| !p.is_empty());
+                let has_params = op
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .is_some_and(|p| !p.is_empty());
                 let secured = op
                     .get("security")
                     .and_then(Value::as_array)
-                    .is_some_and(|s| s.iter().any(|r| r.as_object().is_some_and(|o| !o.is_empty())));
-                let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+                    .is_some_and(|s| {
+                        s.iter()
+                            .any(|r| r.as_object().is_some_and(|o| !o.is_empty()))
+                    });
+                let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                    continue;
+                };
                 let mut add = |code: &str, text: &str| {
-                    responses.entry(code.to_owned()).or_insert_with(|| problem_response(text));
+                    responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| problem_response(text));
                 };
                 if has_body {
-                    add("400", "Malformed request (invalid JSON syntax or parameters)");
+                    add(
+                        "400",
+                        "Malformed request (invalid JSON syntax or parameters)",
+                    );
                     add("413", "Request body too large");
                     add("415", "Request body is not application/json");
                     add("422", "Request body does not match the schema");
@@ -147,7 +168,10 @@ fn finish_document(mut doc: Value) -> Value {
                     add("403", "Your role may not perform this operation");
                 }
                 add("500", "Unexpected server error");
-                add("503", "Service busy; retry after the Retry-After header's seconds");
+                add(
+                    "503",
+                    "Service busy; retry after the Retry-After header's seconds",
+                );
             }
         }
     }

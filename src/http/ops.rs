@@ -30,7 +30,9 @@ pub struct Health {
     security(())
 )]
 pub async fn get_health() -> AppJson<Health> {
-    AppJson(Health { status: "ok".into() })
+    AppJson(Health {
+        status: "ok".into(),
+    })
 }
 
 /// The database answers.
@@ -43,12 +45,20 @@ pub async fn get_health() -> AppJson<Health> {
     security(())
 )]
 pub async fn get_readiness(State(state): State<AppState>) -> Result<AppJson<Health>, ApiError> {
-    let ping = tokio::time::timeout(std::time::Duration::from_secs(2), state.db.execute_unprepared("SELECT 1")).await;
+    let ping = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        state.db.execute_unprepared("SELECT 1"),
+    )
+    .await;
     match ping {
-        Ok(Ok(_)) => Ok(AppJson(Health { status: "ok".into() })),
-        _ => Err(ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "service_busy")
-            .retry_after(5)
-            .detail("database unreachable", "データベースに接続できません")),
+        Ok(Ok(_)) => Ok(AppJson(Health {
+            status: "ok".into(),
+        })),
+        _ => Err(
+            ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "service_busy")
+                .retry_after(5)
+                .detail("database unreachable", "データベースに接続できません"),
+        ),
     }
 }
 
@@ -57,7 +67,9 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
-            .set_buckets(&[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0])
+            .set_buckets(&[
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ])
             .map(|b| b.build_recorder())
             .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder());
         let handle = recorder.handle();
@@ -70,8 +82,10 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
 pub async fn get_metrics() -> Response {
     let body = metrics_handle().render();
     let mut r = body.into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
     r
 }
 
@@ -88,7 +102,8 @@ pub async fn record_metrics(request: Request, next: Next) -> Response {
     let status = response.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels).record(start.elapsed().as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(start.elapsed().as_secs_f64());
     response
 }
 

@@ -28,7 +28,10 @@ impl Paging {
         let limit = limit.unwrap_or(50.min(max));
         if limit == 0 || limit > max {
             return Err(ApiError::bad_request("invalid_query")
-                .detail(format!("limit must be between 1 and {max}"), format!("limit は1から{max}の間で指定してください"))
+                .detail(
+                    format!("limit must be between 1 and {max}"),
+                    format!("limit は1から{max}の間で指定してください"),
+                )
                 .with("field", "limit"));
         }
         let offset = offset.unwrap_or(0);

@@ -138,7 +138,8 @@ pub async fn create_partner(
     admin: Admin,
     AppJson(body): AppJson<CreatePartnerRequest>,
 ) -> Result<(StatusCode, AppJson<Partner>), ApiError> {
-    let p = partners::create_partner(&state.db, &admin.actor, state.now(), body.kind, &body.name).await?;
+    let p = partners::create_partner(&state.db, &admin.actor, state.now(), body.kind, &body.name)
+        .await?;
     Ok((StatusCode::CREATED, AppJson(p)))
 }
 
@@ -160,9 +161,18 @@ pub async fn register_device(
     AppPath(path): AppPath<PartnerPath>,
     AppJson(body): AppJson<RegisterDeviceRequest>,
 ) -> Result<(StatusCode, AppJson<RegisteredDevice>), ApiError> {
-    let (device, credential) =
-        partners::register_device(&state.db, &admin.actor, state.now(), path.partner_id, &body.label).await?;
-    Ok((StatusCode::CREATED, AppJson(RegisteredDevice { device, credential })))
+    let (device, credential) = partners::register_device(
+        &state.db,
+        &admin.actor,
+        state.now(),
+        path.partner_id,
+        &body.label,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        AppJson(RegisteredDevice { device, credential }),
+    ))
 }
 
 /// Revoke a device (admin); its next request is refused.
@@ -181,7 +191,9 @@ pub async fn revoke_device(
     admin: Admin,
     AppPath(path): AppPath<DevicePath>,
 ) -> Result<AppJson<DeviceInfo>, ApiError> {
-    Ok(AppJson(partners::revoke_device(&state.db, &admin.actor, state.now(), path.device_id).await?))
+    Ok(AppJson(
+        partners::revoke_device(&state.db, &admin.actor, state.now(), path.device_id).await?,
+    ))
 }
 
 /// Invite a staff member (admin). The answer holds the one-time code.
@@ -285,7 +297,10 @@ pub async fn list_staff(
     let paging = Paging::parse(page.limit, page.offset, state.config.server.max_page_size)?;
     let rows = accounts::list_staff(&state.db, paging.fetch(), paging.offset).await?;
     let (rows, next_offset) = paging.finish(rows);
-    Ok(AppJson(StaffList { items: rows.into_iter().map(StaffAccount::from).collect(), next_offset }))
+    Ok(AppJson(StaffList {
+        items: rows.into_iter().map(StaffAccount::from).collect(),
+        next_offset,
+    }))
 }
 
 /// Disable an account (admin): it can no longer sign in and its sessions end at once.

@@ -26,7 +26,10 @@ pub enum Lang {
 impl Lang {
     /// Picks the preferred language from Accept-Language; Japanese unless English is preferred.
     pub fn from_headers(headers: &HeaderMap) -> Lang {
-        let Some(value) = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
+        let Some(value) = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+        else {
             return Lang::Ja;
         };
         let mut best: Option<(f32, Lang)> = None;
@@ -34,7 +37,11 @@ impl Lang {
             let mut pieces = part.trim().split(';');
             let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
             let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             let lang = if tag == "ja" || tag.starts_with("ja-") {
                 Lang::Ja
@@ -67,7 +74,10 @@ pub struct Text {
 
 impl Text {
     pub fn new(en: impl Into<String>, ja: impl Into<String>) -> Text {
-        Text { en: en.into(), ja: ja.into() }
+        Text {
+            en: en.into(),
+            ja: ja.into(),
+        }
     }
 
     pub fn pick(&self, lang: Lang) -> &str {
@@ -122,7 +132,13 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str) -> ApiError {
-        ApiError { status, code, detail: None, extra: Map::new(), retry_after_seconds: None }
+        ApiError {
+            status,
+            code,
+            detail: None,
+            extra: Map::new(),
+            retry_after_seconds: None,
+        }
     }
 
     pub fn detail(mut self, en: impl Into<String>, ja: impl Into<String>) -> ApiError {
@@ -137,7 +153,8 @@ impl ApiError {
 
     pub fn retry_after(mut self, seconds: u64) -> ApiError {
         self.retry_after_seconds = Some(seconds);
-        self.extra.insert("retry_after_seconds".into(), seconds.into());
+        self.extra
+            .insert("retry_after_seconds".into(), seconds.into());
         self
     }
 
@@ -167,7 +184,9 @@ impl ApiError {
 
     /// A field of the request failed validation.
     pub fn invalid_field(field: &str, en: impl Into<String>, ja: impl Into<String>) -> ApiError {
-        ApiError::unprocessable("invalid_field").detail(en, ja).with("field", field)
+        ApiError::unprocessable("invalid_field")
+            .detail(en, ja)
+            .with("field", field)
     }
 
     /// The database is momentarily busy: the client should try again shortly.
@@ -204,7 +223,9 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response.extensions_mut().insert(Arc::new(self));
         response
@@ -215,55 +236,159 @@ impl IntoResponse for ApiError {
 /// catalogue test in this module lists every code the service can emit.
 pub fn title(code: &str) -> (&'static str, &'static str) {
     match code {
-        "invalid_json" => ("The request body is not valid JSON for this operation", "リクエスト本文がこの操作のJSONとして正しくありません"),
-        "unsupported_media_type" => ("The request body must be application/json", "リクエスト本文は application/json である必要があります"),
-        "invalid_query" => ("A query parameter is invalid", "クエリパラメータが正しくありません"),
-        "invalid_path" => ("A path parameter is invalid", "パスのパラメータが正しくありません"),
-        "invalid_field" => ("A field of the request is invalid", "リクエストの項目が正しくありません"),
-        "payload_too_large" => ("The request body is too large", "リクエスト本文が大きすぎます"),
+        "invalid_json" => (
+            "The request body is not valid JSON for this operation",
+            "リクエスト本文がこの操作のJSONとして正しくありません",
+        ),
+        "unsupported_media_type" => (
+            "The request body must be application/json",
+            "リクエスト本文は application/json である必要があります",
+        ),
+        "invalid_query" => (
+            "A query parameter is invalid",
+            "クエリパラメータが正しくありません",
+        ),
+        "invalid_path" => (
+            "A path parameter is invalid",
+            "パスのパラメータが正しくありません",
+        ),
+        "invalid_field" => (
+            "A field of the request is invalid",
+            "リクエストの項目が正しくありません",
+        ),
+        "payload_too_large" => (
+            "The request body is too large",
+            "リクエスト本文が大きすぎます",
+        ),
         "unauthenticated" => ("Authentication is required", "認証が必要です"),
-        "invalid_token" => ("The token is invalid or has expired", "トークンが無効か、有効期限が切れています"),
-        "invalid_credentials" => ("The email address or password is wrong", "メールアドレスまたはパスワードが違います"),
+        "invalid_token" => (
+            "The token is invalid or has expired",
+            "トークンが無効か、有効期限が切れています",
+        ),
+        "invalid_credentials" => (
+            "The email address or password is wrong",
+            "メールアドレスまたはパスワードが違います",
+        ),
         "account_disabled" => ("This account is disabled", "このアカウントは利用停止中です"),
-        "refresh_token_invalid" => ("The refresh token is invalid or has expired", "リフレッシュトークンが無効か、有効期限が切れています"),
-        "refresh_token_reused" => ("The refresh token was already used; all sessions of this login were signed out", "使用済みのリフレッシュトークンです。このログインのセッションはすべて無効になりました"),
-        "too_many_attempts" => ("Too many failed attempts; try again later", "失敗が続いたため、しばらくしてから再度お試しください"),
-        "invitation_invalid" => ("The invitation code is invalid, expired or already used", "招待コードが無効、期限切れ、または使用済みです"),
-        "email_taken" => ("This email address is already registered", "このメールアドレスは既に登録されています"),
-        "forbidden_role" => ("Your role may not perform this operation", "この操作を行う権限がありません"),
-        "device_revoked" => ("This device has been revoked", "この端末は無効化されています"),
+        "refresh_token_invalid" => (
+            "The refresh token is invalid or has expired",
+            "リフレッシュトークンが無効か、有効期限が切れています",
+        ),
+        "refresh_token_reused" => (
+            "The refresh token was already used; all sessions of this login were signed out",
+            "使用済みのリフレッシュトークンです。このログインのセッションはすべて無効になりました",
+        ),
+        "too_many_attempts" => (
+            "Too many failed attempts; try again later",
+            "失敗が続いたため、しばらくしてから再度お試しください",
+        ),
+        "invitation_invalid" => (
+            "The invitation code is invalid, expired or already used",
+            "招待コードが無効、期限切れ、または使用済みです",
+        ),
+        "email_taken" => (
+            "This email address is already registered",
+            "このメールアドレスは既に登録されています",
+        ),
+        "forbidden_role" => (
+            "Your role may not perform this operation",
+            "この操作を行う権限がありません",
+        ),
+        "device_revoked" => (
+            "This device has been revoked",
+            "この端末は無効化されています",
+        ),
         "not_found" => ("The resource does not exist", "リソースが見つかりません"),
         "household_not_found" => ("The household does not exist", "世帯が見つかりません"),
         "child_not_found" => ("The child does not exist", "対象児が見つかりません"),
         "enrollment_not_found" => ("The application does not exist", "申請が見つかりません"),
         "partner_not_found" => ("The partner does not exist", "事業者が見つかりません"),
         "device_not_found" => ("The device does not exist", "端末が見つかりません"),
-        "method_not_allowed" => ("This method is not allowed on this resource", "このリソースではこのメソッドは使えません"),
-        "enrollment_not_pending" => ("The application has already been decided", "この申請は既に処理済みです"),
-        "enrollment_already_open" => ("The child already has an open application or enrollment for this program", "この対象児には、この事業の申請中または承認済みの登録が既にあります"),
-        "partner_name_taken" => ("A partner with this name already exists", "同じ名前の事業者が既に登録されています"),
-        "device_already_revoked" => ("The device is already revoked", "この端末は既に無効化されています"),
+        "method_not_allowed" => (
+            "This method is not allowed on this resource",
+            "このリソースではこのメソッドは使えません",
+        ),
+        "enrollment_not_pending" => (
+            "The application has already been decided",
+            "この申請は既に処理済みです",
+        ),
+        "enrollment_already_open" => (
+            "The child already has an open application or enrollment for this program",
+            "この対象児には、この事業の申請中または承認済みの登録が既にあります",
+        ),
+        "partner_name_taken" => (
+            "A partner with this name already exists",
+            "同じ名前の事業者が既に登録されています",
+        ),
+        "device_already_revoked" => (
+            "The device is already revoked",
+            "この端末は既に無効化されています",
+        ),
         "account_not_found" => ("The account does not exist", "アカウントが見つかりません"),
-        "cannot_disable_self" => ("You cannot disable your own account", "自分自身のアカウントは停止できません"),
-        "account_already_disabled" => ("The account is already disabled", "このアカウントは既に停止されています"),
-        "conflict" => ("The request conflicts with the current state", "現在の状態と矛盾するリクエストです"),
-        "request_timeout" => ("The request took too long", "リクエストの処理に時間がかかりすぎました"),
-        "service_busy" => ("The service is busy; try again shortly", "混み合っています。しばらくしてから再度お試しください"),
-        "internal_error" => ("Something went wrong on our side", "サーバー側で問題が発生しました"),
+        "cannot_disable_self" => (
+            "You cannot disable your own account",
+            "自分自身のアカウントは停止できません",
+        ),
+        "account_already_disabled" => (
+            "The account is already disabled",
+            "このアカウントは既に停止されています",
+        ),
+        "conflict" => (
+            "The request conflicts with the current state",
+            "現在の状態と矛盾するリクエストです",
+        ),
+        "request_timeout" => (
+            "The request took too long",
+            "リクエストの処理に時間がかかりすぎました",
+        ),
+        "service_busy" => (
+            "The service is busy; try again shortly",
+            "混み合っています。しばらくしてから再度お試しください",
+        ),
+        "internal_error" => (
+            "Something went wrong on our side",
+            "サーバー側で問題が発生しました",
+        ),
         _ => ("Error", "エラー"),
     }
 }
 
 /// Every code [`title`] knows; the tests check each has its own text.
 pub const CODES: &[&str] = &[
-    "invalid_json", "unsupported_media_type", "invalid_query", "invalid_path", "invalid_field",
-    "payload_too_large", "unauthenticated", "invalid_token", "invalid_credentials",
-    "account_disabled", "refresh_token_invalid", "refresh_token_reused", "too_many_attempts",
-    "invitation_invalid", "email_taken", "forbidden_role", "device_revoked", "not_found",
-    "household_not_found", "child_not_found", "enrollment_not_found", "partner_not_found",
-    "device_not_found", "method_not_allowed", "enrollment_not_pending", "enrollment_already_open",
-    "partner_name_taken", "device_already_revoked", "account_not_found", "cannot_disable_self",
-    "account_already_disabled", "conflict", "request_timeout", "service_busy",
+    "invalid_json",
+    "unsupported_media_type",
+    "invalid_query",
+    "invalid_path",
+    "invalid_field",
+    "payload_too_large",
+    "unauthenticated",
+    "invalid_token",
+    "invalid_credentials",
+    "account_disabled",
+    "refresh_token_invalid",
+    "refresh_token_reused",
+    "too_many_attempts",
+    "invitation_invalid",
+    "email_taken",
+    "forbidden_role",
+    "device_revoked",
+    "not_found",
+    "household_not_found",
+    "child_not_found",
+    "enrollment_not_found",
+    "partner_not_found",
+    "device_not_found",
+    "method_not_allowed",
+    "enrollment_not_pending",
+    "enrollment_already_open",
+    "partner_name_taken",
+    "device_already_revoked",
+    "account_not_found",
+    "cannot_disable_self",
+    "account_already_disabled",
+    "conflict",
+    "request_timeout",
+    "service_busy",
     "internal_error",
 ];
 
@@ -310,7 +435,11 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
             } else {
                 code_for_status(status)
             };
-            let status = if code == "service_busy" { StatusCode::SERVICE_UNAVAILABLE } else { status };
+            let status = if code == "service_busy" {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                status
+            };
             let mut e = ApiError::new(status, code);
             if code == "service_busy" {
                 e = e.retry_after(1);
@@ -335,8 +464,14 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
     let mut out = Response::new(axum::body::Body::from(body));
     *out.status_mut() = error.status;
     let headers = out.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-    headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    headers.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.tag()),
+    );
     for name in [header::RETRY_AFTER, header::WWW_AUTHENTICATE, header::ALLOW] {
         if let Some(v) = response.headers().get(&name) {
             headers.insert(name, v.clone());
@@ -359,7 +494,10 @@ mod tests {
 
     fn lang(value: &str) -> Lang {
         let mut h = HeaderMap::new();
-        h.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_str(value).unwrap());
+        h.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_str(value).unwrap(),
+        );
         Lang::from_headers(&h)
     }
 

@@ -83,7 +83,11 @@ pub enum PartnerError {
     #[error("device revoked")]
     Revoked,
     #[error("invalid {field}: {message}")]
-    InvalidField { field: &'static str, message: String, message_ja: String },
+    InvalidField {
+        field: &'static str,
+        message: String,
+        message_ja: String,
+    },
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -98,7 +102,11 @@ impl crate::db::FromDb for PartnerError {
 }
 
 fn invalid(field: &'static str, e: text::TextError) -> PartnerError {
-    PartnerError::InvalidField { field, message: e.to_string(), message_ja: e.ja() }
+    PartnerError::InvalidField {
+        field,
+        message: e.to_string(),
+        message_ja: e.ja(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -163,7 +171,13 @@ pub async fn create_partner(
     name: &str,
 ) -> Result<Partner, PartnerError> {
     let name = text::bounded(name, 100).map_err(|e| invalid("name", e))?;
-    let p = Partner { id: Uuid::new_v4(), kind, name, status: "active".into(), created_at: now };
+    let p = Partner {
+        id: Uuid::new_v4(),
+        kind,
+        name,
+        status: "active".into(),
+        created_at: now,
+    };
     let result = db::write(db, |tx| {
         let actor = actor.clone();
         let p = p.clone();
@@ -240,7 +254,8 @@ pub async fn register_device(
 ) -> Result<(Device, String), PartnerError> {
     let label = text::bounded(label, 100).map_err(|e| invalid("label", e))?;
     let credential = generate(SecretKind::Device);
-    let device = register_device_with_credential(db, actor, now, partner_id, &label, &credential).await?;
+    let device =
+        register_device_with_credential(db, actor, now, partner_id, &label, &credential).await?;
     Ok((device, credential))
 }
 
@@ -384,5 +399,9 @@ pub async fn authenticate_device(
     if p.status != "active" {
         return Err(PartnerError::Revoked);
     }
-    Ok(DevicePrincipal { device_id: d.id, partner_id: p.id, partner_kind: p.kind })
+    Ok(DevicePrincipal {
+        device_id: d.id,
+        partner_id: p.id,
+        partner_kind: p.kind,
+    })
 }

@@ -12,11 +12,18 @@ async fn approving_an_application_is_logged_with_the_actor_and_the_before_and_af
     let child = app.child(&guardian).await;
     let id = app.apply(&guardian, child, "taxi_fuel").await;
     let r = app
-        .post(&format!("/api/v1/staff/enrollments/{id}/approve"), Some(&staff.access), &json!({ "valid_from": "2026-04-01" }))
+        .post(
+            &format!("/api/v1/staff/enrollments/{id}/approve"),
+            Some(&staff.access),
+            &json!({ "valid_from": "2026-04-01" }),
+        )
         .await;
     let request_id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
     let log: Value = app
-        .get(&format!("/api/v1/staff/audit-log?object_id={id}"), Some(&staff.access))
+        .get(
+            &format!("/api/v1/staff/audit-log?object_id={id}"),
+            Some(&staff.access),
+        )
         .await
         .json()
         .await
@@ -40,13 +47,21 @@ async fn the_log_is_filtered_by_action_and_never_contains_secrets() {
     let admin = app.admin().await;
     let (_, _, credential) = app.partner_with_device(&admin, "taxi_company").await;
     let log: Value = app
-        .get("/api/v1/staff/audit-log?action=device.registered", Some(&admin.access))
+        .get(
+            "/api/v1/staff/audit-log?action=device.registered",
+            Some(&admin.access),
+        )
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(log["items"].as_array().unwrap().len(), 1);
-    let everything = app.get("/api/v1/staff/audit-log?limit=100", Some(&admin.access)).await.text().await.unwrap();
+    let everything = app
+        .get("/api/v1/staff/audit-log?limit=100", Some(&admin.access))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(everything.contains("account.created"));
     assert!(!everything.contains(&credential));
     assert!(!everything.contains("password"));

@@ -12,7 +12,11 @@ async fn a_guardian_logs_in_with_the_password_chosen_at_invitation_and_sees_thei
     let staff = app.staff().await;
     let guardian = app.guardian(&staff).await;
     let r = app
-        .post("/api/v1/auth/login", None, &json!({ "email": guardian.email.to_uppercase(), "password": PASSWORD }))
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({ "email": guardian.email.to_uppercase(), "password": PASSWORD }),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let body: Value = r.json().await.unwrap();
@@ -20,20 +24,38 @@ async fn a_guardian_logs_in_with_the_password_chosen_at_invitation_and_sees_thei
     assert_eq!(body["expires_in"], 15 * 60);
     assert!(body["access_token"].as_str().unwrap().starts_with("cpa_"));
     assert!(body["refresh_token"].as_str().unwrap().starts_with("cpr_"));
-    let me: Value = app.get("/api/v1/me", body["access_token"].as_str()).await.json().await.unwrap();
+    let me: Value = app
+        .get("/api/v1/me", body["access_token"].as_str())
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["role"], "guardian");
     assert_eq!(me["email"], guardian.email);
-    assert_eq!(me["household_id"], guardian.household_id.unwrap().to_string());
+    assert_eq!(
+        me["household_id"],
+        guardian.household_id.unwrap().to_string()
+    );
 }
 
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_email_get_the_same_401() {
     let app = spawn_app().await;
     let staff = app.staff().await;
-    let wrong = app.post("/api/v1/auth/login", None, &json!({ "email": staff.email, "password": "not the password" })).await;
+    let wrong = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({ "email": staff.email, "password": "not the password" }),
+        )
+        .await;
     let body_wrong = assert_problem(wrong, 401, "invalid_credentials").await;
     let unknown = app
-        .post("/api/v1/auth/login", None, &json!({ "email": "nobody@example.jp", "password": "whatever123" }))
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({ "email": "nobody@example.jp", "password": "whatever123" }),
+        )
         .await;
     let body_unknown = assert_problem(unknown, 401, "invalid_credentials").await;
     assert_eq!(body_wrong["title"], body_unknown["title"]);
@@ -44,17 +66,39 @@ async fn the_sixth_failed_login_within_the_window_is_throttled_with_retry_after(
     let app = spawn_app().await;
     let staff = app.staff().await;
     for _ in 0..5 {
-        let r = app.post("/api/v1/auth/login", None, &json!({ "email": staff.email, "password": "wrong password" })).await;
+        let r = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({ "email": staff.email, "password": "wrong password" }),
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
     // Even the right password is refused while throttled.
-    let r = app.post("/api/v1/auth/login", None, &json!({ "email": staff.email, "password": PASSWORD })).await;
-    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({ "email": staff.email, "password": PASSWORD }),
+        )
+        .await;
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry > 0 && retry <= 15 * 60);
     assert_problem(r, 429, "too_many_attempts").await;
     // After the window the account can sign in again.
     app.clock.advance(chrono::Duration::minutes(16));
-    let r = app.post("/api/v1/auth/login", None, &json!({ "email": staff.email, "password": PASSWORD })).await;
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({ "email": staff.email, "password": PASSWORD }),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
 }
 
@@ -62,14 +106,33 @@ async fn the_sixth_failed_login_within_the_window_is_throttled_with_retry_after(
 async fn refreshing_rotates_the_pair_and_the_old_access_token_keeps_working_until_it_expires() {
     let app = spawn_app().await;
     let staff = app.staff().await;
-    let r = app.post("/api/v1/auth/refresh", None, &json!({ "refresh_token": staff.refresh })).await;
+    let r = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({ "refresh_token": staff.refresh }),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let pair: Value = r.json().await.unwrap();
     assert_ne!(pair["refresh_token"], staff.refresh.as_str());
-    assert_eq!(app.get("/api/v1/me", pair["access_token"].as_str()).await.status(), StatusCode::OK);
-    assert_eq!(app.get("/api/v1/me", Some(&staff.access)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/me", pair["access_token"].as_str())
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/api/v1/me", Some(&staff.access)).await.status(),
+        StatusCode::OK
+    );
     app.clock.advance(chrono::Duration::minutes(16));
-    assert_problem(app.get("/api/v1/me", Some(&staff.access)).await, 401, "invalid_token").await;
+    assert_problem(
+        app.get("/api/v1/me", Some(&staff.access)).await,
+        401,
+        "invalid_token",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -77,19 +140,46 @@ async fn reusing_a_rotated_refresh_token_revokes_the_whole_family() {
     let app = spawn_app().await;
     let staff = app.staff().await;
     let pair: Value = app
-        .post("/api/v1/auth/refresh", None, &json!({ "refresh_token": staff.refresh }))
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({ "refresh_token": staff.refresh }),
+        )
         .await
         .json()
         .await
         .unwrap();
-    let again = app.post("/api/v1/auth/refresh", None, &json!({ "refresh_token": staff.refresh })).await;
+    let again = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({ "refresh_token": staff.refresh }),
+        )
+        .await;
     assert_problem(again, 401, "refresh_token_reused").await;
     // The legitimate newer pair is revoked too: both its tokens stop working.
-    assert_problem(app.get("/api/v1/me", pair["access_token"].as_str()).await, 401, "invalid_token").await;
-    let newer = app.post("/api/v1/auth/refresh", None, &json!({ "refresh_token": pair["refresh_token"] })).await;
+    assert_problem(
+        app.get("/api/v1/me", pair["access_token"].as_str()).await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    let newer = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({ "refresh_token": pair["refresh_token"] }),
+        )
+        .await;
     assert_problem(newer, 401, "refresh_token_invalid").await;
     // Another login of the same account is untouched.
-    let other = app.post("/api/v1/auth/login", None, &json!({ "email": staff.email, "password": PASSWORD })).await;
+    let other = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({ "email": staff.email, "password": PASSWORD }),
+        )
+        .await;
     assert_eq!(other.status(), StatusCode::OK);
 }
 
@@ -98,7 +188,13 @@ async fn an_expired_refresh_token_is_refused() {
     let app = spawn_app().await;
     let staff = app.staff().await;
     app.clock.advance(chrono::Duration::days(31));
-    let r = app.post("/api/v1/auth/refresh", None, &json!({ "refresh_token": staff.refresh })).await;
+    let r = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({ "refresh_token": staff.refresh }),
+        )
+        .await;
     assert_problem(r, 401, "refresh_token_invalid").await;
 }
 
@@ -106,10 +202,23 @@ async fn an_expired_refresh_token_is_refused() {
 async fn logout_ends_the_access_token_and_the_refresh_token_at_once() {
     let app = spawn_app().await;
     let staff = app.staff().await;
-    let r = app.post_empty("/api/v1/auth/logout", Some(&staff.access)).await;
+    let r = app
+        .post_empty("/api/v1/auth/logout", Some(&staff.access))
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    assert_problem(app.get("/api/v1/me", Some(&staff.access)).await, 401, "invalid_token").await;
-    let r = app.post("/api/v1/auth/refresh", None, &json!({ "refresh_token": staff.refresh })).await;
+    assert_problem(
+        app.get("/api/v1/me", Some(&staff.access)).await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    let r = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({ "refresh_token": staff.refresh }),
+        )
+        .await;
     assert_problem(r, 401, "refresh_token_invalid").await;
 }
 
@@ -117,9 +226,17 @@ async fn logout_ends_the_access_token_and_the_refresh_token_at_once() {
 async fn tokens_are_only_read_from_the_authorization_header_never_from_the_url() {
     let app = spawn_app().await;
     let staff = app.staff().await;
-    let r = app.get(&format!("/api/v1/me?access_token={}", staff.access), None).await;
+    let r = app
+        .get(&format!("/api/v1/me?access_token={}", staff.access), None)
+        .await;
     assert_problem(r, 401, "unauthenticated").await;
-    let r = app.client.get(app.url("/api/v1/me")).header("authorization", format!("Basic {}", staff.access)).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("authorization", format!("Basic {}", staff.access))
+        .send()
+        .await
+        .unwrap();
     assert_problem(r, 401, "invalid_token").await;
 }
 
@@ -128,26 +245,44 @@ async fn an_invitation_works_once_and_not_after_it_expires() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let r = app
-        .post("/api/v1/admin/staff-invitations", Some(&admin.access), &json!({ "email": "new.staff@example.jp", "display_name": "新人 職員" }))
+        .post(
+            "/api/v1/admin/staff-invitations",
+            Some(&admin.access),
+            &json!({ "email": "new.staff@example.jp", "display_name": "新人 職員" }),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let inv: Value = r.json().await.unwrap();
     assert_eq!(inv["role"], "staff");
     let code = inv["invitation_code"].as_str().unwrap();
     let accept = json!({ "invitation_code": code, "password": PASSWORD });
-    let first = app.post("/api/v1/auth/invitations/accept", None, &accept).await;
+    let first = app
+        .post("/api/v1/auth/invitations/accept", None, &accept)
+        .await;
     assert_eq!(first.status(), StatusCode::CREATED);
     let body: Value = first.json().await.unwrap();
     assert_eq!(body["account"]["role"], "staff");
-    let second = app.post("/api/v1/auth/invitations/accept", None, &accept).await;
+    let second = app
+        .post("/api/v1/auth/invitations/accept", None, &accept)
+        .await;
     assert_problem(second, 410, "invitation_invalid").await;
 
     let r = app
-        .post("/api/v1/admin/staff-invitations", Some(&admin.access), &json!({ "email": "late@example.jp", "display_name": "遅い 職員" }))
+        .post(
+            "/api/v1/admin/staff-invitations",
+            Some(&admin.access),
+            &json!({ "email": "late@example.jp", "display_name": "遅い 職員" }),
+        )
         .await;
     let late: Value = r.json().await.unwrap();
     app.clock.advance(chrono::Duration::days(15));
-    let r = app.post("/api/v1/auth/invitations/accept", None, &json!({ "invitation_code": late["invitation_code"], "password": PASSWORD })).await;
+    let r = app
+        .post(
+            "/api/v1/auth/invitations/accept",
+            None,
+            &json!({ "invitation_code": late["invitation_code"], "password": PASSWORD }),
+        )
+        .await;
     assert_problem(r, 410, "invitation_invalid").await;
 }
 
@@ -156,17 +291,33 @@ async fn a_short_password_is_refused_and_the_invitation_stays_usable() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let inv: Value = app
-        .post("/api/v1/admin/staff-invitations", Some(&admin.access), &json!({ "email": "s@example.jp", "display_name": "職員" }))
+        .post(
+            "/api/v1/admin/staff-invitations",
+            Some(&admin.access),
+            &json!({ "email": "s@example.jp", "display_name": "職員" }),
+        )
         .await
         .json()
         .await
         .unwrap();
     let accounts = app.count("accounts").await;
-    let r = app.post("/api/v1/auth/invitations/accept", None, &json!({ "invitation_code": inv["invitation_code"], "password": "short" })).await;
+    let r = app
+        .post(
+            "/api/v1/auth/invitations/accept",
+            None,
+            &json!({ "invitation_code": inv["invitation_code"], "password": "short" }),
+        )
+        .await;
     let body = assert_problem(r, 422, "invalid_field").await;
     assert_eq!(body["field"], "password");
     assert_eq!(app.count("accounts").await, accounts);
-    let r = app.post("/api/v1/auth/invitations/accept", None, &json!({ "invitation_code": inv["invitation_code"], "password": PASSWORD })).await;
+    let r = app
+        .post(
+            "/api/v1/auth/invitations/accept",
+            None,
+            &json!({ "invitation_code": inv["invitation_code"], "password": PASSWORD }),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
 }
 
@@ -176,7 +327,11 @@ async fn inviting_an_email_that_already_has_an_account_is_a_conflict() {
     let admin = app.admin().await;
     let staff = app.staff().await;
     let r = app
-        .post("/api/v1/admin/staff-invitations", Some(&admin.access), &json!({ "email": staff.email, "display_name": "二重" }))
+        .post(
+            "/api/v1/admin/staff-invitations",
+            Some(&admin.access),
+            &json!({ "email": staff.email, "display_name": "二重" }),
+        )
         .await;
     assert_problem(r, 409, "email_taken").await;
 }
@@ -186,16 +341,43 @@ async fn a_disabled_account_is_signed_out_everywhere_and_cannot_sign_in() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let staff = app.staff().await;
-    let r = app.post_empty(&format!("/api/v1/admin/accounts/{}/disable", staff.id), Some(&admin.access)).await;
+    let r = app
+        .post_empty(
+            &format!("/api/v1/admin/accounts/{}/disable", staff.id),
+            Some(&admin.access),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["status"], "disabled");
-    assert_problem(app.get("/api/v1/me", Some(&staff.access)).await, 401, "invalid_token").await;
-    let r = app.post("/api/v1/auth/login", None, &json!({ "email": staff.email, "password": PASSWORD })).await;
+    assert_problem(
+        app.get("/api/v1/me", Some(&staff.access)).await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({ "email": staff.email, "password": PASSWORD }),
+        )
+        .await;
     assert_problem(r, 403, "account_disabled").await;
-    let r = app.post("/api/v1/auth/refresh", None, &json!({ "refresh_token": staff.refresh })).await;
+    let r = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({ "refresh_token": staff.refresh }),
+        )
+        .await;
     assert_problem(r, 401, "refresh_token_invalid").await;
-    let r = app.post_empty(&format!("/api/v1/admin/accounts/{}/disable", admin.id), Some(&admin.access)).await;
+    let r = app
+        .post_empty(
+            &format!("/api/v1/admin/accounts/{}/disable", admin.id),
+            Some(&admin.access),
+        )
+        .await;
     assert_problem(r, 409, "cannot_disable_self").await;
 }
 
@@ -205,8 +387,18 @@ async fn the_admin_lists_staff_accounts_but_not_guardians() {
     let admin = app.admin().await;
     let staff = app.staff().await;
     let _guardian = app.guardian(&staff).await;
-    let body: Value = app.get("/api/v1/admin/staff", Some(&admin.access)).await.json().await.unwrap();
-    let roles: Vec<&str> = body["items"].as_array().unwrap().iter().map(|a| a["role"].as_str().unwrap()).collect();
+    let body: Value = app
+        .get("/api/v1/admin/staff", Some(&admin.access))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let roles: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["role"].as_str().unwrap())
+        .collect();
     assert_eq!(roles.len(), 2);
     assert!(roles.contains(&"admin") && roles.contains(&"staff"));
 }
@@ -216,7 +408,15 @@ async fn access_tokens_last_as_long_as_the_configuration_says() {
     let app = spawn_app_with(|c| c.auth.access_token_minutes = 2).await;
     let user = app.create_account(Role::Staff, None).await;
     app.clock.advance(chrono::Duration::seconds(119));
-    assert_eq!(app.get("/api/v1/me", Some(&user.access)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&user.access)).await.status(),
+        StatusCode::OK
+    );
     app.clock.advance(chrono::Duration::seconds(2));
-    assert_problem(app.get("/api/v1/me", Some(&user.access)).await, 401, "invalid_token").await;
+    assert_problem(
+        app.get("/api/v1/me", Some(&user.access)).await,
+        401,
+        "invalid_token",
+    )
+    .await;
 }

@@ -38,42 +38,228 @@ struct Row {
 
 fn rows() -> Vec<Row> {
     let id = Uuid::new_v4();
-    let row = |operation_id, method, path: String, body: Option<Value>, allowed| Row { operation_id, method, path, body, allowed };
+    let row = |operation_id, method, path: String, body: Option<Value>, allowed| Row {
+        operation_id,
+        method,
+        path,
+        body,
+        allowed,
+    };
     vec![
         row("getHealth", "GET", "/healthz".into(), None, PUBLIC),
         row("getReadiness", "GET", "/readyz".into(), None, PUBLIC),
-        row("login", "POST", "/api/v1/auth/login".into(), Some(json!({ "email": "x@example.jp", "password": "x" })), PUBLIC),
-        row("refreshSession", "POST", "/api/v1/auth/refresh".into(), Some(json!({ "refresh_token": "cpr_x" })), PUBLIC),
-        row("acceptInvitation", "POST", "/api/v1/auth/invitations/accept".into(), Some(json!({ "invitation_code": "cpi_x", "password": "0123456789" })), PUBLIC),
+        row(
+            "login",
+            "POST",
+            "/api/v1/auth/login".into(),
+            Some(json!({ "email": "x@example.jp", "password": "x" })),
+            PUBLIC,
+        ),
+        row(
+            "refreshSession",
+            "POST",
+            "/api/v1/auth/refresh".into(),
+            Some(json!({ "refresh_token": "cpr_x" })),
+            PUBLIC,
+        ),
+        row(
+            "acceptInvitation",
+            "POST",
+            "/api/v1/auth/invitations/accept".into(),
+            Some(json!({ "invitation_code": "cpi_x", "password": "0123456789" })),
+            PUBLIC,
+        ),
         row("getMe", "GET", "/api/v1/me".into(), None, ACCOUNTS),
-        row("createHousehold", "POST", "/api/v1/staff/households".into(), Some(json!({ "name": "家" })), STAFF),
-        row("listHouseholds", "GET", "/api/v1/staff/households".into(), None, STAFF),
-        row("getHousehold", "GET", format!("/api/v1/staff/households/{id}"), None, STAFF),
-        row("inviteGuardian", "POST", format!("/api/v1/staff/households/{id}/invitations"), Some(json!({ "email": "g@example.jp", "display_name": "G" })), STAFF),
-        row("addChildToHousehold", "POST", format!("/api/v1/staff/households/{id}/children"), Some(crate::helpers::child_body()), STAFF),
-        row("getMyHousehold", "GET", "/api/v1/household".into(), None, GUARDIAN),
-        row("addChild", "POST", "/api/v1/children".into(), Some(crate::helpers::child_body()), GUARDIAN),
-        row("listChildren", "GET", "/api/v1/children".into(), None, GUARDIAN),
-        row("getChild", "GET", format!("/api/v1/children/{id}"), None, GUARDIAN),
-        row("applyForEnrollment", "POST", format!("/api/v1/children/{id}/enrollments"), Some(json!({ "program": "respite" })), GUARDIAN),
-        row("listChildEnrollments", "GET", format!("/api/v1/children/{id}/enrollments"), None, GUARDIAN),
-        row("withdrawEnrollment", "POST", format!("/api/v1/enrollments/{id}/withdraw"), None, GUARDIAN),
-        row("listEnrollments", "GET", "/api/v1/staff/enrollments".into(), None, STAFF),
-        row("getEnrollment", "GET", format!("/api/v1/staff/enrollments/{id}"), None, STAFF),
-        row("approveEnrollment", "POST", format!("/api/v1/staff/enrollments/{id}/approve"), Some(json!({ "valid_from": "2026-04-01" })), STAFF),
-        row("rejectEnrollment", "POST", format!("/api/v1/staff/enrollments/{id}/reject"), Some(json!({ "reason": "x" })), STAFF),
-        row("listPartners", "GET", "/api/v1/staff/partners".into(), None, STAFF),
-        row("getPartner", "GET", format!("/api/v1/staff/partners/{id}"), None, STAFF),
-        row("createPartner", "POST", "/api/v1/admin/partners".into(), Some(json!({ "kind": "gas_station", "name": format!("GS {id}") })), ADMIN),
-        row("registerDevice", "POST", format!("/api/v1/admin/partners/{id}/devices"), Some(json!({ "label": "x" })), ADMIN),
-        row("revokeDevice", "POST", format!("/api/v1/admin/devices/{id}/revoke"), None, ADMIN),
-        row("inviteStaff", "POST", "/api/v1/admin/staff-invitations".into(), Some(json!({ "email": format!("{}@example.jp", id.simple()), "display_name": "S" })), ADMIN),
-        row("listStaff", "GET", "/api/v1/admin/staff".into(), None, ADMIN),
-        row("disableAccount", "POST", format!("/api/v1/admin/accounts/{id}/disable"), None, ADMIN),
-        row("getCurrentDevice", "GET", "/api/v1/device".into(), None, DEVICE),
-        row("listAuditLog", "GET", "/api/v1/staff/audit-log".into(), None, STAFF),
+        row(
+            "createHousehold",
+            "POST",
+            "/api/v1/staff/households".into(),
+            Some(json!({ "name": "家" })),
+            STAFF,
+        ),
+        row(
+            "listHouseholds",
+            "GET",
+            "/api/v1/staff/households".into(),
+            None,
+            STAFF,
+        ),
+        row(
+            "getHousehold",
+            "GET",
+            format!("/api/v1/staff/households/{id}"),
+            None,
+            STAFF,
+        ),
+        row(
+            "inviteGuardian",
+            "POST",
+            format!("/api/v1/staff/households/{id}/invitations"),
+            Some(json!({ "email": "g@example.jp", "display_name": "G" })),
+            STAFF,
+        ),
+        row(
+            "addChildToHousehold",
+            "POST",
+            format!("/api/v1/staff/households/{id}/children"),
+            Some(crate::helpers::child_body()),
+            STAFF,
+        ),
+        row(
+            "getMyHousehold",
+            "GET",
+            "/api/v1/household".into(),
+            None,
+            GUARDIAN,
+        ),
+        row(
+            "addChild",
+            "POST",
+            "/api/v1/children".into(),
+            Some(crate::helpers::child_body()),
+            GUARDIAN,
+        ),
+        row(
+            "listChildren",
+            "GET",
+            "/api/v1/children".into(),
+            None,
+            GUARDIAN,
+        ),
+        row(
+            "getChild",
+            "GET",
+            format!("/api/v1/children/{id}"),
+            None,
+            GUARDIAN,
+        ),
+        row(
+            "applyForEnrollment",
+            "POST",
+            format!("/api/v1/children/{id}/enrollments"),
+            Some(json!({ "program": "respite" })),
+            GUARDIAN,
+        ),
+        row(
+            "listChildEnrollments",
+            "GET",
+            format!("/api/v1/children/{id}/enrollments"),
+            None,
+            GUARDIAN,
+        ),
+        row(
+            "withdrawEnrollment",
+            "POST",
+            format!("/api/v1/enrollments/{id}/withdraw"),
+            None,
+            GUARDIAN,
+        ),
+        row(
+            "listEnrollments",
+            "GET",
+            "/api/v1/staff/enrollments".into(),
+            None,
+            STAFF,
+        ),
+        row(
+            "getEnrollment",
+            "GET",
+            format!("/api/v1/staff/enrollments/{id}"),
+            None,
+            STAFF,
+        ),
+        row(
+            "approveEnrollment",
+            "POST",
+            format!("/api/v1/staff/enrollments/{id}/approve"),
+            Some(json!({ "valid_from": "2026-04-01" })),
+            STAFF,
+        ),
+        row(
+            "rejectEnrollment",
+            "POST",
+            format!("/api/v1/staff/enrollments/{id}/reject"),
+            Some(json!({ "reason": "x" })),
+            STAFF,
+        ),
+        row(
+            "listPartners",
+            "GET",
+            "/api/v1/staff/partners".into(),
+            None,
+            STAFF,
+        ),
+        row(
+            "getPartner",
+            "GET",
+            format!("/api/v1/staff/partners/{id}"),
+            None,
+            STAFF,
+        ),
+        row(
+            "createPartner",
+            "POST",
+            "/api/v1/admin/partners".into(),
+            Some(json!({ "kind": "gas_station", "name": format!("GS {id}") })),
+            ADMIN,
+        ),
+        row(
+            "registerDevice",
+            "POST",
+            format!("/api/v1/admin/partners/{id}/devices"),
+            Some(json!({ "label": "x" })),
+            ADMIN,
+        ),
+        row(
+            "revokeDevice",
+            "POST",
+            format!("/api/v1/admin/devices/{id}/revoke"),
+            None,
+            ADMIN,
+        ),
+        row(
+            "inviteStaff",
+            "POST",
+            "/api/v1/admin/staff-invitations".into(),
+            Some(json!({ "email": format!("{}@example.jp", id.simple()), "display_name": "S" })),
+            ADMIN,
+        ),
+        row(
+            "listStaff",
+            "GET",
+            "/api/v1/admin/staff".into(),
+            None,
+            ADMIN,
+        ),
+        row(
+            "disableAccount",
+            "POST",
+            format!("/api/v1/admin/accounts/{id}/disable"),
+            None,
+            ADMIN,
+        ),
+        row(
+            "getCurrentDevice",
+            "GET",
+            "/api/v1/device".into(),
+            None,
+            DEVICE,
+        ),
+        row(
+            "listAuditLog",
+            "GET",
+            "/api/v1/staff/audit-log".into(),
+            None,
+            STAFF,
+        ),
         // Last: it ends the caller's session.
-        row("logout", "POST", "/api/v1/auth/logout".into(), None, ACCOUNTS),
+        row(
+            "logout",
+            "POST",
+            "/api/v1/auth/logout".into(),
+            None,
+            ACCOUNTS,
+        ),
     ]
 }
 
@@ -89,8 +275,14 @@ fn every_operation_in_the_spec_has_a_row_in_the_matrix() {
     let in_matrix: BTreeSet<String> = rows().iter().map(|r| r.operation_id.to_owned()).collect();
     let missing: Vec<_> = in_spec.difference(&in_matrix).collect();
     let stale: Vec<_> = in_matrix.difference(&in_spec).collect();
-    assert!(missing.is_empty(), "operations without an authorization row: {missing:?}");
-    assert!(stale.is_empty(), "rows for operations that no longer exist: {stale:?}");
+    assert!(
+        missing.is_empty(),
+        "operations without an authorization row: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows for operations that no longer exist: {stale:?}"
+    );
 }
 
 #[tokio::test]
@@ -122,10 +314,16 @@ async fn each_operation_admits_exactly_its_roles() {
             }
             let r = req.send().await.unwrap();
             let status = r.status().as_u16();
-            let code = r.json::<Value>().await.ok().and_then(|b| b["code"].as_str().map(str::to_owned));
+            let code = r
+                .json::<Value>()
+                .await
+                .ok()
+                .and_then(|b| b["code"].as_str().map(str::to_owned));
             let allowed = row.allowed.contains(&caller);
             let ok = if allowed {
-                status != 403 && !(status == 401 && matches!(code.as_deref(), Some("unauthenticated" | "invalid_token")))
+                status != 403
+                    && !(status == 401
+                        && matches!(code.as_deref(), Some("unauthenticated" | "invalid_token")))
                     && status < 500
             } else if caller == Anonymous {
                 status == 401 && code.as_deref() == Some("unauthenticated")
@@ -133,7 +331,10 @@ async fn each_operation_admits_exactly_its_roles() {
                 status == 403 && code.as_deref() == Some("forbidden_role")
             };
             if !ok {
-                failures.push(format!("{} as {caller:?}: {status} {code:?} (allowed: {allowed})", row.operation_id));
+                failures.push(format!(
+                    "{} as {caller:?}: {status} {code:?} (allowed: {allowed})",
+                    row.operation_id
+                ));
             }
         }
     }

@@ -14,7 +14,12 @@ async fn an_application_waits_in_the_staff_queue_until_approved_with_a_validity_
     let child = app.child(&guardian).await;
     let id = app.apply(&guardian, child, "taxi_fuel").await;
 
-    let queue: Value = app.get("/api/v1/staff/enrollments", Some(&staff.access)).await.json().await.unwrap();
+    let queue: Value = app
+        .get("/api/v1/staff/enrollments", Some(&staff.access))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(queue["items"][0]["id"], id.to_string());
     assert_eq!(queue["items"][0]["status"], "pending");
 
@@ -31,13 +36,33 @@ async fn an_application_waits_in_the_staff_queue_until_approved_with_a_validity_
     assert_eq!(e["valid_until"], "2027-03-31");
     assert_eq!(e["decided_by"], staff.id.to_string());
 
-    let queue: Value = app.get("/api/v1/staff/enrollments", Some(&staff.access)).await.json().await.unwrap();
+    let queue: Value = app
+        .get("/api/v1/staff/enrollments", Some(&staff.access))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(queue["items"].as_array().unwrap().is_empty());
-    let approved: Value =
-        app.get("/api/v1/staff/enrollments?status=approved&program=taxi_fuel", Some(&staff.access)).await.json().await.unwrap();
+    let approved: Value = app
+        .get(
+            "/api/v1/staff/enrollments?status=approved&program=taxi_fuel",
+            Some(&staff.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(approved["items"].as_array().unwrap().len(), 1);
 
-    let mine: Value = app.get(&format!("/api/v1/children/{child}/enrollments"), Some(&guardian.access)).await.json().await.unwrap();
+    let mine: Value = app
+        .get(
+            &format!("/api/v1/children/{child}/enrollments"),
+            Some(&guardian.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(mine[0]["status"], "approved");
 }
 
@@ -48,7 +73,13 @@ async fn a_second_application_for_the_same_program_is_a_conflict_but_another_pro
     let guardian = app.guardian(&staff).await;
     let child = app.child(&guardian).await;
     app.apply(&guardian, child, "respite").await;
-    let r = app.post(&format!("/api/v1/children/{child}/enrollments"), Some(&guardian.access), &json!({ "program": "respite" })).await;
+    let r = app
+        .post(
+            &format!("/api/v1/children/{child}/enrollments"),
+            Some(&guardian.access),
+            &json!({ "program": "respite" }),
+        )
+        .await;
     assert_problem(r, 409, "enrollment_already_open").await;
     app.apply(&guardian, child, "play_space").await;
 }
@@ -61,11 +92,31 @@ async fn an_approved_application_cannot_be_decided_again() {
     let child = app.child(&guardian).await;
     let id = app.apply(&guardian, child, "care_taxi").await;
     let approve = json!({ "valid_from": "2026-04-01" });
-    assert_eq!(app.post(&format!("/api/v1/staff/enrollments/{id}/approve"), Some(&staff.access), &approve).await.status(), StatusCode::OK);
-    let r = app.post(&format!("/api/v1/staff/enrollments/{id}/reject"), Some(&staff.access), &json!({ "reason": "遅すぎ" })).await;
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/staff/enrollments/{id}/approve"),
+            Some(&staff.access),
+            &approve
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/staff/enrollments/{id}/reject"),
+            Some(&staff.access),
+            &json!({ "reason": "遅すぎ" }),
+        )
+        .await;
     let body = assert_problem(r, 409, "enrollment_not_pending").await;
     assert_eq!(body["current_status"], "approved");
-    let r = app.post_empty(&format!("/api/v1/enrollments/{id}/withdraw"), Some(&guardian.access)).await;
+    let r = app
+        .post_empty(
+            &format!("/api/v1/enrollments/{id}/withdraw"),
+            Some(&guardian.access),
+        )
+        .await;
     assert_problem(r, 409, "enrollment_not_pending").await;
 }
 
@@ -76,15 +127,42 @@ async fn a_rejection_needs_a_reason_and_keeps_it_for_the_family() {
     let guardian = app.guardian(&staff).await;
     let child = app.child(&guardian).await;
     let id = app.apply(&guardian, child, "short_stay").await;
-    let r = app.post(&format!("/api/v1/staff/enrollments/{id}/reject"), Some(&staff.access), &json!({ "reason": "  " })).await;
-    assert_eq!(assert_problem(r, 422, "invalid_field").await["field"], "reason");
-    let r = app.post(&format!("/api/v1/staff/enrollments/{id}/reject"), Some(&staff.access), &json!({})).await;
+    let r = app
+        .post(
+            &format!("/api/v1/staff/enrollments/{id}/reject"),
+            Some(&staff.access),
+            &json!({ "reason": "  " }),
+        )
+        .await;
+    assert_eq!(
+        assert_problem(r, 422, "invalid_field").await["field"],
+        "reason"
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/staff/enrollments/{id}/reject"),
+            Some(&staff.access),
+            &json!({}),
+        )
+        .await;
     assert_problem(r, 422, "invalid_json").await;
     let r = app
-        .post(&format!("/api/v1/staff/enrollments/{id}/reject"), Some(&staff.access), &json!({ "reason": "要件を確認できませんでした" }))
+        .post(
+            &format!("/api/v1/staff/enrollments/{id}/reject"),
+            Some(&staff.access),
+            &json!({ "reason": "要件を確認できませんでした" }),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
-    let mine: Value = app.get(&format!("/api/v1/children/{child}/enrollments"), Some(&guardian.access)).await.json().await.unwrap();
+    let mine: Value = app
+        .get(
+            &format!("/api/v1/children/{child}/enrollments"),
+            Some(&guardian.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(mine[0]["status"], "rejected");
     assert_eq!(mine[0]["decision_reason"], "要件を確認できませんでした");
     // After a rejection the family may apply again.
@@ -105,8 +183,19 @@ async fn a_validity_period_that_ends_before_it_starts_is_refused() {
             &json!({ "valid_from": "2026-04-01", "valid_until": "2026-03-31" }),
         )
         .await;
-    assert_eq!(assert_problem(r, 422, "invalid_field").await["field"], "valid_until");
-    let e: Value = app.get(&format!("/api/v1/staff/enrollments/{id}"), Some(&staff.access)).await.json().await.unwrap();
+    assert_eq!(
+        assert_problem(r, 422, "invalid_field").await["field"],
+        "valid_until"
+    );
+    let e: Value = app
+        .get(
+            &format!("/api/v1/staff/enrollments/{id}"),
+            Some(&staff.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(e["status"], "pending");
 }
 
@@ -118,9 +207,19 @@ async fn a_guardian_withdraws_their_own_pending_application_but_not_another_fami
     let other = app.guardian(&staff).await;
     let child = app.child(&guardian).await;
     let id = app.apply(&guardian, child, "play_space").await;
-    let r = app.post_empty(&format!("/api/v1/enrollments/{id}/withdraw"), Some(&other.access)).await;
+    let r = app
+        .post_empty(
+            &format!("/api/v1/enrollments/{id}/withdraw"),
+            Some(&other.access),
+        )
+        .await;
     assert_problem(r, 404, "enrollment_not_found").await;
-    let r = app.post_empty(&format!("/api/v1/enrollments/{id}/withdraw"), Some(&guardian.access)).await;
+    let r = app
+        .post_empty(
+            &format!("/api/v1/enrollments/{id}/withdraw"),
+            Some(&guardian.access),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let e: Value = r.json().await.unwrap();
     assert_eq!(e["status"], "withdrawn");
@@ -134,9 +233,20 @@ async fn applying_for_another_households_child_is_404_and_writes_nothing() {
     let other = app.guardian(&staff).await;
     let their_child = app.child(&other).await;
     let before = app.count("enrollments").await;
-    let r = app.post(&format!("/api/v1/children/{their_child}/enrollments"), Some(&guardian.access), &json!({ "program": "respite" })).await;
+    let r = app
+        .post(
+            &format!("/api/v1/children/{their_child}/enrollments"),
+            Some(&guardian.access),
+            &json!({ "program": "respite" }),
+        )
+        .await;
     assert_problem(r, 404, "child_not_found").await;
-    let r = app.get(&format!("/api/v1/children/{their_child}/enrollments"), Some(&guardian.access)).await;
+    let r = app
+        .get(
+            &format!("/api/v1/children/{their_child}/enrollments"),
+            Some(&guardian.access),
+        )
+        .await;
     assert_problem(r, 404, "child_not_found").await;
     assert_eq!(app.count("enrollments").await, before);
 }
@@ -176,8 +286,16 @@ async fn when_two_staff_decide_at_once_exactly_one_decision_counts() {
         statuses.push(a.status().as_u16());
         statuses.push(b.status().as_u16());
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 7, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        7,
+        "{statuses:?}"
+    );
 }
 
 /// Runs `n` requests at once and returns their status codes.

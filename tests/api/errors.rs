@@ -27,22 +27,55 @@ async fn malformed_json_is_a_400_problem_and_nothing_is_written() {
 async fn unknown_fields_and_wrong_types_are_422_problems() {
     let app = spawn_app().await;
     let staff = app.staff().await;
-    let r = app.post("/api/v1/staff/households", Some(&staff.access), &json!({ "name": "家", "admin": true })).await;
+    let r = app
+        .post(
+            "/api/v1/staff/households",
+            Some(&staff.access),
+            &json!({ "name": "家", "admin": true }),
+        )
+        .await;
     let body = assert_problem(r, 422, "invalid_json").await;
     assert!(body["detail"].as_str().unwrap().contains("admin"));
-    let r = app.post("/api/v1/staff/households", Some(&staff.access), &json!({ "name": 42 })).await;
+    let r = app
+        .post(
+            "/api/v1/staff/households",
+            Some(&staff.access),
+            &json!({ "name": 42 }),
+        )
+        .await;
     assert_problem(r, 422, "invalid_json").await;
-    let r = app.post("/api/v1/auth/login", None, &json!(["a@example.jp", "a password"])).await;
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!(["a@example.jp", "a password"]),
+        )
+        .await;
     assert_problem(r, 422, "invalid_json").await;
-    let r = app.post("/api/v1/staff/households", Some(&staff.access), &json!({ "name": 42 })).await;
-    assert_eq!(assert_problem(r, 422, "invalid_json").await["field"], "name");
+    let r = app
+        .post(
+            "/api/v1/staff/households",
+            Some(&staff.access),
+            &json!({ "name": 42 }),
+        )
+        .await;
+    assert_eq!(
+        assert_problem(r, 422, "invalid_json").await["field"],
+        "name"
+    );
     assert_eq!(app.count("households").await, 0);
 }
 
 #[tokio::test]
 async fn a_body_without_a_json_content_type_is_415() {
     let app = spawn_app().await;
-    let r = app.client.post(app.url("/api/v1/auth/login")).body("email=a&password=b").send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .body("email=a&password=b")
+        .send()
+        .await
+        .unwrap();
     assert_problem(r, 415, "unsupported_media_type").await;
 }
 
@@ -50,7 +83,13 @@ async fn a_body_without_a_json_content_type_is_415() {
 async fn an_oversized_body_is_413_and_nothing_is_written() {
     let app = spawn_app_with(|c| c.server.body_limit_bytes = 1024).await;
     let staff = app.staff().await;
-    let r = app.post("/api/v1/staff/households", Some(&staff.access), &json!({ "name": "家".repeat(2000) })).await;
+    let r = app
+        .post(
+            "/api/v1/staff/households",
+            Some(&staff.access),
+            &json!({ "name": "家".repeat(2000) }),
+        )
+        .await;
     assert_problem(r, 413, "payload_too_large").await;
     assert_eq!(app.count("households").await, 0);
 }
@@ -59,8 +98,17 @@ async fn an_oversized_body_is_413_and_nothing_is_written() {
 async fn an_overlong_name_is_a_field_problem() {
     let app = spawn_app().await;
     let staff = app.staff().await;
-    let r = app.post("/api/v1/staff/households", Some(&staff.access), &json!({ "name": "家".repeat(101) })).await;
-    assert_eq!(assert_problem(r, 422, "invalid_field").await["field"], "name");
+    let r = app
+        .post(
+            "/api/v1/staff/households",
+            Some(&staff.access),
+            &json!({ "name": "家".repeat(101) }),
+        )
+        .await;
+    assert_eq!(
+        assert_problem(r, 422, "invalid_field").await["field"],
+        "name"
+    );
 }
 
 #[tokio::test]
@@ -68,15 +116,27 @@ async fn a_malformed_id_in_the_path_is_a_400_problem() {
     let app = spawn_app().await;
     let staff = app.staff().await;
     let guardian = app.guardian(&staff).await;
-    let r = app.get("/api/v1/children/not-a-uuid", Some(&guardian.access)).await;
+    let r = app
+        .get("/api/v1/children/not-a-uuid", Some(&guardian.access))
+        .await;
     assert_problem(r, 400, "invalid_path").await;
 }
 
 #[tokio::test]
 async fn unknown_routes_and_wrong_methods_are_problems_too() {
     let app = spawn_app().await;
-    assert_problem(app.get("/api/v1/nothing-here", None).await, 404, "not_found").await;
-    let r = app.client.delete(app.url("/api/v1/auth/login")).send().await.unwrap();
+    assert_problem(
+        app.get("/api/v1/nothing-here", None).await,
+        404,
+        "not_found",
+    )
+    .await;
+    let r = app
+        .client
+        .delete(app.url("/api/v1/auth/login"))
+        .send()
+        .await
+        .unwrap();
     assert_problem(r, 405, "method_not_allowed").await;
 }
 
@@ -87,7 +147,13 @@ async fn problems_speak_japanese_by_default_and_english_when_asked() {
     assert_eq!(r.headers()["content-language"], "ja");
     let ja: Value = r.json().await.unwrap();
     assert_eq!(ja["title"], "認証が必要です");
-    let r = app.client.get(app.url("/api/v1/me")).header("accept-language", "en-GB,en;q=0.9,ja;q=0.5").send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("accept-language", "en-GB,en;q=0.9,ja;q=0.5")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["content-language"], "en");
     let en: Value = r.json().await.unwrap();
     assert_eq!(en["title"], "Authentication is required");
@@ -101,10 +167,20 @@ async fn field_problems_carry_a_translated_detail() {
     let guardian = app.guardian(&staff).await;
     let mut body = crate::helpers::child_body();
     body["birth_date"] = json!("2999-01-01");
-    let r = app.client.post(app.url("/api/v1/children")).bearer_auth(&guardian.access).header("accept-language", "en").json(&body).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/children"))
+        .bearer_auth(&guardian.access)
+        .header("accept-language", "en")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let en = assert_problem(r, 422, "invalid_field").await;
     assert!(en["detail"].as_str().unwrap().contains("past date"));
-    let r = app.post("/api/v1/children", Some(&guardian.access), &body).await;
+    let r = app
+        .post("/api/v1/children", Some(&guardian.access), &body)
+        .await;
     let ja = assert_problem(r, 422, "invalid_field").await;
     assert!(ja["detail"].as_str().unwrap().contains("過去の日付"));
 }

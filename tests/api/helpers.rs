@@ -54,7 +54,9 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 /// Creates a fresh PostgreSQL database for one test and returns its URL.
 async fn fresh_postgres(admin_url: &str) -> String {
     let config = Config::default();
-    let admin = db::connect_url(admin_url, &config).await.expect("connect to TEST_DATABASE_URL");
+    let admin = db::connect_url(admin_url, &config)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
     let prefix = format!("carepass_t_{}_", std::process::id());
     PG_CLEANED
         .get_or_init(|| async {
@@ -70,7 +72,9 @@ async fn fresh_postgres(admin_url: &str) -> String {
                 let name: String = row.try_get("", "datname").unwrap_or_default();
                 if !name.starts_with(&prefix) {
                     let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
                         .await;
                 }
             }
@@ -105,7 +109,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     db::migrate(&conn).await.expect("migrate");
     let clock = ManualClock::new(Utc::now());
     let state = AppState::new(conn.clone(), config.clone(), Arc::new(clock.clone()));
-    let listener = tokio::net::TcpListener::bind(config.server.bind).await.expect("bind");
+    let listener = tokio::net::TcpListener::bind(config.server.bind)
+        .await
+        .expect("bind");
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server::serve(listener, build_app(state), async move {
@@ -113,7 +119,10 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     }));
     TestApp {
         address,
-        client: Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        client: Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         db: conn,
         clock,
         config,
@@ -171,7 +180,12 @@ impl TestApp {
             &self.config.auth,
             &Actor::system(),
             self.clock.now_utc(),
-            invitations::Invite { role, email: &email, display_name: "テスト 利用者", household_id },
+            invitations::Invite {
+                role,
+                email: &email,
+                display_name: "テスト 利用者",
+                household_id,
+            },
         )
         .await
         .expect("invitation");
@@ -203,7 +217,13 @@ impl TestApp {
 
     /// A household created by `staff` with one guardian signed in.
     pub async fn guardian(&self, staff: &User) -> User {
-        let r = self.post("/api/v1/staff/households", Some(&staff.access), &json!({ "name": "テスト家" })).await;
+        let r = self
+            .post(
+                "/api/v1/staff/households",
+                Some(&staff.access),
+                &json!({ "name": "テスト家" }),
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::CREATED);
         let household: Value = r.json().await.unwrap();
         let id: Uuid = household["id"].as_str().unwrap().parse().unwrap();
@@ -212,7 +232,9 @@ impl TestApp {
 
     /// Registers a child for the guardian and returns its id.
     pub async fn child(&self, guardian: &User) -> Uuid {
-        let r = self.post("/api/v1/children", Some(&guardian.access), &child_body()).await;
+        let r = self
+            .post("/api/v1/children", Some(&guardian.access), &child_body())
+            .await;
         assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
         let body: Value = r.json().await.unwrap();
         body["id"].as_str().unwrap().parse().unwrap()
@@ -289,7 +311,10 @@ pub fn child_body() -> Value {
 /// Asserts a problem+json answer with the given status and code, and returns its body.
 pub async fn assert_problem(r: Response, status: u16, code: &str) -> Value {
     assert_eq!(r.status().as_u16(), status, "unexpected status for {code}");
-    let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
     assert_eq!(ct.as_deref(), Some("application/problem+json"));
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["code"], code, "{body}");

@@ -40,7 +40,13 @@ async fn every_response_carries_a_request_id_and_a_given_one_is_kept() {
     let app = spawn_app().await;
     let r = app.get("/healthz", None).await;
     assert!(r.headers().get("x-request-id").is_some());
-    let r = app.client.get(app.url("/healthz")).header("x-request-id", "support-call-42").send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "support-call-42")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["x-request-id"], "support-call-42");
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
 }
@@ -50,7 +56,22 @@ async fn the_docs_page_and_the_openapi_document_are_served() {
     let app = spawn_app().await;
     let page = app.get("/docs", None).await.text().await.unwrap();
     assert!(page.contains("/openapi.json"));
-    assert!(!page.contains("cdn"), "the docs page must not load external assets");
+    assert!(
+        !page.contains("cdn"),
+        "the docs page must not load external assets"
+    );
     let spec: Value = app.get("/openapi.json", None).await.json().await.unwrap();
     assert_eq!(spec["openapi"], "3.1.0");
+}
+
+#[tokio::test]
+async fn the_suite_runs_on_the_database_it_was_asked_for() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let expected = if crate::helpers::postgres_url().is_some() {
+        sea_orm::DbBackend::Postgres
+    } else {
+        sea_orm::DbBackend::Sqlite
+    };
+    assert_eq!(app.db.get_database_backend(), expected);
 }

@@ -11,8 +11,9 @@ const SPEC_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/mobile-api-spec/op
 #[test]
 fn the_checked_in_spec_is_the_one_the_code_generates() {
     let generated = carepass::openapi_document();
-    let checked_in: Value = serde_json::from_str(&std::fs::read_to_string(SPEC_PATH).expect("spec file"))
-        .expect("spec parses");
+    let checked_in: Value =
+        serde_json::from_str(&std::fs::read_to_string(SPEC_PATH).expect("spec file"))
+            .expect("spec parses");
     assert!(
         generated == checked_in,
         "mobile-api-spec/openapi.json is out of date; regenerate with: cargo run -q -- openapi > mobile-api-spec/openapi.json"
@@ -26,13 +27,30 @@ fn every_operation_has_an_id_a_summary_a_security_requirement_and_problem_respon
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let where_ = format!("{method} {path}");
-            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{where_}: no operationId"));
-            assert!(ids.insert(id.to_owned()), "{where_}: duplicate operationId {id}");
-            assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{where_}: no summary");
-            assert!(op["security"].is_array(), "{where_}: no security requirement");
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{where_}: no operationId"));
+            assert!(
+                ids.insert(id.to_owned()),
+                "{where_}: duplicate operationId {id}"
+            );
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{where_}: no summary"
+            );
+            assert!(
+                op["security"].is_array(),
+                "{where_}: no security requirement"
+            );
             let responses = op["responses"].as_object().unwrap();
-            assert!(responses.keys().any(|k| k.starts_with('2')), "{where_}: no success response");
-            assert!(responses.contains_key("500") && responses.contains_key("503"), "{where_}");
+            assert!(
+                responses.keys().any(|k| k.starts_with('2')),
+                "{where_}: no success response"
+            );
+            assert!(
+                responses.contains_key("500") && responses.contains_key("503"),
+                "{where_}"
+            );
             for (status, r) in responses {
                 if status.starts_with('4') || status.starts_with('5') {
                     assert_eq!(
@@ -43,7 +61,10 @@ fn every_operation_has_an_id_a_summary_a_security_requirement_and_problem_respon
                 }
             }
             if op["requestBody"].is_object() {
-                assert!(op["requestBody"]["content"]["application/json"]["schema"].is_object(), "{where_}");
+                assert!(
+                    op["requestBody"]["content"]["application/json"]["schema"].is_object(),
+                    "{where_}"
+                );
             }
         }
     }
