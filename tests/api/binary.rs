@@ -56,15 +56,24 @@ async fn the_binary_starts_on_a_fresh_sqlite_file_with_demo_data() {
     let status = r.status();
     let body: Value = r.json().await.unwrap();
     // SIGTERM: the server finishes and exits cleanly.
-    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(term.success());
     let exited = wait_with_timeout(&mut child, std::time::Duration::from_secs(20));
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["account"]["role"], "staff");
-    assert!(exited.is_some_and(|s| s.success()), "no graceful exit: {exited:?}");
+    assert!(
+        exited.is_some_and(|s| s.success()),
+        "no graceful exit: {exited:?}"
+    );
 }
 
-fn wait_with_timeout(child: &mut std::process::Child, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+fn wait_with_timeout(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
     let start = std::time::Instant::now();
     while start.elapsed() < limit {
         if let Ok(Some(status)) = child.try_wait() {
