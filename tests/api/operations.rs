@@ -66,7 +66,6 @@ async fn the_docs_page_and_the_openapi_document_are_served() {
 
 #[tokio::test]
 async fn the_suite_runs_on_the_database_it_was_asked_for() {
-    use sea_orm::ConnectionTrait;
     let app = spawn_app().await;
     let expected = if crate::helpers::postgres_url().is_some() {
         sea_orm::DbBackend::Postgres
