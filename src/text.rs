@@ -24,6 +24,30 @@ impl TextError {
     }
 }
 
+/// A request field that broke a rule, with the explanation in English and Japanese.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {field}: {en}")]
+pub struct FieldError {
+    pub field: &'static str,
+    pub en: String,
+    pub ja: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, en: impl Into<String>, ja: impl Into<String>) -> FieldError {
+        FieldError {
+            field,
+            en: en.into(),
+            ja: ja.into(),
+        }
+    }
+
+    /// A text rule broken by `field`.
+    pub fn text(field: &'static str, e: TextError) -> FieldError {
+        FieldError::new(field, e.to_string(), e.ja())
+    }
+}
+
 /// Trims and checks a single-line text of 1..=max characters.
 pub fn bounded(value: &str, max: usize) -> Result<String, TextError> {
     let v = value.trim();

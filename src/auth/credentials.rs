@@ -1,6 +1,7 @@
 //! Email addresses as account identifiers, parsed once at the boundary.
 
 use super::AuthError;
+use crate::text::FieldError;
 
 /// A normalised email address (trimmed, lower-cased, plausible shape).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,10 +10,12 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Email, AuthError> {
         let v = raw.trim().to_lowercase();
-        let bad = || AuthError::InvalidField {
-            field: "email",
-            message: "is not a valid email address".into(),
-            message_ja: "メールアドレスの形式が正しくありません".into(),
+        let bad = || {
+            AuthError::InvalidField(FieldError::new(
+                "email",
+                "is not a valid email address",
+                "メールアドレスの形式が正しくありません",
+            ))
         };
         if v.len() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());

@@ -19,6 +19,7 @@ use crate::config::AuthConfig;
 use crate::db;
 use crate::entity::{account, household, invitation};
 use crate::text;
+use crate::text::FieldError;
 
 /// A new invitation and its one-time code.
 #[derive(Debug, Clone)]
@@ -90,18 +91,16 @@ pub async fn create(
         household_id,
     } = invite;
     if (role == Role::Guardian) != household_id.is_some() {
-        return Err(AuthError::InvalidField {
-            field: "household_id",
-            message: "guardians are invited into a household, staff into none".into(),
-            message_ja: "保護者は世帯に招待し、職員は世帯なしで招待します".into(),
-        }
+        return Err(AuthError::InvalidField(FieldError::new(
+            "household_id",
+            "guardians are invited into a household, staff into none",
+            "保護者は世帯に招待し、職員は世帯なしで招待します",
+        ))
         .into());
     }
     let email = Email::parse(email)?;
-    let display_name = text::bounded(display_name, 100).map_err(|e| AuthError::InvalidField {
-        field: "display_name",
-        message: e.to_string(),
-        message_ja: e.ja(),
+    let display_name = text::bounded(display_name, 100).map_err(|e| {
+        AuthError::InvalidField(FieldError::new("display_name", e.to_string(), e.ja()))
     })?;
     let code = generate(SecretKind::Invitation);
     let id = Uuid::new_v4();

@@ -80,12 +80,8 @@ pub enum AuthError {
     InvitationInvalid,
     #[error("email already registered")]
     EmailTaken,
-    #[error("invalid {field}: {message}")]
-    InvalidField {
-        field: &'static str,
-        message: String,
-        message_ja: String,
-    },
+    #[error(transparent)]
+    InvalidField(#[from] crate::text::FieldError),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
 }

@@ -6,6 +6,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use rand::RngCore;
 
 use super::AuthError;
+use crate::text::FieldError;
 
 /// Shortest password accepted (NIST SP 800-63B asks for at least 8; we ask 10).
 pub const MIN_LENGTH: usize = 10;
@@ -21,18 +22,20 @@ fn hasher() -> Argon2<'static> {
 pub fn validate(password: &str) -> Result<(), AuthError> {
     let n = password.chars().count();
     if n < MIN_LENGTH {
-        return Err(AuthError::InvalidField {
-            field: "password",
-            message: format!("must be at least {MIN_LENGTH} characters"),
-            message_ja: format!("{MIN_LENGTH}文字以上にしてください"),
-        });
+        return Err(FieldError::new(
+            "password",
+            format!("must be at least {MIN_LENGTH} characters"),
+            format!("{MIN_LENGTH}文字以上にしてください"),
+        )
+        .into());
     }
     if n > MAX_LENGTH {
-        return Err(AuthError::InvalidField {
-            field: "password",
-            message: format!("must be at most {MAX_LENGTH} characters"),
-            message_ja: format!("{MAX_LENGTH}文字以内にしてください"),
-        });
+        return Err(FieldError::new(
+            "password",
+            format!("must be at most {MAX_LENGTH} characters"),
+            format!("{MAX_LENGTH}文字以内にしてください"),
+        )
+        .into());
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ use crate::clock::{from_micros, to_micros};
 use crate::db;
 use crate::entity::{child, enrollment};
 use crate::text;
+use crate::text::FieldError;
 
 /// The ward programs a child can be enrolled in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -101,12 +102,8 @@ pub enum EnrollmentError {
     NotPending { current: Status },
     #[error("the child already has an open application or a valid enrollment for this program")]
     AlreadyOpen,
-    #[error("invalid {field}: {message}")]
-    InvalidField {
-        field: &'static str,
-        message: String,
-        message_ja: String,
-    },
+    #[error(transparent)]
+    InvalidField(#[from] crate::text::FieldError),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -293,18 +290,15 @@ impl Decision {
             Decision::Approve {
                 valid_from,
                 valid_until: Some(until),
-            } if until < valid_from => Err(EnrollmentError::InvalidField {
-                field: "valid_until",
-                message: "must not be before valid_from".into(),
-                message_ja: "有効期間の終了日は開始日以降にしてください".into(),
-            }),
+            } if until < valid_from => Err(EnrollmentError::InvalidField(FieldError::new(
+                "valid_until",
+                "must not be before valid_from",
+                "有効期間の終了日は開始日以降にしてください",
+            ))),
             Decision::Reject { reason } => {
-                let reason =
-                    text::multiline(&reason, 1000).map_err(|e| EnrollmentError::InvalidField {
-                        field: "reason",
-                        message: e.to_string(),
-                        message_ja: e.ja(),
-                    })?;
+                let reason = text::multiline(&reason, 1000).map_err(|e| {
+                    EnrollmentError::InvalidField(FieldError::new("reason", e.to_string(), e.ja()))
+                })?;
                 Ok(Decision::Reject { reason })
             }
             other => Ok(other),

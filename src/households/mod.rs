@@ -15,6 +15,7 @@ use crate::clock::{from_micros, to_micros};
 use crate::db;
 use crate::entity::{account, child, household};
 use crate::text;
+use crate::text::FieldError;
 
 /// A daily medical or mobility need of a child (医療的ケア and mobility aids).
 #[derive(
@@ -46,12 +47,8 @@ pub enum HouseholdError {
     HouseholdNotFound,
     #[error("child not found")]
     ChildNotFound,
-    #[error("invalid {field}: {message}")]
-    InvalidField {
-        field: &'static str,
-        message: String,
-        message_ja: String,
-    },
+    #[error(transparent)]
+    InvalidField(#[from] crate::text::FieldError),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -66,11 +63,7 @@ impl crate::db::FromDb for HouseholdError {
 }
 
 fn invalid(field: &'static str, e: text::TextError) -> HouseholdError {
-    HouseholdError::InvalidField {
-        field,
-        message: e.to_string(),
-        message_ja: e.ja(),
-    }
+    HouseholdError::InvalidField(FieldError::new(field, e.to_string(), e.ja()))
 }
 
 /// A household.
@@ -159,11 +152,11 @@ fn kana(field: &'static str, value: &str) -> Result<String, HouseholdError> {
         matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | 'ー' | '・' | ' ' | '　' | 'ヽ' | 'ヾ' | 'ゝ' | 'ゞ')
     });
     if !ok {
-        return Err(HouseholdError::InvalidField {
+        return Err(HouseholdError::InvalidField(FieldError::new(
             field,
-            message: "must be written in kana".into(),
-            message_ja: "ふりがな（ひらがな・カタカナ）で入力してください".into(),
-        });
+            "must be written in kana",
+            "ふりがな（ひらがな・カタカナ）で入力してください",
+        )));
     }
     Ok(v)
 }
@@ -179,11 +172,11 @@ impl NewChild {
         let given_name_kana = kana("given_name_kana", &input.given_name_kana)?;
         let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default();
         if input.birth_date > today || input.birth_date < earliest {
-            return Err(HouseholdError::InvalidField {
-                field: "birth_date",
-                message: "must be a past date after 1900".into(),
-                message_ja: "1900年以降の過去の日付を入力してください".into(),
-            });
+            return Err(HouseholdError::InvalidField(FieldError::new(
+                "birth_date",
+                "must be a past date after 1900",
+                "1900年以降の過去の日付を入力してください",
+            )));
         }
         let mut care_needs = input.care_needs;
         care_needs.sort();

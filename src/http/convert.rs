@@ -9,6 +9,7 @@ use crate::auth::invitations::InviteError;
 use crate::enrollments::EnrollmentError;
 use crate::households::HouseholdError;
 use crate::partners::PartnerError;
+use crate::text::FieldError;
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> ApiError {
@@ -24,15 +25,7 @@ impl From<AuthError> for ApiError {
             AuthError::RefreshTokenReused => ApiError::unauthorized("refresh_token_reused"),
             AuthError::InvitationInvalid => ApiError::new(StatusCode::GONE, "invitation_invalid"),
             AuthError::EmailTaken => ApiError::conflict("email_taken"),
-            AuthError::InvalidField {
-                field,
-                message,
-                message_ja,
-            } => ApiError::invalid_field(
-                field,
-                format!("{field} {message}"),
-                format!("{field}: {message_ja}"),
-            ),
+            AuthError::InvalidField(e) => e.into(),
             AuthError::Db(e) => e.into(),
         }
     }
@@ -52,15 +45,7 @@ impl From<HouseholdError> for ApiError {
         match e {
             HouseholdError::HouseholdNotFound => ApiError::not_found("household_not_found"),
             HouseholdError::ChildNotFound => ApiError::not_found("child_not_found"),
-            HouseholdError::InvalidField {
-                field,
-                message,
-                message_ja,
-            } => ApiError::invalid_field(
-                field,
-                format!("{field} {message}"),
-                format!("{field}: {message_ja}"),
-            ),
+            HouseholdError::InvalidField(e) => e.into(),
             HouseholdError::Db(e) => e.into(),
         }
     }
@@ -78,15 +63,7 @@ impl From<EnrollmentError> for ApiError {
                 )
                 .with("current_status", current.as_str()),
             EnrollmentError::AlreadyOpen => ApiError::conflict("enrollment_already_open"),
-            EnrollmentError::InvalidField {
-                field,
-                message,
-                message_ja,
-            } => ApiError::invalid_field(
-                field,
-                format!("{field} {message}"),
-                format!("{field}: {message_ja}"),
-            ),
+            EnrollmentError::InvalidField(e) => e.into(),
             EnrollmentError::Db(e) => e.into(),
         }
     }
@@ -111,15 +88,7 @@ impl From<PartnerError> for ApiError {
             PartnerError::AlreadyRevoked => ApiError::conflict("device_already_revoked"),
             PartnerError::UnknownCredential => ApiError::unauthorized("invalid_token"),
             PartnerError::Revoked => ApiError::unauthorized("device_revoked"),
-            PartnerError::InvalidField {
-                field,
-                message,
-                message_ja,
-            } => ApiError::invalid_field(
-                field,
-                format!("{field} {message}"),
-                format!("{field}: {message_ja}"),
-            ),
+            PartnerError::InvalidField(e) => e.into(),
             PartnerError::Db(e) => e.into(),
         }
     }
@@ -133,5 +102,16 @@ impl From<DisableError> for ApiError {
             DisableError::AlreadyDisabled => ApiError::conflict("account_already_disabled"),
             DisableError::Db(e) => e.into(),
         }
+    }
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> ApiError {
+        let field = e.field;
+        ApiError::invalid_field(
+            field,
+            format!("{field} {}", e.en),
+            format!("{field}: {}", e.ja),
+        )
     }
 }

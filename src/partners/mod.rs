@@ -19,6 +19,7 @@ use crate::clock::{from_micros, to_micros};
 use crate::db;
 use crate::entity::{device, partner};
 use crate::text;
+use crate::text::FieldError;
 
 /// The kinds of organisation the ward contracts with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -82,12 +83,8 @@ pub enum PartnerError {
     UnknownCredential,
     #[error("device revoked")]
     Revoked,
-    #[error("invalid {field}: {message}")]
-    InvalidField {
-        field: &'static str,
-        message: String,
-        message_ja: String,
-    },
+    #[error(transparent)]
+    InvalidField(#[from] crate::text::FieldError),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -102,11 +99,7 @@ impl crate::db::FromDb for PartnerError {
 }
 
 fn invalid(field: &'static str, e: text::TextError) -> PartnerError {
-    PartnerError::InvalidField {
-        field,
-        message: e.to_string(),
-        message_ja: e.ja(),
-    }
+    PartnerError::InvalidField(FieldError::new(field, e.to_string(), e.ja()))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
