@@ -3,6 +3,7 @@
 //! `http` speaks HTTP; each area (`auth`, `households`, `enrollments`, `partners`, `audit`)
 //! owns its rules and persistence; `entity` holds the sea-orm tables.
 
+pub mod allowances;
 pub mod audit;
 pub mod auth;
 pub mod clock;
@@ -16,7 +17,9 @@ pub mod http;
 pub mod partners;
 pub mod server;
 pub mod state;
+pub mod tasks;
 pub mod text;
 pub mod units;
+pub mod vouchers;
 
 pub use http::{build_app, openapi_document};

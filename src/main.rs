@@ -9,7 +9,8 @@ use tracing_subscriber::EnvFilter;
 use carepass::clock::SystemClock;
 use carepass::config::Config;
 use carepass::state::AppState;
-use carepass::{build_app, db, demo, server};
+use carepass::vouchers::keys::KeyRing;
+use carepass::{build_app, db, demo, server, tasks};
 
 #[derive(Parser)]
 #[command(
@@ -130,8 +131,11 @@ async fn main() -> anyhow::Result<()> {
                 "Carepass listening on http://{} (API docs: /docs)",
                 listener.local_addr()?
             );
-            let state = AppState::new(conn.clone(), config, Arc::new(SystemClock));
+            let keys = Arc::new(KeyRing::load(&conn, chrono::Utc::now()).await?);
+            let state = AppState::new(conn.clone(), config, Arc::new(SystemClock), keys);
+            let sweeper = tasks::spawn_lapse_sweeper(state.clone());
             server::serve(listener, build_app(state), server::shutdown_signal()).await?;
+            sweeper.abort();
             conn.close().await?;
         }
         Command::InviteAdmin { email, name } => {

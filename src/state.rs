@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::throttle::LoginThrottle;
 use crate::clock::{Calendar, Clock};
 use crate::config::Config;
+use crate::vouchers::keys::KeyRing;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,10 +17,17 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub throttle: Arc<LoginThrottle>,
+    /// Voucher signing keys.
+    pub keys: Arc<KeyRing>,
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, config: Config, clock: Arc<dyn Clock>) -> AppState {
+    pub fn new(
+        db: DatabaseConnection,
+        config: Config,
+        clock: Arc<dyn Clock>,
+        keys: Arc<KeyRing>,
+    ) -> AppState {
         let throttle = LoginThrottle::new(
             config.auth.login_max_failures,
             config.auth.login_max_failures_per_address,
@@ -30,6 +38,7 @@ impl AppState {
             config: Arc::new(config),
             clock,
             throttle: Arc::new(throttle),
+            keys,
         }
     }
 

@@ -3,12 +3,17 @@
 
 pub mod access_token;
 pub mod account;
+pub mod allowance_account;
 pub mod audit_log;
 pub mod child;
 pub mod device;
 pub mod enrollment;
 pub mod household;
 pub mod invitation;
+pub mod ledger_entry;
 pub mod partner;
+pub mod redemption;
 pub mod refresh_token;
+pub mod signing_key;
 pub mod token_family;
+pub mod voucher;

@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 
 use super::problem::ApiError;
+use crate::allowances::AllowanceError;
 use crate::auth::AuthError;
 use crate::auth::accounts::DisableError;
 use crate::auth::invitations::InviteError;
@@ -10,6 +11,7 @@ use crate::enrollments::EnrollmentError;
 use crate::households::HouseholdError;
 use crate::partners::PartnerError;
 use crate::text::FieldError;
+use crate::vouchers::VoucherError;
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> ApiError {
@@ -113,5 +115,54 @@ impl From<FieldError> for ApiError {
             format!("{field} {}", e.en),
             format!("{field}: {}", e.ja),
         )
+    }
+}
+
+impl From<AllowanceError> for ApiError {
+    fn from(e: AllowanceError) -> ApiError {
+        match e {
+            AllowanceError::NotEnrolled => ApiError::conflict("not_enrolled"),
+            AllowanceError::NoAllowance => ApiError::unprocessable("program_has_no_allowance"),
+            AllowanceError::Insufficient {
+                remaining,
+                requested,
+            } => ApiError::conflict("insufficient_balance")
+                .detail(
+                    format!("Only {remaining} remain; {requested} were asked for."),
+                    format!("残りは{remaining}です（{requested}が必要です）。"),
+                )
+                .with("remaining", remaining)
+                .with("requested", requested),
+            AllowanceError::InvalidField(f) => f.into(),
+            AllowanceError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<VoucherError> for ApiError {
+    fn from(e: VoucherError) -> ApiError {
+        use axum::http::StatusCode;
+        match e {
+            VoucherError::NotVoucherProgram => ApiError::unprocessable("program_has_no_vouchers"),
+            VoucherError::NotEnrolled => ApiError::conflict("not_enrolled"),
+            VoucherError::Exhausted => ApiError::conflict("allowance_exhausted"),
+            VoucherError::Malformed => ApiError::unprocessable("voucher_malformed"),
+            VoucherError::UnknownKey => ApiError::unprocessable("voucher_unknown_key"),
+            VoucherError::BadSignature => ApiError::unprocessable("voucher_signature_invalid"),
+            VoucherError::Expired => ApiError::new(StatusCode::GONE, "voucher_expired"),
+            VoucherError::Cancelled => ApiError::new(StatusCode::GONE, "voucher_cancelled"),
+            VoucherError::AlreadyRedeemed => ApiError::conflict("voucher_already_redeemed"),
+            VoucherError::WrongPartnerKind { kind, program } => {
+                ApiError::forbidden("partner_kind_mismatch")
+                    .with("partner_kind", kind.as_str())
+                    .with("program", program.as_str())
+            }
+            VoucherError::IdempotencyMismatch => ApiError::unprocessable("idempotency_key_reused"),
+            VoucherError::RedemptionNotFound => ApiError::not_found("redemption_not_found"),
+            VoucherError::AlreadyReversed => ApiError::conflict("redemption_already_reversed"),
+            VoucherError::ReversalWindowClosed => ApiError::conflict("reversal_window_closed"),
+            VoucherError::InvalidField(f) => f.into(),
+            VoucherError::Db(e) => e.into(),
+        }
     }
 }

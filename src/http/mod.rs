@@ -11,6 +11,8 @@ pub mod ops;
 pub mod pagination;
 pub mod partners;
 pub mod problem;
+pub mod settlements;
+pub mod vouchers;
 
 use std::time::Duration;
 
@@ -45,6 +47,8 @@ use crate::state::AppState;
         (name = "enrollments", description = "Program applications and decisions"),
         (name = "partners", description = "Partners, devices, staff invitations"),
         (name = "audit", description = "Audit log"),
+        (name = "vouchers", description = "Allowances, voucher QR codes, scanning and redemption"),
+        (name = "settlements", description = "Reversals, corrections and monthly settlement"),
         (name = "operations", description = "Health and readiness"),
     )
 )]
@@ -106,6 +110,19 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(partners::disable_account))
         .routes(routes!(partners::get_current_device))
         .routes(routes!(audit::list_audit_log))
+        .routes(routes!(vouchers::list_allowances))
+        .routes(routes!(vouchers::get_allowance_history))
+        .routes(routes!(vouchers::issue_voucher))
+        .routes(routes!(vouchers::list_voucher_keys))
+        .routes(routes!(vouchers::rotate_voucher_key))
+        .routes(routes!(vouchers::verify_voucher))
+        .routes(routes!(vouchers::redeem_voucher))
+        .routes(routes!(vouchers::list_device_redemptions))
+        .routes(routes!(vouchers::cancel_redemption))
+        .routes(routes!(settlements::reverse_redemption))
+        .routes(routes!(settlements::adjust_allowance))
+        .routes(routes!(settlements::list_settlements))
+        .routes(routes!(settlements::get_partner_settlement))
 }
 
 /// The OpenAPI document served at `/openapi.json` and checked in under `mobile-api-spec/`.

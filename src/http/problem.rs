@@ -333,6 +333,65 @@ pub fn title(code: &str) -> (&'static str, &'static str) {
             "The account is already disabled",
             "このアカウントは既に停止されています",
         ),
+        "not_enrolled" => (
+            "The child is not enrolled in this program today",
+            "この対象児は本日この事業の利用登録がありません",
+        ),
+        "program_has_no_allowance" => (
+            "This program has no allowance",
+            "この事業には残高がありません",
+        ),
+        "insufficient_balance" => ("Not enough balance", "残高が足りません"),
+        "program_has_no_vouchers" => (
+            "This program has no vouchers",
+            "この事業には助成券がありません",
+        ),
+        "allowance_exhausted" => ("Nothing is left this period", "今期の残高がありません"),
+        "voucher_malformed" => (
+            "This is not a valid voucher code (or it was cut short)",
+            "助成券のコードとして読み取れません（途中で切れている可能性があります）",
+        ),
+        "voucher_unknown_key" => (
+            "The code was signed by a key this service does not know",
+            "このサービスが発行したコードではありません（不明な署名鍵）",
+        ),
+        "voucher_signature_invalid" => ("The code has been altered", "コードが改ざんされています"),
+        "voucher_expired" => (
+            "The code has expired; ask the family to show a new one",
+            "コードの有効期限が切れています。新しいコードを表示してもらってください",
+        ),
+        "voucher_cancelled" => (
+            "A newer code replaced this one",
+            "新しいコードが発行されたため、このコードは無効です",
+        ),
+        "voucher_already_redeemed" => {
+            ("The code has already been used", "このコードは使用済みです")
+        }
+        "partner_kind_mismatch" => (
+            "Your organisation cannot redeem this kind of voucher",
+            "この事業者ではこの種類の助成券を利用できません",
+        ),
+        "idempotency_key_reused" => (
+            "This Idempotency-Key was already used for a different request",
+            "この Idempotency-Key は別のリクエストで使用済みです",
+        ),
+        "idempotency_key_missing" => (
+            "An Idempotency-Key header is required",
+            "Idempotency-Key ヘッダーが必要です",
+        ),
+        "redemption_not_found" => ("The redemption does not exist", "利用記録が見つかりません"),
+        "redemption_already_reversed" => (
+            "The redemption has already been cancelled",
+            "この利用は既に取り消されています",
+        ),
+        "reversal_window_closed" => (
+            "A partner can cancel a redemption only on the day it was made",
+            "事業者による取消は利用当日のみ可能です",
+        ),
+        "allowance_not_found" => (
+            "This program has no allowance",
+            "この事業には残高がありません（履歴なし）",
+        ),
         "conflict" => (
             "The request conflicts with the current state",
             "現在の状態と矛盾するリクエストです",

@@ -8,6 +8,7 @@ use carepass::auth::{Role, invitations};
 use carepass::clock::ManualClock;
 use carepass::config::Config;
 use carepass::state::AppState;
+use carepass::vouchers::keys::KeyRing;
 use carepass::{build_app, db, server};
 use chrono::Utc;
 use reqwest::{Client, Response, StatusCode};
@@ -21,6 +22,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub clock: ManualClock,
     pub config: Config,
+    pub keys: Arc<KeyRing>,
     _dir: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -108,7 +110,17 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let conn = db::connect(&config).await.expect("connect");
     db::migrate(&conn).await.expect("migrate");
     let clock = ManualClock::new(Utc::now());
-    let state = AppState::new(conn.clone(), config.clone(), Arc::new(clock.clone()));
+    let keys = Arc::new(
+        KeyRing::load(&conn, Utc::now())
+            .await
+            .expect("signing keys"),
+    );
+    let state = AppState::new(
+        conn.clone(),
+        config.clone(),
+        Arc::new(clock.clone()),
+        keys.clone(),
+    );
     let listener = tokio::net::TcpListener::bind(config.server.bind)
         .await
         .expect("bind");
@@ -126,6 +138,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         db: conn,
         clock,
         config,
+        keys,
         _dir: dir,
         _shutdown: tx,
     }

@@ -1,0 +1,240 @@
+//! Staff side of the money: reversing a redemption, correcting a balance, and the monthly
+//! settlement per partner (JSON, or CSV for Excel).
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::extract::{AppJson, AppPath, AppQuery, Staff};
+use super::problem::{ApiError, Problem};
+use super::vouchers::{AllowancePath, RedemptionPath};
+use crate::allowances::{self, Summary};
+use crate::households;
+use crate::state::AppState;
+use crate::vouchers::settlement::{self, PartnerSettlement, PartnerTotal};
+use crate::vouchers::{self, RedemptionView, Reverser};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReverseRequest {
+    /// Why (kept in the ledger and the audit log).
+    #[schema(max_length = 500)]
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustmentRequest {
+    /// Signed change of this period's balance in the program's unit (yen, tickets, minutes).
+    #[schema(example = -500)]
+    pub amount: i64,
+    #[schema(max_length = 500)]
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MonthQuery {
+    /// "2026-11" (Asia/Tokyo month).
+    #[param(example = "2026-11", max_length = 7)]
+    pub month: String,
+    /// `json` (default) or `csv` (UTF-8 with BOM, CRLF, for Excel).
+    pub format: Option<Format>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TotalsQuery {
+    #[param(example = "2026-11", max_length = 7)]
+    pub month: String,
+}
+
+/// All partners' totals for a month.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettlementTotals {
+    pub month: String,
+    pub partners: Vec<PartnerTotal>,
+    pub covered_yen: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PartnerPath {
+    pub partner_id: Uuid,
+}
+
+fn month(m: &str) -> Result<String, ApiError> {
+    let ok =
+        m.len() == 7 && chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_ok();
+    if ok {
+        Ok(m.to_owned())
+    } else {
+        Err(ApiError::bad_request("invalid_query")
+            .detail(
+                "month must look like 2026-11",
+                "month は 2026-11 の形式で指定してください",
+            )
+            .with("field", "month"))
+    }
+}
+
+/// Reverse any redemption with a reason (staff); the balance comes back.
+#[utoipa::path(
+    post, path = "/api/v1/staff/redemptions/{redemption_id}/reverse", tag = "settlements",
+    operation_id = "reverseRedemption",
+    params(("redemption_id" = Uuid, Path, description = "Redemption id")),
+    request_body = ReverseRequest,
+    responses(
+        (status = 200, description = "Reversed", body = RedemptionView),
+        (status = 404, description = "No such redemption", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already reversed", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn reverse_redemption(
+    State(state): State<AppState>,
+    staff: Staff,
+    AppPath(path): AppPath<RedemptionPath>,
+    AppJson(body): AppJson<ReverseRequest>,
+) -> Result<AppJson<RedemptionView>, ApiError> {
+    let r = vouchers::reverse(
+        &state.db,
+        &state.config.programs,
+        &state.calendar(),
+        &staff.actor,
+        state.now(),
+        path.redemption_id,
+        Reverser::Staff {
+            reason: body.reason,
+        },
+    )
+    .await?;
+    Ok(AppJson(r))
+}
+
+/// Correct a child's balance for the current period, with a reason (staff).
+#[utoipa::path(
+    post, path = "/api/v1/staff/children/{child_id}/allowances/{program}/adjustments", tag = "settlements",
+    operation_id = "adjustAllowance",
+    params(("child_id" = Uuid, Path, description = "Child id"), ("program" = crate::enrollments::Program, Path, description = "Program")),
+    request_body = AdjustmentRequest,
+    responses(
+        (status = 200, description = "The period after the correction", body = Summary),
+        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not enrolled, or the balance would go below zero", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn adjust_allowance(
+    State(state): State<AppState>,
+    staff: Staff,
+    AppPath(path): AppPath<AllowancePath>,
+    AppJson(body): AppJson<AdjustmentRequest>,
+) -> Result<AppJson<Summary>, ApiError> {
+    if households::find_child(&state.db, path.child_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("child_not_found"));
+    }
+    let now = state.now();
+    let cal = state.calendar();
+    let rules = state.config.programs.clone();
+    let (child_id, program, amount, reason) =
+        (path.child_id, path.program, body.amount, body.reason);
+    let actor = staff.actor.clone();
+    crate::db::write(&state.db, |tx| {
+        let (rules, reason, actor) = (rules.clone(), reason.clone(), actor.clone());
+        Box::pin(async move {
+            let adjustment = allowances::Adjustment {
+                child_id,
+                program,
+                amount,
+                reason: &reason,
+            };
+            allowances::adjust(tx, &rules, &cal, &actor, now, adjustment).await
+        })
+    })
+    .await?;
+    Ok(AppJson(
+        allowances::summary(
+            &state.db,
+            &state.config.programs,
+            &cal,
+            child_id,
+            program,
+            now,
+        )
+        .await?,
+    ))
+}
+
+/// Every partner's totals for a month (staff).
+#[utoipa::path(
+    get, path = "/api/v1/staff/settlements", tag = "settlements", operation_id = "listSettlements",
+    params(TotalsQuery),
+    responses((status = 200, description = "Totals per partner", body = SettlementTotals)),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn list_settlements(
+    State(state): State<AppState>,
+    _staff: Staff,
+    AppQuery(q): AppQuery<TotalsQuery>,
+) -> Result<AppJson<SettlementTotals>, ApiError> {
+    let month = month(&q.month)?;
+    let partners = settlement::totals(&state.db, &month).await?;
+    let covered_yen = partners.iter().map(|p| p.covered_yen).sum();
+    Ok(AppJson(SettlementTotals {
+        month,
+        partners,
+        covered_yen,
+    }))
+}
+
+/// One partner's settlement for a month: every redemption and the totals (staff). With
+/// `format=csv`, a CSV file for Excel.
+#[utoipa::path(
+    get, path = "/api/v1/staff/settlements/{partner_id}", tag = "settlements", operation_id = "getPartnerSettlement",
+    params(("partner_id" = Uuid, Path, description = "Partner id"), MonthQuery),
+    responses(
+        (status = 200, description = "The settlement", body = PartnerSettlement, content_type = "application/json"),
+        (status = 404, description = "No such partner", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn get_partner_settlement(
+    State(state): State<AppState>,
+    _staff: Staff,
+    AppPath(path): AppPath<PartnerPath>,
+    AppQuery(q): AppQuery<MonthQuery>,
+) -> Result<Response, ApiError> {
+    let month = month(&q.month)?;
+    let s = settlement::for_partner(&state.db, path.partner_id, &month)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner_not_found"))?;
+    if q.format == Some(Format::Csv) {
+        let csv = settlement::to_csv(&s, state.config.calendar.time_zone);
+        let mut r = csv.into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        let name = format!("attachment; filename=\"settlement-{month}.csv\"");
+        if let Ok(v) = HeaderValue::from_str(&name) {
+            r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+        return Ok(r);
+    }
+    Ok(AppJson(s).into_response())
+}

@@ -1,0 +1,509 @@
+//! Vouchers over HTTP: guardians see allowances and get QR codes; partner devices verify,
+//! redeem (with an Idempotency-Key), list and cancel; anyone can fetch the public keys.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::extract::{Admin, AppJson, AppPath, AppQuery, Device, Guardian};
+use super::households::ChildPath;
+use super::problem::{ApiError, Problem};
+use crate::allowances::{self, Entry, Summary, Unit};
+use crate::enrollments::Program;
+use crate::households;
+use crate::state::AppState;
+use crate::units::Yen;
+use crate::vouchers::keys::Jwk;
+use crate::vouchers::{self, Charge, Receipt, Redeemed, RedemptionView, Reverser, Verified};
+
+/// Which voucher to issue.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueVoucherRequest {
+    /// `taxi_fuel` or `care_taxi`.
+    pub program: Program,
+}
+
+/// A voucher to show: the code as text and as QR images.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VoucherResponse {
+    pub voucher_id: Uuid,
+    pub program: Program,
+    /// The signed code inside the QR (also what a partner may type in).
+    #[schema(example = "CP1.AQh...")]
+    pub payload: String,
+    /// PNG of the QR code, base64 (standard alphabet).
+    pub qr_png_base64: String,
+    /// SVG of the QR code.
+    pub qr_svg: String,
+    /// After this the code is refused; ask for a new one.
+    pub expires_at: DateTime<Utc>,
+    pub unit: Unit,
+    /// Yen (taxi/fuel) or tickets (care taxi) left this month.
+    pub remaining: i64,
+    /// The most this voucher can cover in yen, when known.
+    pub max_covered_yen: Option<i64>,
+}
+
+/// A scanned code.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    #[schema(max_length = 512)]
+    pub payload: String,
+}
+
+/// Care-taxi fee components.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CareTaxiFees {
+    /// 予約料
+    #[schema(minimum = 0, maximum = 100000)]
+    pub reservation_yen: i64,
+    /// 迎車料
+    #[schema(minimum = 0, maximum = 100000)]
+    pub pickup_yen: i64,
+    /// 基本介助料
+    #[schema(minimum = 0, maximum = 100000)]
+    pub basic_assistance_yen: i64,
+}
+
+/// A redemption: the code and either the amount (taxi fare or fuel) or the care-taxi fees.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "payload": "CP1.AQh...", "amount_yen": 3200 }))]
+pub struct RedeemRequest {
+    #[schema(max_length = 512)]
+    pub payload: String,
+    /// Taxi fare or fuel amount (taxi companies and gas stations).
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub amount_yen: Option<i64>,
+    /// Fee components (care-taxi operators).
+    pub fees: Option<CareTaxiFees>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DateQuery {
+    /// Asia/Tokyo calendar date; today when absent.
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RedemptionPath {
+    pub redemption_id: Uuid,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AllowancePath {
+    pub child_id: Uuid,
+    pub program: Program,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// "2026-11" for monthly programs, "FY2026" for respite; the current period when absent.
+    #[param(max_length = 10)]
+    pub period: Option<String>,
+}
+
+/// A period's ledger and redemptions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AllowanceHistory {
+    pub program: Program,
+    pub period: String,
+    pub unit: Unit,
+    /// Every movement, oldest first.
+    pub entries: Vec<Entry>,
+    /// Voucher redemptions in the period, newest first.
+    pub redemptions: Vec<RedemptionView>,
+}
+
+/// The public keys that verify voucher codes (JWKS, RFC 7517/8037).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeySet {
+    pub keys: Vec<Jwk>,
+}
+
+/// Your child's allowances this period (taxi/fuel, care taxi, respite), for the programs the
+/// child is enrolled in today.
+#[utoipa::path(
+    get, path = "/api/v1/children/{child_id}/allowances", tag = "vouchers", operation_id = "listAllowances",
+    params(("child_id" = Uuid, Path, description = "Child id")),
+    responses(
+        (status = 200, description = "Granted, used, held and remaining this period", body = Vec<Summary>),
+        (status = 404, description = "No such child in your household", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("guardian" = []))
+)]
+pub async fn list_allowances(
+    State(state): State<AppState>,
+    g: Guardian,
+    AppPath(path): AppPath<ChildPath>,
+) -> Result<AppJson<Vec<Summary>>, ApiError> {
+    households::child_of_household(&state.db, g.household_id, path.child_id).await?;
+    let now = state.now();
+    let cal = state.calendar();
+    let mut out = Vec::new();
+    for program in [Program::TaxiFuel, Program::CareTaxi, Program::Respite] {
+        if allowances::is_enrolled(&state.db, path.child_id, program, cal.local_date(now)).await? {
+            out.push(
+                allowances::summary(
+                    &state.db,
+                    &state.config.programs,
+                    &cal,
+                    path.child_id,
+                    program,
+                    now,
+                )
+                .await?,
+            );
+        }
+    }
+    Ok(AppJson(out))
+}
+
+/// One program's ledger entries and redemptions for a period.
+#[utoipa::path(
+    get, path = "/api/v1/children/{child_id}/allowances/{program}/history", tag = "vouchers",
+    operation_id = "getAllowanceHistory",
+    params(
+        ("child_id" = Uuid, Path, description = "Child id"),
+        ("program" = Program, Path, description = "Program"),
+        PeriodQuery
+    ),
+    responses(
+        (status = 200, description = "The period's movements", body = AllowanceHistory),
+        (status = 404, description = "No such child in your household", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("guardian" = []))
+)]
+pub async fn get_allowance_history(
+    State(state): State<AppState>,
+    g: Guardian,
+    AppPath(path): AppPath<AllowancePath>,
+    AppQuery(q): AppQuery<PeriodQuery>,
+) -> Result<AppJson<AllowanceHistory>, ApiError> {
+    households::child_of_household(&state.db, g.household_id, path.child_id).await?;
+    let rule = allowances::rule(&state.config.programs, path.program)
+        .ok_or_else(|| ApiError::not_found("allowance_not_found"))?;
+    let now = state.now();
+    let period = match q.period {
+        Some(p) => parse_period(&p, rule.period)?,
+        None => allowances::period_of(&state.calendar(), rule.period, now).key,
+    };
+    let account = allowances::find_account(&state.db, path.child_id, path.program, &period).await?;
+    let entries = match &account {
+        Some(a) => allowances::entries(&state.db, a.id).await?,
+        None => Vec::new(),
+    };
+    let redemptions = if rule.period == allowances::PeriodKind::Month {
+        vouchers::list_for_child(&state.db, path.child_id, path.program, &period).await?
+    } else {
+        Vec::new()
+    };
+    Ok(AppJson(AllowanceHistory {
+        program: path.program,
+        period,
+        unit: rule.unit,
+        entries,
+        redemptions,
+    }))
+}
+
+fn parse_period(p: &str, kind: allowances::PeriodKind) -> Result<String, ApiError> {
+    let ok = match kind {
+        allowances::PeriodKind::Month => {
+            p.len() == 7 && NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d").is_ok()
+        }
+        allowances::PeriodKind::FiscalYear => {
+            p.len() == 6 && p.starts_with("FY") && p[2..].parse::<u16>().is_ok_and(|y| y >= 2000)
+        }
+    };
+    if ok {
+        Ok(p.to_owned())
+    } else {
+        Err(ApiError::bad_request("invalid_query")
+            .detail(
+                "period must look like 2026-11 (monthly) or FY2026 (fiscal year)",
+                "period は 2026-11（月）または FY2026（年度）の形式で指定してください",
+            )
+            .with("field", "period"))
+    }
+}
+
+/// Get a voucher QR code for one of your children. An unused earlier code for the same child
+/// and program stops working; codes expire after a few minutes (ask again when needed).
+#[utoipa::path(
+    post, path = "/api/v1/children/{child_id}/vouchers", tag = "vouchers", operation_id = "issueVoucher",
+    params(("child_id" = Uuid, Path, description = "Child id")),
+    request_body = IssueVoucherRequest,
+    responses(
+        (status = 201, description = "A code to show", body = VoucherResponse),
+        (status = 404, description = "No such child in your household", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not enrolled, or nothing left this month", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Program has no vouchers", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("guardian" = []))
+)]
+pub async fn issue_voucher(
+    State(state): State<AppState>,
+    g: Guardian,
+    AppPath(path): AppPath<ChildPath>,
+    AppJson(body): AppJson<IssueVoucherRequest>,
+) -> Result<(StatusCode, AppJson<VoucherResponse>), ApiError> {
+    households::child_of_household(&state.db, g.household_id, path.child_id).await?;
+    let ctx = vouchers::IssueContext {
+        db: &state.db,
+        keys: &state.keys,
+        rules: &state.config.programs,
+        calendar: state.calendar(),
+    };
+    let v = vouchers::issue(
+        &ctx,
+        &g.actor,
+        state.now(),
+        g.household_id,
+        path.child_id,
+        body.program,
+    )
+    .await?;
+    let png = vouchers::qr::png(&v.code).map_err(ApiError::internal)?;
+    let svg = vouchers::qr::svg(&v.code).map_err(ApiError::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        AppJson(VoucherResponse {
+            voucher_id: v.id,
+            program: v.program,
+            payload: v.code,
+            qr_png_base64: base64::engine::general_purpose::STANDARD.encode(png),
+            qr_svg: svg,
+            expires_at: v.expires_at,
+            unit: v.unit,
+            remaining: v.remaining,
+            max_covered_yen: v.max_covered_yen,
+        }),
+    ))
+}
+
+/// The public keys that verify voucher codes, for partner apps that check codes offline.
+#[utoipa::path(
+    get, path = "/api/v1/voucher-keys", tag = "vouchers", operation_id = "listVoucherKeys",
+    responses((status = 200, description = "JWKS of Ed25519 keys", body = KeySet)),
+    security(())
+)]
+pub async fn list_voucher_keys(State(state): State<AppState>) -> AppJson<KeySet> {
+    AppJson(KeySet {
+        keys: state.keys.public_keys(),
+    })
+}
+
+/// Rotate the voucher signing key (admin). Codes signed by earlier keys stay valid until they expire.
+#[utoipa::path(
+    post, path = "/api/v1/admin/voucher-keys/rotate", tag = "vouchers", operation_id = "rotateVoucherKey",
+    responses((status = 200, description = "The new key set", body = KeySet)),
+    security(("admin" = []))
+)]
+pub async fn rotate_voucher_key(
+    State(state): State<AppState>,
+    admin: Admin,
+) -> Result<AppJson<KeySet>, ApiError> {
+    let now = state.now();
+    let kid = state.keys.rotate(&state.db, now).await?;
+    crate::audit::record(
+        &state.db,
+        &admin.actor,
+        now,
+        crate::audit::Change {
+            action: "voucher_key.rotated",
+            object_type: "signing_key",
+            object_id: None,
+            before: None,
+            after: Some(serde_json::json!({ "kid": kid })),
+        },
+    )
+    .await?;
+    Ok(AppJson(KeySet {
+        keys: state.keys.public_keys(),
+    }))
+}
+
+/// Check a scanned code: valid or not (the problem's `code` says why), for which program, the
+/// most it can cover, and the child's initials. Changes nothing.
+#[utoipa::path(
+    post, path = "/api/v1/device/vouchers/verify", tag = "vouchers", operation_id = "verifyVoucher",
+    request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "Valid", body = Verified),
+        (status = 403, description = "This partner cannot redeem this program", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already used, not enrolled, or nothing left", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Expired or replaced by a newer code", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed, tampered, or signed by an unknown key", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("device" = []))
+)]
+pub async fn verify_voucher(
+    State(state): State<AppState>,
+    device: Device,
+    AppJson(body): AppJson<VerifyRequest>,
+) -> Result<AppJson<Verified>, ApiError> {
+    let v = vouchers::verify(
+        &state.db,
+        &state.keys,
+        &state.config.programs,
+        &state.calendar(),
+        state.now(),
+        &device.device,
+        &body.payload,
+    )
+    .await?;
+    Ok(AppJson(v))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    let value = headers
+        .get("idempotency-key")
+        .ok_or_else(|| ApiError::bad_request("idempotency_key_missing"))?;
+    let key = value
+        .to_str()
+        .map_err(|_| ApiError::bad_request("idempotency_key_missing"))?
+        .trim();
+    if key.is_empty() || key.len() > 100 || !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(ApiError::bad_request("idempotency_key_missing").detail(
+            "Idempotency-Key must be 1 to 100 visible ASCII characters",
+            "Idempotency-Key は1〜100文字の英数字記号で指定してください",
+        ));
+    }
+    Ok(key.to_owned())
+}
+
+/// Redeem a scanned code. Send an `Idempotency-Key` header (e.g. a UUID per scan) and reuse it
+/// on retries: the retry gets the first answer byte for byte (with `Idempotent-Replayed: true`).
+/// Taxi/fuel: `amount_yen`; covered = min(amount, remaining this month), the family pays the
+/// rest. Care taxi: `fees`; one ticket, covered = their sum up to the per-ticket ceiling.
+#[utoipa::path(
+    post, path = "/api/v1/device/vouchers/redeem", tag = "vouchers", operation_id = "redeemVoucher",
+    params(("Idempotency-Key" = String, Header, description = "Unique per redemption attempt; reuse it on retries")),
+    request_body = RedeemRequest,
+    responses(
+        (status = 201, description = "Redeemed (or the stored answer to a retry)", body = Receipt),
+        (status = 403, description = "This partner cannot redeem this program", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already used, not enrolled, or nothing left", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Expired or replaced by a newer code", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed or tampered code, bad amounts, or the key reused for another request", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("device" = []))
+)]
+pub async fn redeem_voucher(
+    State(state): State<AppState>,
+    device: Device,
+    headers: HeaderMap,
+    AppJson(body): AppJson<RedeemRequest>,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let charge = match (body.amount_yen, body.fees) {
+        (Some(a), None) => Charge::Amount(Yen(a)),
+        (None, Some(f)) => Charge::Fees {
+            reservation: Yen(f.reservation_yen),
+            pickup: Yen(f.pickup_yen),
+            assistance: Yen(f.basic_assistance_yen),
+        },
+        _ => {
+            return Err(ApiError::invalid_field(
+                "amount_yen",
+                "send either amount_yen (taxi, fuel) or fees (care taxi)",
+                "amount_yen（タクシー・燃料）か fees（介護タクシー）のどちらか一方を送ってください",
+            ));
+        }
+    };
+    let ctx = vouchers::RedeemContext {
+        db: &state.db,
+        keys: &state.keys,
+        rules: &state.config.programs,
+        calendar: state.calendar(),
+    };
+    let outcome = vouchers::redeem(
+        &ctx,
+        &device.actor,
+        state.now(),
+        &device.device,
+        &key,
+        &body.payload,
+        charge,
+    )
+    .await?;
+    let (json, replayed) = match outcome {
+        Redeemed::Created(j) => (j, false),
+        Redeemed::Replayed(j) => (j, true),
+    };
+    let mut response = (StatusCode::CREATED, json).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// This device's redemptions on a day (today by default), newest first.
+#[utoipa::path(
+    get, path = "/api/v1/device/redemptions", tag = "vouchers", operation_id = "listDeviceRedemptions",
+    params(DateQuery),
+    responses((status = 200, description = "Redemptions", body = Vec<RedemptionView>)),
+    security(("device" = []))
+)]
+pub async fn list_device_redemptions(
+    State(state): State<AppState>,
+    device: Device,
+    AppQuery(q): AppQuery<DateQuery>,
+) -> Result<AppJson<Vec<RedemptionView>>, ApiError> {
+    let date = q
+        .date
+        .unwrap_or_else(|| state.calendar().local_date(state.now()));
+    Ok(AppJson(
+        vouchers::list_for_device(&state.db, device.device.device_id, date).await?,
+    ))
+}
+
+/// Cancel one of your partner's redemptions on the day it was made (取消); the family's
+/// balance comes back.
+#[utoipa::path(
+    post, path = "/api/v1/device/redemptions/{redemption_id}/cancel", tag = "vouchers",
+    operation_id = "cancelRedemption",
+    params(("redemption_id" = Uuid, Path, description = "Redemption id")),
+    responses(
+        (status = 200, description = "Cancelled", body = RedemptionView),
+        (status = 404, description = "No such redemption of your partner", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already reversed, or not today", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("device" = []))
+)]
+pub async fn cancel_redemption(
+    State(state): State<AppState>,
+    device: Device,
+    AppPath(path): AppPath<RedemptionPath>,
+) -> Result<AppJson<RedemptionView>, ApiError> {
+    let r = vouchers::reverse(
+        &state.db,
+        &state.config.programs,
+        &state.calendar(),
+        &device.actor,
+        state.now(),
+        path.redemption_id,
+        Reverser::Partner(&device.device),
+    )
+    .await?;
+    Ok(AppJson(r))
+}

@@ -1,0 +1,29 @@
+//! Background work: at each period end, unused allowances lapse (when the rule says so).
+
+use std::time::Duration;
+
+use crate::allowances;
+use crate::state::AppState;
+
+/// Runs the lapse sweep now and then every ten minutes until aborted.
+pub fn spawn_lapse_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            let db = state.db.clone();
+            let rules = state.config.programs.clone();
+            let now = state.now();
+            let result = crate::db::write(&db, |tx| {
+                let rules = rules.clone();
+                Box::pin(async move { allowances::lapse_ended(tx, &rules, now).await })
+            })
+            .await;
+            match result {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(accounts = n, "lapsed unused allowances"),
+                Err(e) => tracing::warn!(error = %e, "lapse sweep failed; will retry"),
+            }
+        }
+    })
+}

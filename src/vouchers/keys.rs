@@ -1,0 +1,200 @@
+//! The Ed25519 keys that sign voucher codes. The newest active key signs; every key that is
+//! not retired still verifies, so rotating does not break codes already shown. Keys live in
+//! the database (created on first start) and are cached in memory.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use rand::RngCore;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::Expr,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::clock::to_micros;
+use crate::entity::signing_key;
+
+#[derive(Default)]
+struct Keys {
+    signing: Option<(String, SigningKey)>,
+    verifying: HashMap<String, VerifyingKey>,
+}
+
+/// The keys in memory.
+#[derive(Default)]
+pub struct KeyRing {
+    keys: RwLock<Keys>,
+}
+
+/// A public key in JWK form (RFC 8037).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Jwk {
+    /// Always `OKP`.
+    pub kty: String,
+    /// Always `Ed25519`.
+    pub crv: String,
+    /// Key id, as in the code.
+    pub kid: String,
+    /// The public key, base64url.
+    pub x: String,
+    /// Always `EdDSA`.
+    pub alg: String,
+    /// Always `sig`.
+    #[serde(rename = "use")]
+    pub use_: String,
+}
+
+fn decode_key(b64: &str) -> Option<[u8; 32]> {
+    URL_SAFE_NO_PAD.decode(b64).ok()?.try_into().ok()
+}
+
+fn new_kid() -> String {
+    let mut b = [0u8; 6];
+    rand::rng().fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+impl KeyRing {
+    /// Loads the keys, creating the first one if there is none.
+    pub async fn load(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<KeyRing, DbErr> {
+        let ring = KeyRing::default();
+        ring.reload(conn).await?;
+        if ring
+            .keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .signing
+            .is_none()
+        {
+            ring.rotate(conn, now).await?;
+        }
+        Ok(ring)
+    }
+
+    /// Reads the keys again (after another instance rotated).
+    pub async fn reload(&self, conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+        let rows = signing_key::Entity::find()
+            .filter(signing_key::Column::Status.ne("retired"))
+            .order_by_asc(signing_key::Column::CreatedAt)
+            .all(conn)
+            .await?;
+        let mut keys = Keys::default();
+        for row in rows {
+            let (Some(public), Some(private)) =
+                (decode_key(&row.public_key), decode_key(&row.private_key))
+            else {
+                continue;
+            };
+            if let Ok(vk) = VerifyingKey::from_bytes(&public) {
+                keys.verifying.insert(row.kid.clone(), vk);
+            }
+            if row.status == "active" {
+                keys.signing = Some((row.kid.clone(), SigningKey::from_bytes(&private)));
+            }
+        }
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
+        Ok(())
+    }
+
+    /// Makes a new signing key; the previous ones keep verifying.
+    pub async fn rotate(
+        &self,
+        conn: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+    ) -> Result<String, DbErr> {
+        let mut seed = [0u8; 32];
+        rand::rng().fill_bytes(&mut seed);
+        let key = SigningKey::from_bytes(&seed);
+        let kid = new_kid();
+        signing_key::Entity::update_many()
+            .col_expr(signing_key::Column::Status, Expr::value("verify_only"))
+            .filter(signing_key::Column::Status.eq("active"))
+            .exec(conn)
+            .await?;
+        signing_key::Entity::insert(signing_key::ActiveModel {
+            kid: Set(kid.clone()),
+            public_key: Set(URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes())),
+            private_key: Set(URL_SAFE_NO_PAD.encode(seed)),
+            status: Set("active".into()),
+            created_at: Set(to_micros(now)),
+            retired_at: Set(None),
+        })
+        .exec_without_returning(conn)
+        .await?;
+        self.reload(conn).await?;
+        Ok(kid)
+    }
+
+    /// Signs with the active key; returns its id and the signature.
+    pub fn sign(&self, message: &[u8]) -> Option<(String, [u8; 64])> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        let (kid, key) = keys.signing.as_ref()?;
+        Some((kid.clone(), key.sign(message).to_bytes()))
+    }
+
+    /// Builds the text to sign for the active key's id and signs it, under one lock so a
+    /// rotation cannot come between: returns the key id, the signed text and the signature.
+    pub fn sign_with(
+        &self,
+        make_input: impl FnOnce(&str) -> String,
+    ) -> Option<(String, String, [u8; 64])> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        let (kid, key) = keys.signing.as_ref()?;
+        let input = make_input(kid);
+        let signature = key.sign(input.as_bytes()).to_bytes();
+        Some((kid.clone(), input, signature))
+    }
+
+    /// The id of the key that signs now.
+    pub fn active_kid(&self) -> Option<String> {
+        self.keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .signing
+            .as_ref()
+            .map(|(k, _)| k.clone())
+    }
+
+    /// `None`: no such key; `Some(valid)`: the key exists and the signature is (in)valid.
+    pub fn verify(&self, kid: &str, message: &[u8], signature: &[u8; 64]) -> Option<bool> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        let key = keys.verifying.get(kid)?;
+        Some(
+            key.verify(message, &Signature::from_bytes(signature))
+                .is_ok(),
+        )
+    }
+
+    pub fn knows(&self, kid: &str) -> bool {
+        self.keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .verifying
+            .contains_key(kid)
+    }
+
+    /// The public keys that verify codes now.
+    pub fn public_keys(&self) -> Vec<Jwk> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        let mut out: Vec<Jwk> = keys
+            .verifying
+            .iter()
+            .map(|(kid, vk)| Jwk {
+                kty: "OKP".into(),
+                crv: "Ed25519".into(),
+                kid: kid.clone(),
+                x: URL_SAFE_NO_PAD.encode(vk.as_bytes()),
+                alg: "EdDSA".into(),
+                use_: "sig".into(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.kid.cmp(&b.kid));
+        out
+    }
+}
