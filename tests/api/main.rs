@@ -14,3 +14,4 @@ mod households;
 mod operations;
 mod partners;
 mod spec;
+mod vouchers;
