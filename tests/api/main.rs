@@ -11,6 +11,7 @@ mod enrollments;
 mod errors;
 mod helpers;
 mod households;
+mod ledger_properties;
 mod operations;
 mod partners;
 mod spec;

@@ -1,0 +1,310 @@
+//! Property test: random sequences of issue / redeem / reverse / expire / lapse / adjust keep
+//! the ledger's promises after every step: each balance equals the sum of its ledger,
+//! 0 ≤ balance ≤ granted, a voucher is redeemed at most once, and what partners are paid
+//! equals what the ledger says was used.
+
+use std::sync::Arc;
+
+use carepass::allowances::{self, Adjustment};
+use carepass::audit::Actor;
+use carepass::enrollments::{self, Decision, Program};
+use carepass::households::{self, CareNeed, ChildInput, NewChild};
+use carepass::partners::{self, DevicePrincipal, PartnerKind};
+use carepass::units::Yen;
+use carepass::vouchers::{self, Charge, IssueContext, RedeemContext, Redeemed, Reverser};
+use chrono::{Duration, NaiveDate};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use sea_orm::{ConnectionTrait, Statement};
+use uuid::Uuid;
+
+use crate::helpers::{NowUtc, TestApp, spawn_app};
+
+#[derive(Debug, Clone)]
+enum Op {
+    Issue(Program),
+    /// Redeem the n-th most recent code (0 = newest) for an amount, with a fresh or reused key.
+    Redeem {
+        back: usize,
+        amount: i64,
+        reuse_key: bool,
+    },
+    Reverse {
+        back: usize,
+    },
+    Advance {
+        minutes: i64,
+    },
+    Lapse,
+    Adjust {
+        amount: i64,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => prop_oneof![Just(Program::TaxiFuel), Just(Program::CareTaxi)].prop_map(Op::Issue),
+        4 => (0usize..3, 1i64..12_000, any::<bool>()).prop_map(|(back, amount, reuse_key)| Op::Redeem { back, amount, reuse_key }),
+        1 => (0usize..4).prop_map(|back| Op::Reverse { back }),
+        2 => prop_oneof![Just(1i64), Just(4), Just(6), Just(60 * 24 * 10), Just(60 * 24 * 31)].prop_map(|minutes| Op::Advance { minutes }),
+        1 => Just(Op::Lapse),
+        1 => (-3000i64..3000).prop_map(|amount| Op::Adjust { amount }),
+    ]
+}
+
+struct World {
+    app: TestApp,
+    child: Uuid,
+    household: Uuid,
+    guardian: Actor,
+    staff: Actor,
+    taxi: DevicePrincipal,
+    care: DevicePrincipal,
+    codes: Vec<(Program, String)>,
+    redemptions: Vec<Uuid>,
+    keys_used: Vec<String>,
+}
+
+async fn world() -> World {
+    let app = spawn_app().await;
+    let now = app.clock.now_utc();
+    let staff = Actor {
+        kind: "staff",
+        id: Some(Uuid::new_v4()),
+        request_id: None,
+    };
+    let h = households::create_household(&app.db, &staff, now, "性質家")
+        .await
+        .unwrap();
+    let input = ChildInput {
+        family_name: "品川".into(),
+        given_name: "ゆい".into(),
+        family_name_kana: "しながわ".into(),
+        given_name_kana: "ゆい".into(),
+        birth_date: NaiveDate::from_ymd_opt(2018, 1, 1).unwrap(),
+        care_needs: vec![CareNeed::Suction],
+    };
+    let child = households::add_child(
+        &app.db,
+        &staff,
+        now,
+        h.id,
+        NewChild::parse(input, now.date_naive()).unwrap(),
+    )
+    .await
+    .unwrap();
+    let guardian = Actor {
+        kind: "guardian",
+        id: Some(Uuid::new_v4()),
+        request_id: None,
+    };
+    for program in [Program::TaxiFuel, Program::CareTaxi] {
+        let e = enrollments::apply(&app.db, &guardian, now, now.date_naive(), child.id, program)
+            .await
+            .unwrap();
+        let approve = Decision::Approve {
+            valid_from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            valid_until: None,
+        };
+        enrollments::decide(&app.db, &staff, now, e.id, approve)
+            .await
+            .unwrap();
+    }
+    let mut devices = Vec::new();
+    for kind in [PartnerKind::TaxiCompany, PartnerKind::CareTaxiOperator] {
+        let p = partners::create_partner(&app.db, &staff, now, kind, &format!("{kind:?}"))
+            .await
+            .unwrap();
+        let (d, _) = partners::register_device(&app.db, &staff, now, p.id, "端末")
+            .await
+            .unwrap();
+        devices.push(DevicePrincipal {
+            device_id: d.id,
+            partner_id: p.id,
+            partner_kind: kind,
+        });
+    }
+    World {
+        app,
+        child: child.id,
+        household: h.id,
+        guardian,
+        staff,
+        taxi: devices[0],
+        care: devices[1],
+        codes: Vec::new(),
+        redemptions: Vec::new(),
+        keys_used: Vec::new(),
+    }
+}
+
+async fn step(w: &mut World, op: &Op) {
+    let app = &w.app;
+    let now = app.clock.now_utc();
+    let cal = app.config.calendar();
+    let rules = &app.config.programs;
+    match op.clone() {
+        Op::Issue(program) => {
+            let ctx = IssueContext {
+                db: &app.db,
+                keys: &app.keys,
+                rules,
+                calendar: cal,
+            };
+            if let Ok(v) =
+                vouchers::issue(&ctx, &w.guardian, now, w.household, w.child, program).await
+            {
+                w.codes.push((program, v.code));
+            }
+        }
+        Op::Redeem {
+            back,
+            amount,
+            reuse_key,
+        } => {
+            let Some((program, code)) = w.codes.iter().rev().nth(back).cloned() else {
+                return;
+            };
+            let (device, charge) = match program {
+                Program::CareTaxi => (
+                    w.care,
+                    Charge::Fees {
+                        reservation: Yen(amount / 3),
+                        pickup: Yen(amount / 3),
+                        assistance: Yen(amount / 3 + 1),
+                    },
+                ),
+                _ => (w.taxi, Charge::Amount(Yen(amount))),
+            };
+            let key = match (reuse_key, w.keys_used.last()) {
+                (true, Some(k)) => k.clone(),
+                _ => Uuid::new_v4().to_string(),
+            };
+            w.keys_used.push(key.clone());
+            let ctx = RedeemContext {
+                db: &app.db,
+                keys: &app.keys,
+                rules,
+                calendar: cal,
+            };
+            let actor = Actor {
+                kind: "device",
+                id: Some(device.device_id),
+                request_id: None,
+            };
+            if let Ok(Redeemed::Created(json)) =
+                vouchers::redeem(&ctx, &actor, now, &device, &key, &code, charge).await
+            {
+                let receipt: serde_json::Value = serde_json::from_str(&json).unwrap();
+                w.redemptions
+                    .push(receipt["redemption_id"].as_str().unwrap().parse().unwrap());
+            }
+        }
+        Op::Reverse { back } => {
+            let Some(id) = w.redemptions.iter().rev().nth(back).copied() else {
+                return;
+            };
+            let by = Reverser::Staff {
+                reason: "テスト".into(),
+            };
+            let _ = vouchers::reverse(&app.db, rules, &cal, &w.staff, now, id, by).await;
+        }
+        Op::Advance { minutes } => app.clock.advance(Duration::minutes(minutes)),
+        Op::Lapse => {
+            allowances::lapse_ended(&app.db, rules, now).await.unwrap();
+        }
+        Op::Adjust { amount } => {
+            if amount != 0 {
+                let adj = Adjustment {
+                    child_id: w.child,
+                    program: Program::TaxiFuel,
+                    amount,
+                    reason: "調整",
+                };
+                let _ = allowances::adjust(&app.db, rules, &cal, &w.staff, now, adj).await;
+            }
+        }
+    }
+}
+
+async fn scalar(app: &TestApp, sql: &str) -> Vec<Vec<i64>> {
+    let rows = app
+        .db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            (0..3)
+                .filter_map(|i| r.try_get_by_index::<i64>(i).ok())
+                .collect()
+        })
+        .collect()
+}
+
+async fn check(w: &World) -> Result<(), TestCaseError> {
+    let app = &w.app;
+    let accounts = scalar(
+        app,
+        "SELECT a.balance, a.granted, CAST(COALESCE((SELECT SUM(l.amount) FROM ledger_entries l WHERE l.account_id = a.id), 0) AS BIGINT) FROM allowance_accounts a",
+    )
+    .await;
+    for a in &accounts {
+        let (balance, granted, ledger) = (a[0], a[1], a[2]);
+        prop_assert_eq!(balance, ledger, "balance differs from its ledger");
+        prop_assert!(balance >= 0, "negative balance {}", balance);
+        prop_assert!(
+            balance <= granted,
+            "balance {} above granted {}",
+            balance,
+            granted
+        );
+    }
+    let twice = scalar(app, "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT voucher_id FROM redemptions GROUP BY voucher_id HAVING COUNT(*) > 1) t").await;
+    prop_assert_eq!(twice[0][0], 0, "a voucher was redeemed twice");
+    let yen = scalar(
+        app,
+        "SELECT CAST(COALESCE(SUM(r.covered_yen), 0) AS BIGINT), CAST(COALESCE((SELECT SUM(used) FROM allowance_accounts WHERE unit = 'yen'), 0) AS BIGINT) FROM redemptions r WHERE r.reversed_at IS NULL AND r.program = 'taxi_fuel'",
+    )
+    .await;
+    prop_assert_eq!(
+        yen[0][0],
+        yen[0][1],
+        "paid to partners differs from used in the ledger"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_sequences_keep_the_ledger_invariants() {
+    let handle = tokio::runtime::Handle::current();
+    let cases = if crate::helpers::postgres_url().is_some() {
+        12
+    } else {
+        24
+    };
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&proptest::collection::vec(op(), 1..30), |ops| {
+        tokio::task::block_in_place(|| {
+            handle.block_on(async {
+                let mut w = world().await;
+                for op in &ops {
+                    step(&mut w, op).await;
+                    check(&w).await?;
+                }
+                Ok(())
+            })
+        })
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let _ = Arc::new(());
+}
