@@ -57,6 +57,31 @@ pub async fn connect_url(url: &str, config: &Config) -> Result<DatabaseConnectio
     Database::connect(options).await
 }
 
+/// A pool for reads. On SQLite: up to four read-only connections beside the one writer (WAL
+/// lets them read while it writes); on PostgreSQL: the writer's own pool.
+pub async fn connect_reader(
+    writer: &DatabaseConnection,
+    config: &Config,
+) -> Result<DatabaseConnection, DbErr> {
+    let url = config.database_url();
+    if !url.starts_with("sqlite:") || sqlite_file(&url).is_none() {
+        return Ok(writer.clone());
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .test_before_acquire(false)
+        .max_connections(4)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10));
+    options.map_sqlx_sqlite_opts(|o| {
+        o.read_only(true)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true)
+    });
+    Database::connect(options).await
+}
+
 fn sqlite_file(url: &str) -> Option<String> {
     let rest = url
         .strip_prefix("sqlite://")

@@ -132,7 +132,8 @@ async fn main() -> anyhow::Result<()> {
                 listener.local_addr()?
             );
             let keys = Arc::new(KeyRing::load(&conn, chrono::Utc::now()).await?);
-            let state = AppState::new(conn.clone(), config, Arc::new(SystemClock), keys);
+            let read = db::connect_reader(&conn, &config).await?;
+            let state = AppState::new(conn.clone(), read, config, Arc::new(SystemClock), keys);
             let sweeper = tasks::spawn_lapse_sweeper(state.clone());
             server::serve(listener, build_app(state), server::shutdown_signal()).await?;
             sweeper.abort();

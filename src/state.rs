@@ -9,21 +9,29 @@ use sea_orm::DatabaseConnection;
 use crate::auth::throttle::LoginThrottle;
 use crate::clock::{Calendar, Clock};
 use crate::config::Config;
+use crate::partners::DeviceCache;
 use crate::vouchers::keys::KeyRing;
 
 #[derive(Clone)]
 pub struct AppState {
+    /// Writes (and reads that must see them in the same request).
     pub db: DatabaseConnection,
+    /// Reads: on SQLite a separate pool of read-only connections next to the single writer;
+    /// on PostgreSQL the same pool as `db`.
+    pub read: DatabaseConnection,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub throttle: Arc<LoginThrottle>,
     /// Voucher signing keys.
     pub keys: Arc<KeyRing>,
+    /// Recently authenticated partner devices.
+    pub devices: Arc<DeviceCache>,
 }
 
 impl AppState {
     pub fn new(
         db: DatabaseConnection,
+        read: DatabaseConnection,
         config: Config,
         clock: Arc<dyn Clock>,
         keys: Arc<KeyRing>,
@@ -35,10 +43,12 @@ impl AppState {
         );
         AppState {
             db,
+            read,
             config: Arc::new(config),
             clock,
             throttle: Arc::new(throttle),
             keys,
+            devices: Arc::new(DeviceCache::new(std::time::Duration::from_secs(2))),
         }
     }
 

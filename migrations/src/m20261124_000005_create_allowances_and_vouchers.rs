@@ -28,6 +28,7 @@ enum AllowanceAccounts {
     Balance,
     Held,
     Used,
+    LastMovement,
     LapsedAt,
     CreatedAt,
 }
@@ -160,6 +161,14 @@ impl MigrationTrait for Migration {
                         ColumnDef::new(AllowanceAccounts::Used)
                             .big_integer()
                             .not_null(),
+                    )
+                    // The size of the latest capture, so that one UPDATE … RETURNING can take
+                    // "what is left, up to the fare" and tell how much it took.
+                    .col(
+                        ColumnDef::new(AllowanceAccounts::LastMovement)
+                            .big_integer()
+                            .not_null()
+                            .default(0),
                     )
                     .col(
                         ColumnDef::new(AllowanceAccounts::LapsedAt)

@@ -260,6 +260,18 @@ pub async fn find_account(
         .transpose()
 }
 
+/// Holds the account's row lock until the transaction ends (a no-op update, portable to both
+/// engines), to serialise work that must see the account's other rows settled.
+pub async fn lock_account(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    use allowance_account::Column as C;
+    allowance_account::Entity::update_many()
+        .col_expr(C::LastMovement, Expr::col(C::LastMovement))
+        .filter(C::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn get_account(conn: &impl ConnectionTrait, id: Uuid) -> Result<Account, DbErr> {
     allowance_account::Entity::find_by_id(id)
         .one(conn)
@@ -320,6 +332,18 @@ pub async fn post(
             requested: delta.abs(),
         });
     }
+    record_entry(conn, account_id, kind, delta, actor, now, refs).await
+}
+
+async fn record_entry(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+    kind: EntryKind,
+    delta: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    refs: Refs<'_>,
+) -> Result<(), AllowanceError> {
     ledger_entry::Entity::insert(ledger_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
         account_id: Set(account_id),
@@ -337,6 +361,102 @@ pub async fn post(
     Ok(())
 }
 
+/// How much a capture may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Take {
+    /// Whatever is left, up to this much (a fare: the family pays the rest).
+    UpTo(i64),
+    /// Exactly this much, or nothing (a ticket).
+    Exactly(i64),
+}
+
+/// A capture: whose account, when, and how much.
+#[derive(Debug, Clone, Copy)]
+pub struct Capture {
+    pub child_id: Uuid,
+    pub program: Program,
+    pub at: DateTime<Utc>,
+    pub take: Take,
+}
+
+/// Captures from the child's account for the period containing `at` (opening it when this is
+/// the period's first use) and writes the ledger entry; returns the account after the capture
+/// and how much was taken. The common case is one conditional `UPDATE … RETURNING`.
+pub async fn capture(
+    conn: &impl ConnectionTrait,
+    rules: &ProgramRules,
+    cal: &Calendar,
+    what: Capture,
+    actor: &Actor,
+    refs: Refs<'_>,
+) -> Result<(Account, i64), AllowanceError> {
+    use allowance_account::Column as C;
+    use sea_orm::sea_query::CaseStatement;
+    let Capture {
+        child_id,
+        program,
+        at,
+        take,
+    } = what;
+    let rule = rule(rules, program).ok_or(AllowanceError::NoAllowance)?;
+    let period = period_of(cal, rule.period, at);
+    let (max, exact) = match take {
+        Take::UpTo(n) => (n, false),
+        Take::Exactly(n) => (n, true),
+    };
+    if max <= 0 {
+        return Err(AllowanceError::Insufficient {
+            remaining: 0,
+            requested: max,
+        });
+    }
+    // In SET and RETURNING every column is read as it was before the update.
+    let taken = || {
+        Expr::expr(
+            CaseStatement::new()
+                .case(Expr::col(C::Balance).gte(max), max)
+                .finally(Expr::col(C::Balance)),
+        )
+    };
+    for attempt in 0..2 {
+        let mut update = allowance_account::Entity::update_many()
+            .col_expr(C::Balance, Expr::col(C::Balance).sub(taken()))
+            .col_expr(C::Used, Expr::col(C::Used).add(taken()))
+            .col_expr(C::LastMovement, taken())
+            .filter(C::ChildId.eq(child_id))
+            .filter(C::Program.eq(program.as_str()))
+            .filter(C::Period.eq(period.key.as_str()));
+        update = if exact {
+            update.filter(C::Balance.gte(max))
+        } else {
+            update.filter(C::Balance.gt(0))
+        };
+        if let Some(row) = update.exec_with_returning(conn).await?.into_iter().next() {
+            let took = row.last_movement;
+            let account = Account::try_from(row)?;
+            record_entry(conn, account.id, EntryKind::Capture, -took, actor, at, refs).await?;
+            return Ok((account, took));
+        }
+        if attempt == 0
+            && find_account(conn, child_id, program, &period.key)
+                .await?
+                .is_none()
+        {
+            // First use this period: open (and grant), then take.
+            account_at(conn, rules, cal, child_id, program, at).await?;
+            continue;
+        }
+        break;
+    }
+    let remaining = find_account(conn, child_id, program, &period.key)
+        .await?
+        .map_or(0, |a| a.balance);
+    Err(AllowanceError::Insufficient {
+        remaining,
+        requested: max,
+    })
+}
+
 /// The account of the period containing `at`, opened (and granted) on first use. The child
 /// must be enrolled on that date. Call inside a write transaction.
 pub async fn current_account(
@@ -347,13 +467,29 @@ pub async fn current_account(
     program: Program,
     at: DateTime<Utc>,
 ) -> Result<Account, AllowanceError> {
-    let rule = rule(rules, program).ok_or(AllowanceError::NoAllowance)?;
     if !is_enrolled(conn, child_id, program, cal.local_date(at)).await? {
         return Err(AllowanceError::NotEnrolled);
     }
+    account_at(conn, rules, cal, child_id, program, at).await
+}
+
+/// Like [`current_account`], but checks the enrollment only when the period's account has to
+/// be opened: for redeeming a code whose issuance already checked it (see `vouchers`).
+pub async fn account_at(
+    conn: &impl ConnectionTrait,
+    rules: &ProgramRules,
+    cal: &Calendar,
+    child_id: Uuid,
+    program: Program,
+    at: DateTime<Utc>,
+) -> Result<Account, AllowanceError> {
+    let rule = rule(rules, program).ok_or(AllowanceError::NoAllowance)?;
     let period = period_of(cal, rule.period, at);
     if let Some(account) = find_account(conn, child_id, program, &period.key).await? {
         return Ok(account);
+    }
+    if !is_enrolled(conn, child_id, program, cal.local_date(at)).await? {
+        return Err(AllowanceError::NotEnrolled);
     }
     open_account(conn, rule, child_id, program, &period, at).await
 }
@@ -380,6 +516,7 @@ async fn open_account(
         balance: Set(0),
         held: Set(0),
         used: Set(0),
+        last_movement: Set(0),
         lapsed_at: Set(None),
         created_at: Set(to_micros(now)),
     })

@@ -17,6 +17,7 @@ pub struct Model {
     pub balance: i64,
     pub held: i64,
     pub used: i64,
+    pub last_movement: i64,
     pub lapsed_at: Option<i64>,
     pub created_at: i64,
 }

@@ -83,7 +83,7 @@ pub async fn list_audit_log(
         since: q.since,
         until: q.until,
     };
-    let rows = audit::list(&state.db, &filter, paging.fetch(), paging.offset).await?;
+    let rows = audit::list(&state.read, &filter, paging.fetch(), paging.offset).await?;
     let (rows, next_offset) = paging.finish(rows);
     let items = rows
         .into_iter()

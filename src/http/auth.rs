@@ -227,7 +227,7 @@ pub async fn get_me(
     State(state): State<AppState>,
     account: AnyAccount,
 ) -> Result<AppJson<AccountResponse>, ApiError> {
-    let a = sessions::find_account(&state.db, account.principal.account_id)
+    let a = sessions::find_account(&state.read, account.principal.account_id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
     Ok(AppJson(AccountResponse {

@@ -161,6 +161,7 @@ impl From<VoucherError> for ApiError {
             VoucherError::RedemptionNotFound => ApiError::not_found("redemption_not_found"),
             VoucherError::AlreadyReversed => ApiError::conflict("redemption_already_reversed"),
             VoucherError::ReversalWindowClosed => ApiError::conflict("reversal_window_closed"),
+            VoucherError::DeviceRevoked => ApiError::unauthorized("device_revoked"),
             VoucherError::InvalidField(f) => f.into(),
             VoucherError::Db(e) => e.into(),
         }

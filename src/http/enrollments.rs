@@ -115,9 +115,9 @@ pub async fn list_child_enrollments(
     g: Guardian,
     AppPath(path): AppPath<ChildPath>,
 ) -> Result<AppJson<Vec<Enrollment>>, ApiError> {
-    households::child_of_household(&state.db, g.household_id, path.child_id).await?;
+    households::child_of_household(&state.read, g.household_id, path.child_id).await?;
     Ok(AppJson(
-        enrollments::list_for_child(&state.db, path.child_id).await?,
+        enrollments::list_for_child(&state.read, path.child_id).await?,
     ))
 }
 
@@ -162,7 +162,7 @@ pub async fn list_enrollments(
 ) -> Result<AppJson<EnrollmentList>, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     let rows = enrollments::list_by_status(
-        &state.db,
+        &state.read,
         q.status.unwrap_or(Status::Pending),
         q.program,
         paging.fetch(),
@@ -188,7 +188,7 @@ pub async fn get_enrollment(
     _staff: Staff,
     AppPath(path): AppPath<EnrollmentPath>,
 ) -> Result<AppJson<Enrollment>, ApiError> {
-    let e = enrollments::find(&state.db, path.enrollment_id)
+    let e = enrollments::find(&state.read, path.enrollment_id)
         .await?
         .ok_or(EnrollmentError::NotFound)?;
     Ok(AppJson(e))

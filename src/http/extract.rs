@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::problem::ApiError;
 use crate::audit::Actor;
 use crate::auth::{AccountPrincipal, AuthError, Role, sessions};
-use crate::partners::{self, DevicePrincipal};
+use crate::partners::DevicePrincipal;
 use crate::state::AppState;
 
 /// A JSON body (request) or answer (response) with our error envelope.
@@ -163,12 +163,14 @@ async fn account(parts: &Parts, state: &AppState) -> Result<AccountPrincipal, Ap
     let token = bearer(parts)?;
     if is_device_token(token) {
         // A valid device credential on an account endpoint: known caller, wrong role.
-        partners::authenticate_device(&state.db, token)
+        state
+            .devices
+            .authenticate(&state.read, token)
             .await
             .map_err(ApiError::from)?;
         return Err(ApiError::forbidden("forbidden_role"));
     }
-    sessions::authenticate(&state.db, state.now(), token)
+    sessions::authenticate(&state.read, state.now(), token)
         .await
         .map_err(|e| match e {
             AuthError::Db(db) => ApiError::from(db),
@@ -301,7 +303,7 @@ impl FromRequestParts<AppState> for Device {
         let token = bearer(parts)?;
         if !is_device_token(token) {
             // An account token on a device endpoint: known caller (if valid), wrong role.
-            sessions::authenticate(&state.db, state.now(), token)
+            sessions::authenticate(&state.read, state.now(), token)
                 .await
                 .map_err(|e| match e {
                     AuthError::Db(db) => ApiError::from(db),
@@ -309,7 +311,9 @@ impl FromRequestParts<AppState> for Device {
                 })?;
             return Err(ApiError::forbidden("forbidden_role"));
         }
-        let d = partners::authenticate_device(&state.db, token)
+        let d = state
+            .devices
+            .authenticate(&state.read, token)
             .await
             .map_err(ApiError::from)?;
         let actor = Actor {

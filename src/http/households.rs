@@ -173,7 +173,7 @@ pub async fn list_households(
     AppQuery(page): AppQuery<PageParams>,
 ) -> Result<AppJson<HouseholdList>, ApiError> {
     let paging = Paging::parse(page.limit, page.offset, state.config.server.max_page_size)?;
-    let rows = households::list_households(&state.db, paging.fetch(), paging.offset).await?;
+    let rows = households::list_households(&state.read, paging.fetch(), paging.offset).await?;
     let (items, next_offset) = paging.finish(rows);
     Ok(AppJson(HouseholdList { items, next_offset }))
 }
@@ -193,7 +193,7 @@ pub async fn get_household(
     _staff: Staff,
     AppPath(path): AppPath<HouseholdPath>,
 ) -> Result<AppJson<HouseholdDetailResponse>, ApiError> {
-    let d = households::get_household(&state.db, path.household_id).await?;
+    let d = households::get_household(&state.read, path.household_id).await?;
     Ok(AppJson(d.into()))
 }
 
@@ -268,7 +268,7 @@ pub async fn get_my_household(
     State(state): State<AppState>,
     g: Guardian,
 ) -> Result<AppJson<HouseholdDetailResponse>, ApiError> {
-    let d = households::get_household(&state.db, g.household_id).await?;
+    let d = households::get_household(&state.read, g.household_id).await?;
     Ok(AppJson(d.into()))
 }
 
@@ -304,7 +304,7 @@ pub async fn list_children(
     g: Guardian,
 ) -> Result<AppJson<Vec<Child>>, ApiError> {
     Ok(AppJson(
-        households::list_children(&state.db, g.household_id).await?,
+        households::list_children(&state.read, g.household_id).await?,
     ))
 }
 
@@ -324,6 +324,6 @@ pub async fn get_child(
     AppPath(path): AppPath<ChildPath>,
 ) -> Result<AppJson<Child>, ApiError> {
     Ok(AppJson(
-        households::child_of_household(&state.db, g.household_id, path.child_id).await?,
+        households::child_of_household(&state.read, g.household_id, path.child_id).await?,
     ))
 }

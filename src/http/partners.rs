@@ -97,7 +97,7 @@ pub async fn list_partners(
     AppQuery(q): AppQuery<PartnerQuery>,
 ) -> Result<AppJson<PartnerList>, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
-    let rows = partners::list_partners(&state.db, q.kind, paging.fetch(), paging.offset).await?;
+    let rows = partners::list_partners(&state.read, q.kind, paging.fetch(), paging.offset).await?;
     let (items, next_offset) = paging.finish(rows);
     Ok(AppJson(PartnerList { items, next_offset }))
 }
@@ -117,8 +117,8 @@ pub async fn get_partner(
     _staff: Staff,
     AppPath(path): AppPath<PartnerPath>,
 ) -> Result<AppJson<PartnerDetail>, ApiError> {
-    let partner = partners::get_partner(&state.db, path.partner_id).await?;
-    let devices = partners::list_devices(&state.db, partner.id).await?;
+    let partner = partners::get_partner(&state.read, path.partner_id).await?;
+    let devices = partners::list_devices(&state.read, partner.id).await?;
     Ok(AppJson(PartnerDetail { partner, devices }))
 }
 
@@ -191,9 +191,10 @@ pub async fn revoke_device(
     admin: Admin,
     AppPath(path): AppPath<DevicePath>,
 ) -> Result<AppJson<DeviceInfo>, ApiError> {
-    Ok(AppJson(
-        partners::revoke_device(&state.db, &admin.actor, state.now(), path.device_id).await?,
-    ))
+    let device =
+        partners::revoke_device(&state.db, &admin.actor, state.now(), path.device_id).await?;
+    state.devices.forget(device.id);
+    Ok(AppJson(device))
 }
 
 /// Invite a staff member (admin). The answer holds the one-time code.
@@ -238,7 +239,7 @@ pub async fn get_current_device(
     State(state): State<AppState>,
     device: Device,
 ) -> Result<AppJson<CurrentDevice>, ApiError> {
-    let p = partners::get_partner(&state.db, device.device.partner_id).await?;
+    let p = partners::get_partner(&state.read, device.device.partner_id).await?;
     Ok(AppJson(CurrentDevice {
         device_id: device.device.device_id,
         partner_id: p.id,
@@ -295,7 +296,7 @@ pub async fn list_staff(
     AppQuery(page): AppQuery<PageParams>,
 ) -> Result<AppJson<StaffList>, ApiError> {
     let paging = Paging::parse(page.limit, page.offset, state.config.server.max_page_size)?;
-    let rows = accounts::list_staff(&state.db, paging.fetch(), paging.offset).await?;
+    let rows = accounts::list_staff(&state.read, paging.fetch(), paging.offset).await?;
     let (rows, next_offset) = paging.finish(rows);
     Ok(AppJson(StaffList {
         items: rows.into_iter().map(StaffAccount::from).collect(),

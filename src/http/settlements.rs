@@ -193,7 +193,7 @@ pub async fn list_settlements(
     AppQuery(q): AppQuery<TotalsQuery>,
 ) -> Result<AppJson<SettlementTotals>, ApiError> {
     let month = month(&q.month)?;
-    let partners = settlement::totals(&state.db, &month).await?;
+    let partners = settlement::totals(&state.read, &month).await?;
     let covered_yen = partners.iter().map(|p| p.covered_yen).sum();
     Ok(AppJson(SettlementTotals {
         month,
@@ -220,7 +220,7 @@ pub async fn get_partner_settlement(
     AppQuery(q): AppQuery<MonthQuery>,
 ) -> Result<Response, ApiError> {
     let month = month(&q.month)?;
-    let s = settlement::for_partner(&state.db, path.partner_id, &month)
+    let s = settlement::for_partner(&state.read, path.partner_id, &month)
         .await?
         .ok_or_else(|| ApiError::not_found("partner_not_found"))?;
     if q.format == Some(Format::Csv) {

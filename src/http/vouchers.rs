@@ -149,15 +149,16 @@ pub async fn list_allowances(
     g: Guardian,
     AppPath(path): AppPath<ChildPath>,
 ) -> Result<AppJson<Vec<Summary>>, ApiError> {
-    households::child_of_household(&state.db, g.household_id, path.child_id).await?;
+    households::child_of_household(&state.read, g.household_id, path.child_id).await?;
     let now = state.now();
     let cal = state.calendar();
     let mut out = Vec::new();
     for program in [Program::TaxiFuel, Program::CareTaxi, Program::Respite] {
-        if allowances::is_enrolled(&state.db, path.child_id, program, cal.local_date(now)).await? {
+        if allowances::is_enrolled(&state.read, path.child_id, program, cal.local_date(now)).await?
+        {
             out.push(
                 allowances::summary(
-                    &state.db,
+                    &state.read,
                     &state.config.programs,
                     &cal,
                     path.child_id,
@@ -192,7 +193,7 @@ pub async fn get_allowance_history(
     AppPath(path): AppPath<AllowancePath>,
     AppQuery(q): AppQuery<PeriodQuery>,
 ) -> Result<AppJson<AllowanceHistory>, ApiError> {
-    households::child_of_household(&state.db, g.household_id, path.child_id).await?;
+    households::child_of_household(&state.read, g.household_id, path.child_id).await?;
     let rule = allowances::rule(&state.config.programs, path.program)
         .ok_or_else(|| ApiError::not_found("allowance_not_found"))?;
     let now = state.now();
@@ -200,13 +201,14 @@ pub async fn get_allowance_history(
         Some(p) => parse_period(&p, rule.period)?,
         None => allowances::period_of(&state.calendar(), rule.period, now).key,
     };
-    let account = allowances::find_account(&state.db, path.child_id, path.program, &period).await?;
+    let account =
+        allowances::find_account(&state.read, path.child_id, path.program, &period).await?;
     let entries = match &account {
-        Some(a) => allowances::entries(&state.db, a.id).await?,
+        Some(a) => allowances::entries(&state.read, a.id).await?,
         None => Vec::new(),
     };
     let redemptions = if rule.period == allowances::PeriodKind::Month {
-        vouchers::list_for_child(&state.db, path.child_id, path.program, &period).await?
+        vouchers::list_for_child(&state.read, path.child_id, path.program, &period).await?
     } else {
         Vec::new()
     };
@@ -356,7 +358,7 @@ pub async fn verify_voucher(
     AppJson(body): AppJson<VerifyRequest>,
 ) -> Result<AppJson<Verified>, ApiError> {
     let v = vouchers::verify(
-        &state.db,
+        &state.read,
         &state.keys,
         &state.config.programs,
         &state.calendar(),
@@ -473,7 +475,7 @@ pub async fn list_device_redemptions(
         .date
         .unwrap_or_else(|| state.calendar().local_date(state.now()));
     Ok(AppJson(
-        vouchers::list_for_device(&state.db, device.device.device_id, date).await?,
+        vouchers::list_for_device(&state.read, device.device.device_id, date).await?,
     ))
 }
 

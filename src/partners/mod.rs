@@ -398,3 +398,55 @@ pub async fn authenticate_device(
         partner_kind: p.kind,
     })
 }
+
+/// Recently authenticated device credentials, so that the scanning hot path does not look
+/// the device up on every request. Entries live a short while (`ttl`); revoking a device in
+/// this process forgets it at once, and the redeem transaction re-checks the device anyway,
+/// so a revocation made by another instance stops money moving immediately and stops
+/// verification within `ttl`.
+pub struct DeviceCache {
+    ttl: std::time::Duration,
+    entries:
+        std::sync::RwLock<std::collections::HashMap<String, (DevicePrincipal, std::time::Instant)>>,
+}
+
+impl DeviceCache {
+    pub fn new(ttl: std::time::Duration) -> DeviceCache {
+        DeviceCache {
+            ttl,
+            entries: Default::default(),
+        }
+    }
+
+    pub async fn authenticate(
+        &self,
+        conn: &impl ConnectionTrait,
+        credential: &str,
+    ) -> Result<DevicePrincipal, PartnerError> {
+        let key = digest(credential);
+        if let Some((p, at)) = self
+            .entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            && at.elapsed() < self.ttl
+        {
+            return Ok(*p);
+        }
+        let p = authenticate_device(conn, credential).await?;
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() > 10_000 {
+            entries.clear();
+        }
+        entries.insert(key, (p, std::time::Instant::now()));
+        Ok(p)
+    }
+
+    /// Forgets a device (after revocation).
+    pub fn forget(&self, device_id: Uuid) {
+        self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, (p, _)| p.device_id != device_id);
+    }
+}

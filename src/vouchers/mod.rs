@@ -8,7 +8,7 @@ pub mod settlement;
 pub mod token;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder,
@@ -24,7 +24,7 @@ use crate::clock::{Calendar, from_micros, to_micros};
 use crate::config::{ProgramRules, UnusedBalance};
 use crate::db;
 use crate::enrollments::Program;
-use crate::entity::{redemption, voucher};
+use crate::entity::{device, redemption, voucher};
 use crate::households;
 use crate::partners::{DevicePrincipal, PartnerKind};
 use crate::text::FieldError;
@@ -67,6 +67,8 @@ pub enum VoucherError {
     AlreadyReversed,
     #[error("a partner can cancel only on the day of the redemption")]
     ReversalWindowClosed,
+    #[error("the device has been revoked")]
+    DeviceRevoked,
     #[error(transparent)]
     InvalidField(#[from] FieldError),
     #[error(transparent)]
@@ -202,6 +204,10 @@ pub async fn issue(
             if account.balance <= 0 {
                 return Err(VoucherError::Exhausted);
             }
+            // Take the account's row lock so that concurrent issues for the same child and
+            // program queue here (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises):
+            // each then cancels the code before it, and exactly one code stays live.
+            allowances::lock_account(tx, account.id).await?;
             voucher::Entity::update_many()
                 .col_expr(voucher::Column::Status, Expr::value("cancelled"))
                 .col_expr(voucher::Column::CancelledAt, Expr::value(to_micros(now)))
@@ -552,6 +558,16 @@ pub async fn redeem(
                 .filter(voucher::Column::Id.eq(claims.voucher_id))
                 .filter(voucher::Column::Status.eq("issued"))
                 .filter(voucher::Column::ExpiresAt.gt(to_micros(now)))
+                // The device must still be active at the moment money moves, whatever a
+                // cached authentication said.
+                .filter(Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(device::Entity)
+                        .and_where(device::Column::Id.eq(device.device_id))
+                        .and_where(device::Column::Status.eq("active"))
+                        .to_owned(),
+                ))
                 .exec_with_returning(tx)
                 .await?;
             let Some(v) = claimed.into_iter().next() else {
@@ -573,43 +589,36 @@ pub async fn redeem(
                 redemption_id: Some(redemption_id),
                 reason: None,
             };
-            // PostgreSQL may see the balance move between read and debit; a few tries settle it.
-            let mut attempt = 0;
-            let (account, covered, tickets, debited) = loop {
-                attempt += 1;
-                let account =
-                    allowances::current_account(tx, rules, &cal, v.child_id, program, now).await?;
-                let (covered, tickets, debit) = match charge {
-                    Charge::Amount(y) => {
-                        let covered = y.0.min(account.balance);
-                        (covered, 0, covered)
-                    }
-                    Charge::Fees { .. } => {
-                        let total = charge.total();
-                        let ceiling = rules
+            let (take, tickets) = match charge {
+                Charge::Amount(y) => (allowances::Take::UpTo(y.0), 0),
+                Charge::Fees { .. } => (allowances::Take::Exactly(1), 1),
+            };
+            // Enrollment was checked when the code was issued; a code is honoured for its few
+            // minutes of life (a new period's account still checks it when opened).
+            let (account, debited) = allowances::capture(
+                tx,
+                rules,
+                &cal,
+                allowances::Capture {
+                    child_id: v.child_id,
+                    program,
+                    at: now,
+                    take,
+                },
+                &actor,
+                refs(),
+            )
+            .await?;
+            let covered = match charge {
+                Charge::Amount(_) => debited,
+                Charge::Fees { .. } => {
+                    let total = charge.total();
+                    total.min(
+                        rules
                             .care_taxi
                             .per_ticket_ceiling_yen
-                            .map_or(total, |c| c.0);
-                        (total.min(ceiling), 1, 1)
-                    }
-                };
-                if debit <= 0 || account.balance < debit {
-                    return Err(VoucherError::Exhausted);
-                }
-                match allowances::post(
-                    tx,
-                    account.id,
-                    EntryKind::Capture,
-                    debit,
-                    &actor,
-                    now,
-                    refs(),
-                )
-                .await
-                {
-                    Ok(()) => break (account, covered, tickets, debit),
-                    Err(AllowanceError::Insufficient { .. }) if attempt < 3 => continue,
-                    Err(e) => return Err(e.into()),
+                            .map_or(total, |c| c.0),
+                    )
                 }
             };
             let receipt = Receipt {
@@ -622,7 +631,7 @@ pub async fn redeem(
                 family_pays_yen: charge.total() - covered,
                 tickets_used: tickets,
                 unit: account.unit,
-                remaining: account.balance - debited,
+                remaining: account.balance,
                 redeemed_at: now,
             };
             let json = serde_json::to_string(&receipt).map_err(|e| DbErr::Custom(e.to_string()))?;

@@ -97,6 +97,13 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the server with a tweaked configuration.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        // TEST_LOG=debug cargo test … shows the server's logs.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::default();
     config.database.postgres_pool_size = 4;
@@ -115,8 +122,12 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
             .await
             .expect("signing keys"),
     );
+    let read = db::connect_reader(&conn, &config)
+        .await
+        .expect("reader pool");
     let state = AppState::new(
         conn.clone(),
+        read,
         config.clone(),
         Arc::new(clock.clone()),
         keys.clone(),

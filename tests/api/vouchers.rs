@@ -1229,3 +1229,45 @@ async fn the_guardian_sees_granted_used_and_remaining_and_the_months_history() {
     assert_problem(r, 400, "invalid_query").await;
     let _ = Arc::new(());
 }
+
+#[tokio::test]
+async fn a_month_is_granted_exactly_once_even_when_many_codes_are_asked_for_at_once() {
+    let app = spawn_app().await;
+    let f = family(&app, &["taxi_fuel"]).await;
+    app.clock.set("2026-08-01T00:00:00Z".parse().unwrap());
+    let path = format!("/api/v1/children/{}/vouchers", f.child);
+    let body = json!({ "program": "taxi_fuel" });
+    let responses = futures::future::join_all(
+        (0..12).map(|_| app.post(&path, Some(&f.guardian.access), &body)),
+    )
+    .await;
+    assert!(responses.iter().all(|r| r.status() == StatusCode::CREATED));
+    let hist: Value = app
+        .get(
+            &format!(
+                "/api/v1/children/{}/allowances/taxi_fuel/history?period=2026-08",
+                f.child
+            ),
+            Some(&f.guardian.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let grants = hist["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "grant")
+        .count();
+    assert_eq!(grants, 1);
+    assert_eq!(remaining(&app, &f, "taxi_fuel").await, 20_000);
+    // Only the last code is live: the earlier ones were replaced.
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let live = voucher::Entity::find()
+        .filter(voucher::Column::Status.eq("issued"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(live.len(), 1);
+}

@@ -1,0 +1,478 @@
+//! `carepass-bench`: the redemption hot path measured over HTTP, from a separate process.
+//!
+//! For each engine it prepares a fresh database with the real migrations, seeds children
+//! enrolled in the taxi/fuel subsidy and many signed vouchers (through the library, in bulk),
+//! starts the real `carepass` binary on it, and drives `verify` and `redeem` at each client
+//! count for a fixed time, reporting requests/s, p50/p99 latency, errors and the server's RSS.
+//! See BENCHMARKS.md for the command and the figures.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use carepass::audit::Actor;
+use carepass::clock::to_micros;
+use carepass::config::{Config, SqliteSynchronous};
+use carepass::enrollments::Program;
+use carepass::entity::{child, enrollment, household, voucher};
+use carepass::partners::{self, PartnerKind};
+use carepass::vouchers::keys::KeyRing;
+use carepass::vouchers::token::{self, Claims};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::Parser;
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait,
+};
+use uuid::Uuid;
+
+#[derive(Parser, Debug)]
+#[command(about = "Benchmark carepass verify/redeem over HTTP")]
+struct Args {
+    /// Engines to measure: sqlite, postgres.
+    #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
+    engines: Vec<String>,
+    /// Concurrent clients.
+    #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+    clients: Vec<usize>,
+    /// Measured seconds per run.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Warm-up seconds per run (not measured).
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
+    /// Vouchers to create (each redeem uses one).
+    #[arg(long, default_value_t = 150_000)]
+    vouchers: usize,
+    /// Already-redeemed vouchers stored besides, to see the cost of a large table.
+    #[arg(long, default_value_t = 0)]
+    stored: usize,
+    /// SQLite durability: full (default, as the service ships) or normal.
+    #[arg(long, default_value = "full")]
+    sqlite_sync: String,
+    /// PostgreSQL server where the database `carepass_bench` may be (re)created.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pg_url: String,
+    /// The carepass binary (build it with `cargo build --release`).
+    #[arg(long, default_value = "target/release/carepass")]
+    binary: PathBuf,
+    /// Server port.
+    #[arg(long, default_value_t = 18080)]
+    port: u16,
+}
+
+const DEVICE_CREDENTIAL: &str = "cpd_bench_taxi_company_device";
+
+struct Seeded {
+    codes: Vec<String>,
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = base[scheme_end..]
+        .find('/')
+        .map_or(base, |i| &base[..scheme_end + i]);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Seeds children (20 vouchers' worth of allowance each), the device, and the vouchers.
+async fn seed(db: &DatabaseConnection, vouchers: usize, stored: usize) -> Result<Seeded> {
+    let now = Utc::now();
+    let t = to_micros(now);
+    let system = Actor::system();
+    let keys = KeyRing::load(db, now).await?;
+    let partner =
+        partners::create_partner(db, &system, now, PartnerKind::TaxiCompany, "ベンチ交通").await?;
+    partners::register_device_with_credential(
+        db,
+        &system,
+        now,
+        partner.id,
+        "bench",
+        DEVICE_CREDENTIAL,
+    )
+    .await?;
+    let household_id = Uuid::new_v4();
+    household::Entity::insert(household::ActiveModel {
+        id: Set(household_id),
+        name: Set("ベンチ家".into()),
+        created_at: Set(t),
+    })
+    .exec_without_returning(db)
+    .await?;
+    // 1,000 JPY per redeem and 20,000 JPY a month: one child per 20 vouchers, plus spare.
+    let children = vouchers / 20 + 1;
+    let mut child_ids = Vec::with_capacity(children);
+    for chunk in (0..children).collect::<Vec<_>>().chunks(500) {
+        let tx = db.begin().await?;
+        let mut kids = Vec::new();
+        let mut enrollments = Vec::new();
+        for _ in chunk {
+            let id = Uuid::new_v4();
+            child_ids.push(id);
+            kids.push(child::ActiveModel {
+                id: Set(id),
+                household_id: Set(household_id),
+                family_name: Set("品川".into()),
+                given_name: Set("ベンチ".into()),
+                family_name_kana: Set("しながわ".into()),
+                given_name_kana: Set("べんち".into()),
+                birth_date: Set(NaiveDate::from_ymd_opt(2019, 1, 1).unwrap()),
+                care_needs: Set("[]".into()),
+                created_at: Set(t),
+                updated_at: Set(t),
+            });
+            enrollments.push(enrollment::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                child_id: Set(id),
+                program: Set("taxi_fuel".into()),
+                status: Set("approved".into()),
+                valid_from: Set(Some(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap())),
+                valid_until: Set(None),
+                decision_reason: Set(None),
+                applied_by: Set(Uuid::nil()),
+                decided_by: Set(Some(Uuid::nil())),
+                decided_at: Set(Some(t)),
+                created_at: Set(t),
+            });
+        }
+        child::Entity::insert_many(kids)
+            .exec_without_returning(&tx)
+            .await?;
+        enrollment::Entity::insert_many(enrollments)
+            .exec_without_returning(&tx)
+            .await?;
+        tx.commit().await?;
+    }
+    let expires_at = DateTime::<Utc>::from_timestamp(now.timestamp() + 6 * 3600, 0).unwrap();
+    let mut codes = Vec::with_capacity(vouchers);
+    let total = vouchers + stored;
+    let mut made = 0;
+    while made < total {
+        let n = (total - made).min(1000);
+        let tx = db.begin().await?;
+        let mut rows = Vec::with_capacity(n);
+        for i in made..made + n {
+            let id = Uuid::new_v4();
+            // Spread each child's vouchers so concurrent clients rarely share a balance.
+            let child_id = child_ids[i % child_ids.len()];
+            let live = i < vouchers;
+            let (kid, input, sig) = keys
+                .sign_with(|kid| {
+                    token::signing_input(&Claims {
+                        kid: kid.to_owned(),
+                        voucher_id: id,
+                        program: Program::TaxiFuel,
+                        expires_at,
+                    })
+                })
+                .context("signing key")?;
+            if live {
+                codes.push(token::assemble(&input, &sig));
+            }
+            rows.push(voucher::ActiveModel {
+                id: Set(id),
+                child_id: Set(child_id),
+                household_id: Set(household_id),
+                program: Set("taxi_fuel".into()),
+                kid: Set(kid),
+                status: Set(if live { "issued" } else { "redeemed" }.into()),
+                issued_by: Set(Uuid::nil()),
+                issued_at: Set(t),
+                expires_at: Set(to_micros(expires_at)),
+                redeemed_at: Set(None),
+                cancelled_at: Set(None),
+            });
+        }
+        voucher::Entity::insert_many(rows)
+            .exec_without_returning(&tx)
+            .await?;
+        tx.commit().await?;
+        made += n;
+    }
+    Ok(Seeded { codes })
+}
+
+struct Server {
+    child: tokio::process::Child,
+    pid: u32,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn rss_kib(&self) -> (u64, u64) {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+async fn start_server(args: &Args, dir: tempfile::TempDir, database_url: &str) -> Result<Server> {
+    let config_path = dir.path().join("carepass.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            "[database]\nsqlite_path = \"{}\"\nsqlite_synchronous = \"{}\"\n",
+            dir.path().join("bench.sqlite").display(),
+            args.sqlite_sync
+        ),
+    )?;
+    let binary = std::fs::canonicalize(&args.binary).with_context(|| {
+        format!(
+            "{} (run cargo build --release first)",
+            args.binary.display()
+        )
+    })?;
+    let child = tokio::process::Command::new(&binary)
+        .args([
+            "--config",
+            config_path.to_str().unwrap(),
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{}", args.port),
+        ])
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("start {}", args.binary.display()))?;
+    let pid = child.id().context("server pid")?;
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{}/readyz", args.port))
+            .send()
+            .await
+            && r.status().is_success()
+        {
+            return Ok(Server {
+                child,
+                pid,
+                _dir: dir,
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the server did not become ready")
+}
+
+#[derive(Default)]
+struct Outcome {
+    latencies_us: Vec<u64>,
+    errors: u64,
+    first_error: Option<String>,
+}
+
+/// Runs `clients` loops for warm-up + measured seconds; counts only the measured window.
+async fn drive(
+    args: &Args,
+    client: &reqwest::Client,
+    clients: usize,
+    redeem: bool,
+    codes: Arc<Vec<String>>,
+    next: Arc<AtomicUsize>,
+) -> Result<(f64, Outcome)> {
+    let base = format!("http://127.0.0.1:{}", args.port);
+    let start = Instant::now();
+    let measure_from = start + Duration::from_secs(args.warmup);
+    let stop_at = measure_from + Duration::from_secs(args.seconds);
+    let mut tasks = Vec::new();
+    for w in 0..clients {
+        let (client, codes, next, base) =
+            (client.clone(), codes.clone(), next.clone(), base.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut out = Outcome::default();
+            let mut i = w;
+            loop {
+                let now = Instant::now();
+                if now >= stop_at {
+                    break;
+                }
+                let (url, body, key) = if redeem {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    // The last tenth of the codes is kept for verify.
+                    if n >= codes.len() * 9 / 10 {
+                        out.errors += 1;
+                        out.first_error.get_or_insert("ran out of vouchers".into());
+                        break;
+                    }
+                    (
+                        format!("{base}/api/v1/device/vouchers/redeem"),
+                        serde_json::json!({ "payload": codes[n], "amount_yen": 1000 }),
+                        Some(Uuid::new_v4().to_string()),
+                    )
+                } else {
+                    let tenth = (codes.len() / 10).max(1);
+                    i = codes.len() - 1 - (i + 7919) % tenth;
+                    (
+                        format!("{base}/api/v1/device/vouchers/verify"),
+                        serde_json::json!({ "payload": codes[i] }),
+                        None,
+                    )
+                };
+                let mut req = client.post(&url).bearer_auth(DEVICE_CREDENTIAL).json(&body);
+                if let Some(k) = key {
+                    req = req.header("idempotency-key", k);
+                }
+                let sent = Instant::now();
+                let result = req.send().await;
+                let ok = match result {
+                    Ok(r) => {
+                        let status = r.status();
+                        let text = r.bytes().await.unwrap_or_default();
+                        if status.is_success() {
+                            true
+                        } else {
+                            out.first_error.get_or_insert(format!(
+                                "{status} {}",
+                                String::from_utf8_lossy(&text)
+                            ));
+                            false
+                        }
+                    }
+                    Err(e) => {
+                        out.first_error.get_or_insert(e.to_string());
+                        false
+                    }
+                };
+                let done = Instant::now();
+                if sent >= measure_from && done <= stop_at {
+                    if ok {
+                        out.latencies_us.push((done - sent).as_micros() as u64);
+                    } else {
+                        out.errors += 1;
+                    }
+                }
+            }
+            out
+        }));
+    }
+    let mut all = Outcome::default();
+    for t in tasks {
+        let o = t.await?;
+        all.latencies_us.extend(o.latencies_us);
+        all.errors += o.errors;
+        if all.first_error.is_none() {
+            all.first_error = o.first_error;
+        }
+    }
+    all.latencies_us.sort_unstable();
+    let rate = all.latencies_us.len() as f64 / args.seconds as f64;
+    Ok((rate, all))
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx] as f64 / 1000.0
+}
+
+async fn prepare(
+    engine: &str,
+    args: &Args,
+    dir: &tempfile::TempDir,
+) -> Result<(String, DatabaseConnection)> {
+    let mut config = Config::default();
+    config.database.sqlite_synchronous = if args.sqlite_sync == "normal" {
+        SqliteSynchronous::Normal
+    } else {
+        SqliteSynchronous::Full
+    };
+    let url = match engine {
+        "sqlite" => format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("bench.sqlite").display()
+        ),
+        "postgres" => {
+            let admin = carepass::db::connect_url(&args.pg_url, &config).await?;
+            admin
+                .execute_unprepared("DROP DATABASE IF EXISTS carepass_bench WITH (FORCE)")
+                .await?;
+            admin
+                .execute_unprepared("CREATE DATABASE carepass_bench")
+                .await?;
+            admin.close().await?;
+            with_database(&args.pg_url, "carepass_bench")
+        }
+        other => bail!("unknown engine {other}"),
+    };
+    let db = carepass::db::connect_url(&url, &config).await?;
+    carepass::db::migrate(&db).await?;
+    Ok((url, db))
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()?;
+    println!(
+        "| engine | operation | clients | req/s | p50 ms | p99 ms | errors | server RSS MiB (now / peak) |"
+    );
+    println!("| --- | --- | --: | --: | --: | --: | --: | --: |");
+    for engine in &args.engines {
+        let dir = tempfile::tempdir()?;
+        let (url, db) = prepare(engine, &args, &dir).await?;
+        let seeded_at = Instant::now();
+        let seeded = seed(&db, args.vouchers, args.stored).await?;
+        eprintln!(
+            "{engine}: seeded {} vouchers (+{} stored) in {:.1} s",
+            seeded.codes.len(),
+            args.stored,
+            seeded_at.elapsed().as_secs_f64()
+        );
+        db.close().await?;
+        let server = start_server(&args, dir, &url).await?;
+        let codes = Arc::new(seeded.codes);
+        let next = Arc::new(AtomicUsize::new(0));
+        let label = if engine == "sqlite" {
+            format!("sqlite (sync={})", args.sqlite_sync)
+        } else {
+            "postgres".into()
+        };
+        for &clients in &args.clients {
+            for redeem in [false, true] {
+                let (rate, out) =
+                    drive(&args, &client, clients, redeem, codes.clone(), next.clone()).await?;
+                let (rss, peak) = server.rss_kib();
+                println!(
+                    "| {label} | {} | {clients} | {rate:.0} | {:.2} | {:.2} | {} | {:.0} / {:.0} |",
+                    if redeem { "redeem" } else { "verify" },
+                    percentile(&out.latencies_us, 0.50),
+                    percentile(&out.latencies_us, 0.99),
+                    out.errors,
+                    rss as f64 / 1024.0,
+                    peak as f64 / 1024.0,
+                );
+                if let Some(e) = out.first_error {
+                    eprintln!("  first error: {e}");
+                }
+            }
+        }
+        let mut child = server.child;
+        let _ = child.kill().await;
+    }
+    Ok(())
+}
