@@ -165,19 +165,23 @@ async fn seed(db: &DatabaseConnection, vouchers: usize, stored: usize) -> Result
             // Spread each child's vouchers so concurrent clients rarely share a balance.
             let child_id = child_ids[i % child_ids.len()];
             let live = i < vouchers;
-            let (kid, input, sig) = keys
-                .sign_with(|kid| {
-                    token::signing_input(&Claims {
-                        kid: kid.to_owned(),
-                        voucher_id: id,
-                        program: Program::TaxiFuel,
-                        expires_at,
+            // Only live vouchers need a code; the stored (used) ones just fill the table.
+            let kid = if live {
+                let (kid, input, sig) = keys
+                    .sign_with(|kid| {
+                        token::signing_input(&Claims {
+                            kid: kid.to_owned(),
+                            voucher_id: id,
+                            program: Program::TaxiFuel,
+                            expires_at,
+                        })
                     })
-                })
-                .context("signing key")?;
-            if live {
+                    .context("signing key")?;
                 codes.push(token::assemble(&input, &sig));
-            }
+                kid
+            } else {
+                keys.active_kid().context("signing key")?
+            };
             rows.push(voucher::ActiveModel {
                 id: Set(id),
                 child_id: Set(child_id),

@@ -660,6 +660,17 @@ pub async fn lapse_ended(
 
 /// A period's figures as a guardian sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "program": "taxi_fuel",
+    "unit": "yen",
+    "period": "2026-11",
+    "period_start": "2026-10-31T15:00:00Z",
+    "period_end": "2026-11-30T15:00:00Z",
+    "granted": 20000,
+    "used": 3200,
+    "held": 0,
+    "remaining": 16800
+}))]
 pub struct Summary {
     pub program: Program,
     pub unit: Unit,

@@ -24,6 +24,7 @@ use crate::vouchers::{self, Charge, Receipt, Redeemed, RedemptionView, Reverser,
 /// Which voucher to issue.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "program": "taxi_fuel" }))]
 pub struct IssueVoucherRequest {
     /// `taxi_fuel` or `care_taxi`.
     pub program: Program,
@@ -53,6 +54,7 @@ pub struct VoucherResponse {
 /// A scanned code.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "payload": "CP1.AQhrMWEyYjNjNGRsHV9eKwpPfI9ZHC0-T1prAQAAAABpI_5Q.c2lnbmF0dXJl" }))]
 pub struct VerifyRequest {
     #[schema(max_length = 512)]
     pub payload: String,

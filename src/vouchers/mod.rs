@@ -305,6 +305,16 @@ fn status_error(v: &voucher::Model, now: DateTime<Utc>) -> VoucherError {
 
 /// What a partner learns from a scan.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "voucher_id": "6c1d5f5e-2b0a-4f7c-8f59-1c2d3e4f5a6b",
+    "program": "taxi_fuel",
+    "purpose": "taxi_fare",
+    "expires_at": "2026-11-24T05:15:00Z",
+    "unit": "yen",
+    "remaining": 20000,
+    "max_covered_yen": 20000,
+    "child_initials": "し.さ."
+}))]
 pub struct Verified {
     pub voucher_id: Uuid,
     pub program: Program,
@@ -448,6 +458,19 @@ impl Charge {
 
 /// The answer to a redemption; stored, so that a retry gets the same bytes back.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "redemption_id": "019ab5c2-6f10-7c3e-9a55-0d6f6a1e2b3c",
+    "voucher_id": "6c1d5f5e-2b0a-4f7c-8f59-1c2d3e4f5a6b",
+    "program": "taxi_fuel",
+    "purpose": "taxi_fare",
+    "requested_yen": 3200,
+    "covered_yen": 3200,
+    "family_pays_yen": 0,
+    "tickets_used": 0,
+    "unit": "yen",
+    "remaining": 16800,
+    "redeemed_at": "2026-11-24T05:10:00Z"
+}))]
 pub struct Receipt {
     pub redemption_id: Uuid,
     pub voucher_id: Uuid,

@@ -2,6 +2,7 @@
 //! database (a SQLite file, or a new PostgreSQL database when TEST_DATABASE_URL is set) and
 //! talks HTTP to it.
 
+mod allowances;
 mod audit;
 mod auth;
 mod authorization;
