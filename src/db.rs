@@ -47,6 +47,9 @@ pub async fn connect_url(url: &str, config: &Config) -> Result<DatabaseConnectio
                 .synchronous(sync)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
+                // 64 MiB of page cache for the one writer, and reads through mmap.
+                .pragma("cache_size", "-65536")
+                .pragma("mmap_size", "268435456")
         });
     } else {
         options
@@ -78,6 +81,8 @@ pub async fn connect_reader(
         o.read_only(true)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true)
+            .pragma("cache_size", "-16384")
+            .pragma("mmap_size", "268435456")
     });
     Database::connect(options).await
 }

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use carepass::allowances;
 use carepass::audit::Actor;
 use carepass::clock::to_micros;
 use carepass::config::{Config, SqliteSynchronous};
@@ -152,6 +153,26 @@ async fn seed(db: &DatabaseConnection, vouchers: usize, stored: usize) -> Result
             .await?;
         tx.commit().await?;
     }
+    // Issuing a code opens the child's account for the month (and grants it); do the same
+    // here, so that redeeming measures the path it takes in use.
+    let config = Config::default();
+    let calendar = config.calendar();
+    for chunk in child_ids.chunks(500) {
+        let tx = db.begin().await?;
+        for &child_id in chunk {
+            allowances::current_account(
+                &tx,
+                &config.programs,
+                &calendar,
+                child_id,
+                Program::TaxiFuel,
+                now,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        tx.commit().await?;
+    }
     let expires_at = DateTime::<Utc>::from_timestamp(now.timestamp() + 6 * 3600, 0).unwrap();
     let mut codes = Vec::with_capacity(vouchers);
     let total = vouchers + stored;
@@ -161,7 +182,7 @@ async fn seed(db: &DatabaseConnection, vouchers: usize, stored: usize) -> Result
         let tx = db.begin().await?;
         let mut rows = Vec::with_capacity(n);
         for i in made..made + n {
-            let id = Uuid::new_v4();
+            let id = Uuid::now_v7();
             // Spread each child's vouchers so concurrent clients rarely share a balance.
             let child_id = child_ids[i % child_ids.len()];
             let live = i < vouchers;

@@ -182,7 +182,8 @@ pub async fn issue(
     program: Program,
 ) -> Result<Issued, VoucherError> {
     let ttl = ttl(ctx.rules, program).ok_or(VoucherError::NotVoucherProgram)?;
-    let id = Uuid::new_v4();
+    // Time-ordered ids keep recent codes together in the primary-key index.
+    let id = Uuid::now_v7();
     let expires_at =
         DateTime::<Utc>::from_timestamp((now + ttl).timestamp(), 0).unwrap_or(now + ttl);
     let (kid, input, signature) = ctx
