@@ -47,9 +47,10 @@ pub async fn connect_url(url: &str, config: &Config) -> Result<DatabaseConnectio
                 .synchronous(sync)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
-                // 64 MiB of page cache for the one writer, and reads through mmap.
-                .pragma("cache_size", "-65536")
-                .pragma("mmap_size", "268435456")
+                // 16 MiB of page cache for the one writer, and reads through mmap (the mapped
+                // file pages count in RSS but are the kernel's page cache, not the heap).
+                .pragma("cache_size", "-16384")
+                .pragma("mmap_size", "134217728")
         });
     } else {
         options
@@ -81,8 +82,8 @@ pub async fn connect_reader(
         o.read_only(true)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true)
-            .pragma("cache_size", "-16384")
-            .pragma("mmap_size", "268435456")
+            .pragma("cache_size", "-4096")
+            .pragma("mmap_size", "134217728")
     });
     Database::connect(options).await
 }
