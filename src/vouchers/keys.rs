@@ -30,6 +30,8 @@ struct Keys {
 #[derive(Default)]
 pub struct KeyRing {
     keys: RwLock<Keys>,
+    /// When an unknown key id last made us re-read the keys (seconds since the epoch).
+    last_lookup: std::sync::atomic::AtomicI64,
 }
 
 /// A public key in JWK form (RFC 8037).
@@ -102,6 +104,27 @@ impl KeyRing {
         Ok(())
     }
 
+    /// Re-reads the keys because a code names one we do not know (another instance may have
+    /// rotated), at most once a second, so forged key ids cannot cost a query each.
+    pub async fn reload_for_unknown(
+        &self,
+        conn: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        use std::sync::atomic::Ordering;
+        let second = now.timestamp();
+        let last = self.last_lookup.load(Ordering::Relaxed);
+        if second > last
+            && self
+                .last_lookup
+                .compare_exchange(last, second, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.reload(conn).await?;
+        }
+        Ok(())
+    }
+
     /// Makes a new signing key; the previous ones keep verifying.
     pub async fn rotate(
         &self,
@@ -129,13 +152,6 @@ impl KeyRing {
         .await?;
         self.reload(conn).await?;
         Ok(kid)
-    }
-
-    /// Signs with the active key; returns its id and the signature.
-    pub fn sign(&self, message: &[u8]) -> Option<(String, [u8; 64])> {
-        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
-        let (kid, key) = keys.signing.as_ref()?;
-        Some((kid.clone(), key.sign(message).to_bytes()))
     }
 
     /// Builds the text to sign for the active key's id and signs it, under one lock so a

@@ -14,7 +14,6 @@ use sea_orm::{
     QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -163,8 +162,9 @@ pub struct Issued {
     pub max_covered_yen: Option<i64>,
 }
 
-/// Where the code was shown and how it was made.
-pub struct IssueContext<'a> {
+/// What issuing and redeeming need besides the request: the writer connection, the signing
+/// keys, the program rules and the calendar.
+pub struct Context<'a> {
     pub db: &'a DatabaseConnection,
     pub keys: &'a KeyRing,
     pub rules: &'a ProgramRules,
@@ -174,7 +174,7 @@ pub struct IssueContext<'a> {
 /// Issues a voucher for one of the guardian's children; an unused earlier code for the same
 /// child and program stops working.
 pub async fn issue(
-    ctx: &IssueContext<'_>,
+    ctx: &Context<'_>,
     actor: &Actor,
     now: DateTime<Utc>,
     household_id: Uuid,
@@ -272,7 +272,7 @@ pub async fn check_code(
 ) -> Result<Claims, VoucherError> {
     let (claims, signed, signature) = token::parse(code).map_err(|_| VoucherError::Malformed)?;
     if !keys.knows(&claims.kid) {
-        keys.reload(conn).await?;
+        keys.reload_for_unknown(conn, now).await?;
     }
     match keys.verify(&claims.kid, signed.as_bytes(), &signature) {
         None => return Err(VoucherError::UnknownKey),
@@ -498,14 +498,6 @@ pub enum Redeemed {
     Replayed(String),
 }
 
-/// Everything a redemption needs besides the request.
-pub struct RedeemContext<'a> {
-    pub db: &'a DatabaseConnection,
-    pub keys: &'a KeyRing,
-    pub rules: &'a ProgramRules,
-    pub calendar: Calendar,
-}
-
 fn request_hash(code: &str, charge: Charge) -> String {
     let canonical = match charge {
         Charge::Amount(y) => format!("{}|amount|{}", code.trim(), y.0),
@@ -547,7 +539,7 @@ async fn stored_answer(
 /// Redeems a scanned code exactly once. A retry with the same Idempotency-Key and the same
 /// request gets the stored answer; the same key with another request is refused.
 pub async fn redeem(
-    ctx: &RedeemContext<'_>,
+    ctx: &Context<'_>,
     actor: &Actor,
     now: DateTime<Utc>,
     device: &DevicePrincipal,
@@ -938,10 +930,4 @@ pub async fn list_for_child(
         .into_iter()
         .map(RedemptionView::try_from)
         .collect()
-}
-
-/// Fingerprint used in tests and logs for a code without revealing it whole.
-pub fn code_fingerprint(code: &str) -> String {
-    let h = Sha256::digest(code.as_bytes());
-    h.iter().take(4).map(|b| format!("{b:02x}")).collect()
 }
