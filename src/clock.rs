@@ -67,6 +67,18 @@ pub struct Month {
     pub month: u32,
 }
 
+impl Month {
+    /// Reads "2026-11".
+    pub fn parse(s: &str) -> Option<Month> {
+        let (y, m) = s.split_once('-')?;
+        if y.len() != 4 || m.len() != 2 {
+            return None;
+        }
+        let (year, month) = (y.parse().ok()?, m.parse().ok()?);
+        (1..=12).contains(&month).then_some(Month { year, month })
+    }
+}
+
 impl std::fmt::Display for Month {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)
@@ -197,6 +209,20 @@ mod tests {
         });
         assert_eq!(start, utc("2026-11-30T15:00:00Z"));
         assert_eq!(end, utc("2026-12-31T15:00:00Z"));
+    }
+
+    #[test]
+    fn months_are_read_only_in_the_yyyy_mm_form() {
+        assert_eq!(
+            Month::parse("2026-03"),
+            Some(Month {
+                year: 2026,
+                month: 3
+            })
+        );
+        for bad in ["2026-13", "2026-3", "26-03", "2026/03", "May", ""] {
+            assert_eq!(Month::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -159,6 +159,17 @@ pub fn period_of(cal: &Calendar, kind: PeriodKind, at: DateTime<Utc>) -> Period 
     }
 }
 
+/// Reads a period key of the given kind ("2026-11" or "FY2026").
+pub fn parse_period(kind: PeriodKind, s: &str) -> Option<String> {
+    let ok = match kind {
+        PeriodKind::Month => crate::clock::Month::parse(s).is_some(),
+        PeriodKind::FiscalYear => s
+            .strip_prefix("FY")
+            .is_some_and(|y| y.len() == 4 && y.parse::<u16>().is_ok_and(|y| y >= 2000)),
+    };
+    ok.then(|| s.to_owned())
+}
+
 /// An allowance account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {

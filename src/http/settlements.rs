@@ -75,10 +75,8 @@ pub struct PartnerPath {
 }
 
 fn month(m: &str) -> Result<String, ApiError> {
-    let ok =
-        m.len() == 7 && chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_ok();
-    if ok {
-        Ok(m.to_owned())
+    if let Some(month) = crate::clock::Month::parse(m) {
+        Ok(month.to_string())
     } else {
         Err(ApiError::bad_request("invalid_query")
             .detail(

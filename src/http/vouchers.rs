@@ -224,16 +224,8 @@ pub async fn get_allowance_history(
 }
 
 fn parse_period(p: &str, kind: allowances::PeriodKind) -> Result<String, ApiError> {
-    let ok = match kind {
-        allowances::PeriodKind::Month => {
-            p.len() == 7 && NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d").is_ok()
-        }
-        allowances::PeriodKind::FiscalYear => {
-            p.len() == 6 && p.starts_with("FY") && p[2..].parse::<u16>().is_ok_and(|y| y >= 2000)
-        }
-    };
-    if ok {
-        Ok(p.to_owned())
+    if let Some(period) = allowances::parse_period(kind, p) {
+        Ok(period)
     } else {
         Err(ApiError::bad_request("invalid_query")
             .detail(
@@ -265,12 +257,7 @@ pub async fn issue_voucher(
     AppJson(body): AppJson<IssueVoucherRequest>,
 ) -> Result<(StatusCode, AppJson<VoucherResponse>), ApiError> {
     households::child_of_household(&state.db, g.household_id, path.child_id).await?;
-    let ctx = vouchers::IssueContext {
-        db: &state.db,
-        keys: &state.keys,
-        rules: &state.config.programs,
-        calendar: state.calendar(),
-    };
+    let ctx = voucher_context(&state);
     let v = vouchers::issue(
         &ctx,
         &g.actor,
@@ -296,6 +283,15 @@ pub async fn issue_voucher(
             max_covered_yen: v.max_covered_yen,
         }),
     ))
+}
+
+fn voucher_context(state: &AppState) -> vouchers::Context<'_> {
+    vouchers::Context {
+        db: &state.db,
+        keys: &state.keys,
+        rules: &state.config.programs,
+        calendar: state.calendar(),
+    }
 }
 
 /// The public keys that verify voucher codes, for partner apps that check codes offline.
@@ -428,12 +424,7 @@ pub async fn redeem_voucher(
             ));
         }
     };
-    let ctx = vouchers::RedeemContext {
-        db: &state.db,
-        keys: &state.keys,
-        rules: &state.config.programs,
-        calendar: state.calendar(),
-    };
+    let ctx = voucher_context(&state);
     let outcome = vouchers::redeem(
         &ctx,
         &device.actor,

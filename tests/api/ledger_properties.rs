@@ -11,7 +11,7 @@ use carepass::enrollments::{self, Decision, Program};
 use carepass::households::{self, CareNeed, ChildInput, NewChild};
 use carepass::partners::{self, DevicePrincipal, PartnerKind};
 use carepass::units::Yen;
-use carepass::vouchers::{self, Charge, IssueContext, RedeemContext, Redeemed, Reverser};
+use carepass::vouchers::{self, Charge, Context, Redeemed, Reverser};
 use chrono::{Duration, NaiveDate};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -145,7 +145,7 @@ async fn step(w: &mut World, op: &Op) {
     let rules = &app.config.programs;
     match op.clone() {
         Op::Issue(program) => {
-            let ctx = IssueContext {
+            let ctx = Context {
                 db: &app.db,
                 keys: &app.keys,
                 rules,
@@ -181,7 +181,7 @@ async fn step(w: &mut World, op: &Op) {
                 _ => Uuid::new_v4().to_string(),
             };
             w.keys_used.push(key.clone());
-            let ctx = RedeemContext {
+            let ctx = Context {
                 db: &app.db,
                 keys: &app.keys,
                 rules,
