@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -763,11 +764,18 @@ pub struct Entry {
     pub occurred_at: DateTime<Utc>,
 }
 
-/// The entries of one account, oldest first.
-pub async fn entries(conn: &impl ConnectionTrait, account_id: Uuid) -> Result<Vec<Entry>, DbErr> {
+/// The entries of one account, oldest first, `limit` of them from `offset`.
+pub async fn entries(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<Entry>, DbErr> {
     Ok(ledger_entry::Entity::find()
         .filter(ledger_entry::Column::AccountId.eq(account_id))
         .order_by_asc(ledger_entry::Column::Id)
+        .limit(limit)
+        .offset(offset)
         .all(conn)
         .await?
         .into_iter()

@@ -170,6 +170,9 @@ pub async fn create(
     })
 }
 
+/// Longer codes are refused as malformed before any lookup (the spec's `maxLength`).
+pub const MAX_CODE_LENGTH: usize = 128;
+
 /// Redeems an invitation code: creates the account with the chosen password and signs it in.
 pub async fn accept(
     db: &DatabaseConnection,
@@ -180,6 +183,14 @@ pub async fn accept(
     password_chosen: String,
 ) -> Result<IssuedTokens, AuthError> {
     password::validate(&password_chosen)?;
+    if code.chars().count() > MAX_CODE_LENGTH {
+        return Err(AuthError::InvalidField(FieldError::text(
+            "invitation_code",
+            crate::text::TextError::TooLong {
+                max: MAX_CODE_LENGTH,
+            },
+        )));
+    }
     if SecretKind::of(code) != Some(SecretKind::Invitation) {
         return Err(AuthError::InvitationInvalid);
     }

@@ -380,12 +380,16 @@ pub async fn decide(
 pub async fn list_for_child(
     conn: &impl ConnectionTrait,
     child_id: Uuid,
+    limit: u64,
+    offset: u64,
 ) -> Result<Vec<Enrollment>, DbErr> {
     convert(
         enrollment::Entity::find()
             .filter(enrollment::Column::ChildId.eq(child_id))
             .order_by_desc(enrollment::Column::CreatedAt)
             .order_by_desc(enrollment::Column::Id)
+            .limit(limit)
+            .offset(offset)
             .all(conn)
             .await?,
     )

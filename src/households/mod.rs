@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -47,6 +47,8 @@ pub enum HouseholdError {
     HouseholdNotFound,
     #[error("child not found")]
     ChildNotFound,
+    #[error("the household already has the most children allowed")]
+    TooManyChildren,
     #[error(transparent)]
     InvalidField(#[from] crate::text::FieldError),
     #[error(transparent)]
@@ -61,6 +63,10 @@ impl crate::db::FromDb for HouseholdError {
         }
     }
 }
+
+/// The most children one household can register: an abuse limit far above any real family,
+/// which also bounds the children listed in a household's detail.
+pub const MAX_CHILDREN_PER_HOUSEHOLD: u64 = 20;
 
 fn invalid(field: &'static str, e: text::TextError) -> HouseholdError {
     HouseholdError::InvalidField(FieldError::new(field, e.to_string(), e.ja()))
@@ -180,7 +186,15 @@ impl NewChild {
         }
         let mut care_needs = input.care_needs;
         care_needs.sort();
+        let listed = care_needs.len();
         care_needs.dedup();
+        if care_needs.len() != listed {
+            return Err(HouseholdError::InvalidField(FieldError::new(
+                "care_needs",
+                "lists the same care need more than once",
+                "同じ医療的ケアが重複しています",
+            )));
+        }
         Ok(NewChild(ChildInput {
             family_name,
             given_name,
@@ -282,7 +296,7 @@ pub async fn get_household(
             email: a.email,
         })
         .collect();
-    let children = list_children(conn, id).await?;
+    let children = list_children(conn, id, MAX_CHILDREN_PER_HOUSEHOLD, 0).await?;
     Ok(HouseholdDetail {
         household: household.into(),
         guardians,
@@ -316,12 +330,22 @@ pub async fn add_child(
         let model = model.clone();
         Box::pin(async move {
             let actor = &actor;
-            if household::Entity::find_by_id(household_id)
-                .one(tx)
-                .await?
-                .is_none()
-            {
+            // A no-op update takes the household's row lock, so concurrent additions are
+            // counted one after the other and the limit holds on both engines.
+            let locked = household::Entity::update_many()
+                .col_expr(household::Column::Name, Expr::col(household::Column::Name))
+                .filter(household::Column::Id.eq(household_id))
+                .exec(tx)
+                .await?;
+            if locked.rows_affected == 0 {
                 return Err(HouseholdError::HouseholdNotFound);
+            }
+            let children = child::Entity::find()
+                .filter(child::Column::HouseholdId.eq(household_id))
+                .count(tx)
+                .await?;
+            if children >= MAX_CHILDREN_PER_HOUSEHOLD {
+                return Err(HouseholdError::TooManyChildren);
             }
             child::Entity::insert(child::ActiveModel {
                 id: Set(model.id),
@@ -360,11 +384,15 @@ pub async fn add_child(
 pub async fn list_children(
     conn: &impl ConnectionTrait,
     household_id: Uuid,
+    limit: u64,
+    offset: u64,
 ) -> Result<Vec<Child>, DbErr> {
     Ok(child::Entity::find()
         .filter(child::Column::HouseholdId.eq(household_id))
         .order_by_asc(child::Column::CreatedAt)
         .order_by_asc(child::Column::Id)
+        .limit(limit)
+        .offset(offset)
         .all(conn)
         .await?
         .into_iter()

@@ -47,6 +47,16 @@ impl From<HouseholdError> for ApiError {
         match e {
             HouseholdError::HouseholdNotFound => ApiError::not_found("household_not_found"),
             HouseholdError::ChildNotFound => ApiError::not_found("child_not_found"),
+            HouseholdError::TooManyChildren => ApiError::conflict("too_many_children").detail(
+                format!(
+                    "a household can register at most {} children",
+                    crate::households::MAX_CHILDREN_PER_HOUSEHOLD
+                ),
+                format!(
+                    "1世帯に登録できる児童は{}人までです",
+                    crate::households::MAX_CHILDREN_PER_HOUSEHOLD
+                ),
+            ),
             HouseholdError::InvalidField(e) => e.into(),
             HouseholdError::Db(e) => e.into(),
         }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::extract::{AppJson, AppPath, AppQuery, Guardian, Staff};
 use super::households::ChildPath;
-use super::pagination::Paging;
+use super::pagination::{PageParams, Paging};
 use super::problem::{ApiError, Problem};
 use crate::enrollments::{self, Decision, Enrollment, EnrollmentError, Program, Status};
 use crate::households;
@@ -64,6 +64,7 @@ pub struct EnrollmentQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EnrollmentList {
     pub items: Vec<Enrollment>,
+    /// Offset of the next page, if there is one.
     pub next_offset: Option<u64>,
 }
 
@@ -103,9 +104,9 @@ pub async fn apply_for_enrollment(
 #[utoipa::path(
     get, path = "/api/v1/children/{child_id}/enrollments", tag = "enrollments",
     operation_id = "listChildEnrollments",
-    params(("child_id" = Uuid, Path, description = "Child id")),
+    params(("child_id" = Uuid, Path, description = "Child id"), PageParams),
     responses(
-        (status = 200, description = "The child's applications", body = Vec<Enrollment>),
+        (status = 200, description = "The child's applications", body = EnrollmentList),
         (status = 404, description = "No such child in your household", body = Problem, content_type = "application/problem+json"),
     ),
     security(("guardian" = []))
@@ -114,11 +115,15 @@ pub async fn list_child_enrollments(
     State(state): State<AppState>,
     g: Guardian,
     AppPath(path): AppPath<ChildPath>,
-) -> Result<AppJson<Vec<Enrollment>>, ApiError> {
+    AppQuery(page): AppQuery<PageParams>,
+) -> Result<AppJson<EnrollmentList>, ApiError> {
+    let paging = Paging::parse(page.limit, page.offset, state.config.server.max_page_size)?;
     households::child_of_household(&state.read, g.household_id, path.child_id).await?;
-    Ok(AppJson(
-        enrollments::list_for_child(&state.read, path.child_id).await?,
-    ))
+    let rows =
+        enrollments::list_for_child(&state.read, path.child_id, paging.fetch(), paging.offset)
+            .await?;
+    let (items, next_offset) = paging.finish(rows);
+    Ok(AppJson(EnrollmentList { items, next_offset }))
 }
 
 /// Withdraw one of your applications while it is still pending (取下げ).

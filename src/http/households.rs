@@ -34,6 +34,14 @@ pub struct HouseholdList {
     pub next_offset: Option<u64>,
 }
 
+/// A page of children.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChildList {
+    pub items: Vec<Child>,
+    /// Offset of the next page, if there is one.
+    pub next_offset: Option<u64>,
+}
+
 /// A household with its guardians and children.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HouseholdDetailResponse {
@@ -112,7 +120,7 @@ pub struct AddChildRequest {
     pub birth_date: NaiveDate,
     /// Daily care needs.
     #[serde(default)]
-    #[schema(max_items = 8)]
+    #[schema(max_items = 8, value_type = BTreeSet<CareNeed>)]
     pub care_needs: Vec<CareNeed>,
 }
 
@@ -242,6 +250,7 @@ pub async fn invite_guardian(
     responses(
         (status = 201, description = "Registered", body = Child),
         (status = 404, description = "No such household", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The household already has 20 children (too_many_children)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
     ),
     security(("staff" = []), ("admin" = []))
@@ -278,6 +287,7 @@ pub async fn get_my_household(
     request_body = AddChildRequest,
     responses(
         (status = 201, description = "Registered", body = Child),
+        (status = 409, description = "The household already has 20 children (too_many_children)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
     ),
     security(("guardian" = []))
@@ -296,16 +306,21 @@ pub async fn add_child(
 /// Your children.
 #[utoipa::path(
     get, path = "/api/v1/children", tag = "households", operation_id = "listChildren",
-    responses((status = 200, description = "Children of your household", body = Vec<Child>)),
+    params(PageParams),
+    responses((status = 200, description = "Children of your household, oldest registration first", body = ChildList)),
     security(("guardian" = []))
 )]
 pub async fn list_children(
     State(state): State<AppState>,
     g: Guardian,
-) -> Result<AppJson<Vec<Child>>, ApiError> {
-    Ok(AppJson(
-        households::list_children(&state.read, g.household_id).await?,
-    ))
+    AppQuery(page): AppQuery<PageParams>,
+) -> Result<AppJson<ChildList>, ApiError> {
+    let paging = Paging::parse(page.limit, page.offset, state.config.server.max_page_size)?;
+    let rows =
+        households::list_children(&state.read, g.household_id, paging.fetch(), paging.offset)
+            .await?;
+    let (items, next_offset) = paging.finish(rows);
+    Ok(AppJson(ChildList { items, next_offset }))
 }
 
 /// One of your children. Another household's child is answered 404.

@@ -301,6 +301,10 @@ pub fn title(code: &str) -> (&'static str, &'static str) {
         "not_found" => ("The resource does not exist", "リソースが見つかりません"),
         "household_not_found" => ("The household does not exist", "世帯が見つかりません"),
         "child_not_found" => ("The child does not exist", "対象児が見つかりません"),
+        "too_many_children" => (
+            "The household has reached the limit of registered children",
+            "世帯の登録児童数の上限に達しています",
+        ),
         "enrollment_not_found" => ("The application does not exist", "申請が見つかりません"),
         "partner_not_found" => ("The partner does not exist", "事業者が見つかりません"),
         "device_not_found" => ("The device does not exist", "端末が見つかりません"),
@@ -434,6 +438,7 @@ pub const CODES: &[&str] = &[
     "not_found",
     "household_not_found",
     "child_not_found",
+    "too_many_children",
     "enrollment_not_found",
     "partner_not_found",
     "device_not_found",

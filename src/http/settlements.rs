@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::extract::{AppJson, AppPath, AppQuery, Staff};
+use super::pagination::Paging;
 use super::problem::{ApiError, Problem};
 use super::vouchers::{AllowancePath, RedemptionPath};
 use crate::allowances::{self, Summary};
@@ -43,7 +44,14 @@ pub struct MonthQuery {
     #[param(example = "2026-11", max_length = 7)]
     pub month: String,
     /// `json` (default) or `csv` (UTF-8 with BOM, CRLF, for Excel).
+    #[param(inline)]
     pub format: Option<Format>,
+    /// JSON only: redemptions per page (1 to 100, default 50); the CSV holds the whole month.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
+    /// JSON only: redemptions to skip.
+    #[param(minimum = 0, maximum = 1000000)]
+    pub offset: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
@@ -59,14 +67,43 @@ pub enum Format {
 pub struct TotalsQuery {
     #[param(example = "2026-11", max_length = 7)]
     pub month: String,
+    /// Partners per page (1 to 100, default 50).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
+    /// Partners to skip.
+    #[param(minimum = 0, maximum = 1000000)]
+    pub offset: Option<u64>,
 }
 
 /// All partners' totals for a month.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SettlementTotals {
     pub month: String,
+    /// This page of partners.
     pub partners: Vec<PartnerTotal>,
+    /// Offset of the next page of partners, if there is one.
+    pub next_offset: Option<u64>,
+    /// Sum over every partner, not only this page.
     pub covered_yen: i64,
+}
+
+/// One partner's month: the totals over the whole month and one page of its redemptions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnerSettlementPage {
+    #[serde(flatten)]
+    pub settlement: PartnerSettlement,
+    /// Offset of the next page of `items`, if there is one.
+    pub next_offset: Option<u64>,
+}
+
+/// Keeps one page of `rows`.
+fn window<T>(rows: Vec<T>, paging: Paging) -> (Vec<T>, Option<u64>) {
+    let rows = rows
+        .into_iter()
+        .skip(usize::try_from(paging.offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(paging.fetch()).unwrap_or(usize::MAX))
+        .collect();
+    paging.finish(rows)
 }
 
 #[derive(Debug, Deserialize)]
@@ -190,12 +227,15 @@ pub async fn list_settlements(
     _staff: Staff,
     AppQuery(q): AppQuery<TotalsQuery>,
 ) -> Result<AppJson<SettlementTotals>, ApiError> {
+    let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     let month = month(&q.month)?;
     let partners = settlement::totals(&state.read, &month).await?;
     let covered_yen = partners.iter().map(|p| p.covered_yen).sum();
+    let (partners, next_offset) = window(partners, paging);
     Ok(AppJson(SettlementTotals {
         month,
         partners,
+        next_offset,
         covered_yen,
     }))
 }
@@ -206,7 +246,10 @@ pub async fn list_settlements(
     get, path = "/api/v1/staff/settlements/{partner_id}", tag = "settlements", operation_id = "getPartnerSettlement",
     params(("partner_id" = Uuid, Path, description = "Partner id"), MonthQuery),
     responses(
-        (status = 200, description = "The settlement", body = PartnerSettlement, content_type = "application/json"),
+        (status = 200, description = "The settlement: JSON, or with `format=csv` a CSV file (UTF-8 with BOM, CRLF)", content(
+            (PartnerSettlementPage = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 404, description = "No such partner", body = Problem, content_type = "application/problem+json"),
     ),
     security(("staff" = []), ("admin" = []))
@@ -217,8 +260,9 @@ pub async fn get_partner_settlement(
     AppPath(path): AppPath<PartnerPath>,
     AppQuery(q): AppQuery<MonthQuery>,
 ) -> Result<Response, ApiError> {
+    let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     let month = month(&q.month)?;
-    let s = settlement::for_partner(&state.read, path.partner_id, &month)
+    let mut s = settlement::for_partner(&state.read, path.partner_id, &month)
         .await?
         .ok_or_else(|| ApiError::not_found("partner_not_found"))?;
     if q.format == Some(Format::Csv) {
@@ -234,5 +278,11 @@ pub async fn get_partner_settlement(
         }
         return Ok(r);
     }
-    Ok(AppJson(s).into_response())
+    let (items, next_offset) = window(std::mem::take(&mut s.items), paging);
+    s.items = items;
+    Ok(AppJson(PartnerSettlementPage {
+        settlement: s,
+        next_offset,
+    })
+    .into_response())
 }

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::extract::{Admin, AppJson, AppPath, AppQuery, Device, Guardian};
 use super::households::ChildPath;
+use super::pagination::Paging;
 use super::problem::{ApiError, Problem};
 use crate::allowances::{self, Entry, Summary, Unit};
 use crate::enrollments::Program;
@@ -95,6 +96,20 @@ pub struct RedeemRequest {
 pub struct DateQuery {
     /// Asia/Tokyo calendar date; today when absent.
     pub date: Option<NaiveDate>,
+    /// Items per page (1 to 100, default 50).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
+    /// Items to skip.
+    #[param(minimum = 0, maximum = 1000000)]
+    pub offset: Option<u64>,
+}
+
+/// A page of redemptions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RedemptionList {
+    pub items: Vec<RedemptionView>,
+    /// Offset of the next page, if there is one.
+    pub next_offset: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +130,12 @@ pub struct PeriodQuery {
     /// "2026-11" for monthly programs, "FY2026" for respite; the current period when absent.
     #[param(max_length = 10)]
     pub period: Option<String>,
+    /// Entries and redemptions per page (1 to 100, default 50).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
+    /// Entries and redemptions to skip.
+    #[param(minimum = 0, maximum = 1000000)]
+    pub offset: Option<u64>,
 }
 
 /// A period's ledger and redemptions.
@@ -127,6 +148,8 @@ pub struct AllowanceHistory {
     pub entries: Vec<Entry>,
     /// Voucher redemptions in the period, newest first.
     pub redemptions: Vec<RedemptionView>,
+    /// Set when either list has more: ask again with this offset.
+    pub next_offset: Option<u64>,
 }
 
 /// The public keys that verify voucher codes (JWKS, RFC 7517/8037).
@@ -195,6 +218,7 @@ pub async fn get_allowance_history(
     AppPath(path): AppPath<AllowancePath>,
     AppQuery(q): AppQuery<PeriodQuery>,
 ) -> Result<AppJson<AllowanceHistory>, ApiError> {
+    let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     households::child_of_household(&state.read, g.household_id, path.child_id).await?;
     let rule = allowances::rule(&state.config.programs, path.program)
         .ok_or_else(|| ApiError::not_found("allowance_not_found"))?;
@@ -206,20 +230,31 @@ pub async fn get_allowance_history(
     let account =
         allowances::find_account(&state.read, path.child_id, path.program, &period).await?;
     let entries = match &account {
-        Some(a) => allowances::entries(&state.read, a.id).await?,
+        Some(a) => allowances::entries(&state.read, a.id, paging.fetch(), paging.offset).await?,
         None => Vec::new(),
     };
     let redemptions = if rule.period == allowances::PeriodKind::Month {
-        vouchers::list_for_child(&state.read, path.child_id, path.program, &period).await?
+        vouchers::list_for_child(
+            &state.read,
+            path.child_id,
+            path.program,
+            &period,
+            paging.fetch(),
+            paging.offset,
+        )
+        .await?
     } else {
         Vec::new()
     };
+    let (entries, more_entries) = paging.finish(entries);
+    let (redemptions, more_redemptions) = paging.finish(redemptions);
     Ok(AppJson(AllowanceHistory {
         program: path.program,
         period,
         unit: rule.unit,
         entries,
         redemptions,
+        next_offset: more_entries.or(more_redemptions),
     }))
 }
 
@@ -456,20 +491,28 @@ pub async fn redeem_voucher(
 #[utoipa::path(
     get, path = "/api/v1/device/redemptions", tag = "vouchers", operation_id = "listDeviceRedemptions",
     params(DateQuery),
-    responses((status = 200, description = "Redemptions", body = Vec<RedemptionView>)),
+    responses((status = 200, description = "Redemptions", body = RedemptionList)),
     security(("device" = []))
 )]
 pub async fn list_device_redemptions(
     State(state): State<AppState>,
     device: Device,
     AppQuery(q): AppQuery<DateQuery>,
-) -> Result<AppJson<Vec<RedemptionView>>, ApiError> {
+) -> Result<AppJson<RedemptionList>, ApiError> {
+    let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     let date = q
         .date
         .unwrap_or_else(|| state.calendar().local_date(state.now()));
-    Ok(AppJson(
-        vouchers::list_for_device(&state.read, device.device.device_id, date).await?,
-    ))
+    let rows = vouchers::list_for_device(
+        &state.read,
+        device.device.device_id,
+        date,
+        paging.fetch(),
+        paging.offset,
+    )
+    .await?;
+    let (items, next_offset) = paging.finish(rows);
+    Ok(AppJson(RedemptionList { items, next_offset }))
 }
 
 /// Cancel one of your partner's redemptions on the day it was made (取消); the family's

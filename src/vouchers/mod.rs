@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -896,16 +896,20 @@ pub async fn reverse(
     .await
 }
 
-/// A device's redemptions on one local date, newest first.
+/// A device's redemptions on one local date, newest first, `limit` of them from `offset`.
 pub async fn list_for_device(
     conn: &impl ConnectionTrait,
     device_id: Uuid,
     date: NaiveDate,
+    limit: u64,
+    offset: u64,
 ) -> Result<Vec<RedemptionView>, DbErr> {
     redemption::Entity::find()
         .filter(redemption::Column::DeviceId.eq(device_id))
         .filter(redemption::Column::LocalDate.eq(date))
         .order_by_desc(redemption::Column::Id)
+        .limit(limit)
+        .offset(offset)
         .all(conn)
         .await?
         .into_iter()
@@ -913,18 +917,23 @@ pub async fn list_for_device(
         .collect()
 }
 
-/// A child's redemptions in one month (for the guardian's history), newest first.
+/// A child's redemptions in one month (for the guardian's history), newest first, `limit`
+/// of them from `offset`.
 pub async fn list_for_child(
     conn: &impl ConnectionTrait,
     child_id: Uuid,
     program: Program,
     month: &str,
+    limit: u64,
+    offset: u64,
 ) -> Result<Vec<RedemptionView>, DbErr> {
     redemption::Entity::find()
         .filter(redemption::Column::ChildId.eq(child_id))
         .filter(redemption::Column::Program.eq(program.as_str()))
         .filter(redemption::Column::Month.eq(month))
         .order_by_desc(redemption::Column::Id)
+        .limit(limit)
+        .offset(offset)
         .all(conn)
         .await?
         .into_iter()

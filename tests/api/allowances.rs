@@ -85,7 +85,9 @@ async fn holds_and_releases_move_the_balance_and_the_held_amount_through_the_led
     .unwrap();
     let a = allowances::get_account(&app.db, account.id).await.unwrap();
     assert_eq!((a.balance, a.held), (17_280, 0));
-    let entries = allowances::entries(&app.db, account.id).await.unwrap();
+    let entries = allowances::entries(&app.db, account.id, 1000, 0)
+        .await
+        .unwrap();
     let kinds: Vec<(EntryKind, i64)> = entries.iter().map(|e| (e.kind, e.amount)).collect();
     assert_eq!(
         kinds,

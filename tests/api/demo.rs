@@ -74,14 +74,14 @@ async fn the_demo_guardian_sees_a_child_with_approved_and_pending_programs() {
         .json()
         .await
         .unwrap();
-    let child = children[0]["id"].as_str().unwrap();
+    let child = children["items"][0]["id"].as_str().unwrap();
     let enrollments: Value = app
         .get(&format!("/api/v1/children/{child}/enrollments"), access)
         .await
         .json()
         .await
         .unwrap();
-    let statuses: Vec<&str> = enrollments
+    let statuses: Vec<&str> = enrollments["items"]
         .as_array()
         .unwrap()
         .iter()

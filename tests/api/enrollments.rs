@@ -63,7 +63,7 @@ async fn an_application_waits_in_the_staff_queue_until_approved_with_a_validity_
         .json()
         .await
         .unwrap();
-    assert_eq!(mine[0]["status"], "approved");
+    assert_eq!(mine["items"][0]["status"], "approved");
 }
 
 #[tokio::test]
@@ -163,8 +163,11 @@ async fn a_rejection_needs_a_reason_and_keeps_it_for_the_family() {
         .json()
         .await
         .unwrap();
-    assert_eq!(mine[0]["status"], "rejected");
-    assert_eq!(mine[0]["decision_reason"], "要件を確認できませんでした");
+    assert_eq!(mine["items"][0]["status"], "rejected");
+    assert_eq!(
+        mine["items"][0]["decision_reason"],
+        "要件を確認できませんでした"
+    );
     // After a rejection the family may apply again.
     app.apply(&guardian, child, "short_stay").await;
 }
