@@ -8,10 +8,10 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, assert_problem, spawn_app};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Caller {
+pub enum Caller {
     Anonymous,
     Guardian,
     Staff,
@@ -28,15 +28,15 @@ const STAFF: &[Caller] = &[Staff, Admin];
 const ADMIN: &[Caller] = &[Admin];
 const DEVICE: &[Caller] = &[Device];
 
-struct Row {
-    operation_id: &'static str,
-    method: &'static str,
-    path: String,
-    body: Option<Value>,
-    allowed: &'static [Caller],
+pub struct Row {
+    pub operation_id: &'static str,
+    pub method: &'static str,
+    pub path: String,
+    pub body: Option<Value>,
+    pub allowed: &'static [Caller],
 }
 
-fn rows() -> Vec<Row> {
+pub fn rows() -> Vec<Row> {
     let id = Uuid::new_v4();
     let row = |operation_id, method, path: String, body: Option<Value>, allowed| Row {
         operation_id,
@@ -354,6 +354,50 @@ fn rows() -> Vec<Row> {
     ]
 }
 
+/// A token for each kind of caller (none for the anonymous one).
+pub async fn callers(app: &TestApp) -> HashMap<Caller, Option<String>> {
+    let admin = app.admin().await;
+    let staff = app.staff().await;
+    let guardian = app.guardian(&staff).await;
+    let (_, _, device) = app.partner_with_device(&admin, "taxi_company").await;
+    HashMap::from([
+        (Anonymous, None),
+        (Guardian, Some(guardian.access.clone())),
+        (Staff, Some(staff.access.clone())),
+        (Admin, Some(admin.access.clone())),
+        (Device, Some(device)),
+    ])
+}
+
+#[tokio::test]
+async fn tampered_and_expired_access_tokens_and_revoked_devices_are_401() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let staff = app.staff().await;
+    let guardian = app.guardian(&staff).await;
+    let mut tampered = guardian.access.clone().into_bytes();
+    let last = tampered.len() - 1;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let r = app.get("/api/v1/children", Some(&tampered)).await;
+    assert_problem(r, 401, "invalid_token").await;
+
+    let (_, device_id, device) = app.partner_with_device(&admin, "taxi_company").await;
+    let r = app
+        .post_empty(
+            &format!("/api/v1/admin/devices/{device_id}/revoke"),
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app.get("/api/v1/device/redemptions", Some(&device)).await;
+    assert_problem(r, 401, "device_revoked").await;
+
+    app.clock.advance(chrono::Duration::minutes(16));
+    let r = app.get("/api/v1/children", Some(&guardian.access)).await;
+    assert_problem(r, 401, "invalid_token").await;
+}
+
 #[test]
 fn every_operation_in_the_spec_has_a_row_in_the_matrix() {
     let spec = carepass::openapi_document();
@@ -379,17 +423,7 @@ fn every_operation_in_the_spec_has_a_row_in_the_matrix() {
 #[tokio::test]
 async fn each_operation_admits_exactly_its_roles() {
     let app = spawn_app().await;
-    let admin = app.admin().await;
-    let staff = app.staff().await;
-    let guardian = app.guardian(&staff).await;
-    let (_, _, device) = app.partner_with_device(&admin, "taxi_company").await;
-    let tokens: HashMap<Caller, Option<String>> = HashMap::from([
-        (Anonymous, None),
-        (Guardian, Some(guardian.access.clone())),
-        (Staff, Some(staff.access.clone())),
-        (Admin, Some(admin.access.clone())),
-        (Device, Some(device)),
-    ]);
+    let tokens = callers(&app).await;
     let mut failures = Vec::new();
     for row in rows() {
         for caller in [Anonymous, Device, Guardian, Staff, Admin] {

@@ -1,0 +1,445 @@
+//! The object-level half of the authorization matrix: for every operation that names an
+//! object, what each caller gets for an object it owns, one of another household or another
+//! partner, and one that does not exist. A guardian or partner gets 404 for what is not theirs,
+//! exactly as for what does not exist, so ids do not leak; nothing is changed by a refusal.
+//! A test fails when an operation with an id in its path has no cells here.
+
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, User, spawn_app};
+use crate::vouchers::{Family, family, issue, redeem};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Owner {
+    /// The caller's own object (staff: any existing object).
+    Own,
+    /// Another household's object, called by a guardian.
+    OtherHousehold,
+    /// Another partner's object, called by a device.
+    OtherPartner,
+    /// An id nobody owns.
+    NoOne,
+}
+
+use Owner::*;
+
+#[derive(Clone, Copy, Debug)]
+enum As {
+    Guardian,
+    Device,
+    Staff,
+    Admin,
+}
+
+struct Cell {
+    operation_id: &'static str,
+    caller: As,
+    owner: Owner,
+    method: &'static str,
+    path: String,
+    body: Option<Value>,
+    expect: u16,
+}
+
+/// Two households and two partners of the same kind, each with a redemption.
+struct World {
+    admin: User,
+    staff: User,
+    ours: Family,
+    theirs: Family,
+    our_device: String,
+    our_device_id: Uuid,
+    their_device_id: Uuid,
+    our_partner: Uuid,
+    our_redemption: String,
+    their_redemption: String,
+    our_pending: Uuid,
+    their_pending: Uuid,
+}
+
+async fn world(app: &TestApp) -> World {
+    let admin = app.admin().await;
+    let ours = family(app, &["taxi_fuel"]).await;
+    let theirs = family(app, &["taxi_fuel"]).await;
+    let our_pending = app.apply(&ours.guardian, ours.child, "respite").await;
+    let their_pending = app.apply(&theirs.guardian, theirs.child, "respite").await;
+    let (our_partner, our_device_id, our_device) =
+        app.partner_with_device(&admin, "taxi_company").await;
+    let (_, their_device_id, their_device) = app.partner_with_device(&admin, "taxi_company").await;
+    let redemption = async |f: &Family, device: &str| {
+        let v = issue(app, f, "taxi_fuel").await;
+        let r = redeem(
+            app,
+            device,
+            &Uuid::new_v4().to_string(),
+            &json!({ "payload": v["payload"], "amount_yen": 500 }),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let body: Value = r.json().await.unwrap();
+        body["redemption_id"].as_str().unwrap().to_owned()
+    };
+    let our_redemption = redemption(&ours, &our_device).await;
+    let their_redemption = redemption(&theirs, &their_device).await;
+    World {
+        staff: ours.staff.clone(),
+        admin,
+        ours,
+        theirs,
+        our_device,
+        our_device_id,
+        their_device_id,
+        our_partner,
+        our_redemption,
+        their_redemption,
+        our_pending,
+        their_pending,
+    }
+}
+
+fn cells(w: &World) -> Vec<Cell> {
+    let nobody = Uuid::new_v4();
+    let mut cells = Vec::new();
+    let mut add = |operation_id, caller, owner, method, path: String, body, expect| {
+        cells.push(Cell {
+            operation_id,
+            caller,
+            owner,
+            method,
+            path,
+            body,
+            expect,
+        })
+    };
+    let (mine, theirs) = (w.ours.child, w.theirs.child);
+
+    // A guardian and children: theirs is 404 like nobody's.
+    for (owner, child, expect) in [
+        (OtherHousehold, theirs, 404),
+        (NoOne, nobody, 404),
+        (Own, mine, 200),
+    ] {
+        let c = format!("/api/v1/children/{child}");
+        add(
+            "getChild",
+            As::Guardian,
+            owner,
+            "GET",
+            c.clone(),
+            None,
+            expect,
+        );
+        add(
+            "listChildEnrollments",
+            As::Guardian,
+            owner,
+            "GET",
+            format!("{c}/enrollments"),
+            None,
+            expect,
+        );
+        add(
+            "listAllowances",
+            As::Guardian,
+            owner,
+            "GET",
+            format!("{c}/allowances"),
+            None,
+            expect,
+        );
+        add(
+            "getAllowanceHistory",
+            As::Guardian,
+            owner,
+            "GET",
+            format!("{c}/allowances/taxi_fuel/history"),
+            None,
+            expect,
+        );
+        let created = if expect == 200 { 201 } else { expect };
+        add(
+            "applyForEnrollment",
+            As::Guardian,
+            owner,
+            "POST",
+            format!("{c}/enrollments"),
+            Some(json!({ "program": "care_taxi" })),
+            created,
+        );
+        add(
+            "issueVoucher",
+            As::Guardian,
+            owner,
+            "POST",
+            format!("{c}/vouchers"),
+            Some(json!({ "program": "taxi_fuel" })),
+            created,
+        );
+    }
+    for (owner, id, expect) in [
+        (OtherHousehold, w.their_pending, 404),
+        (NoOne, nobody, 404),
+        (Own, w.our_pending, 200),
+    ] {
+        add(
+            "withdrawEnrollment",
+            As::Guardian,
+            owner,
+            "POST",
+            format!("/api/v1/enrollments/{id}/withdraw"),
+            None,
+            expect,
+        );
+    }
+
+    // A partner and redemptions: another partner's is 404 like nobody's.
+    for (owner, id, expect) in [
+        (OtherPartner, w.their_redemption.clone(), 404),
+        (NoOne, nobody.to_string(), 404),
+        (Own, w.our_redemption.clone(), 200),
+    ] {
+        add(
+            "cancelRedemption",
+            As::Device,
+            owner,
+            "POST",
+            format!("/api/v1/device/redemptions/{id}/cancel"),
+            None,
+            expect,
+        );
+    }
+
+    // Staff see every household's objects; an id nobody owns is 404.
+    let household = w.ours.guardian.household_id.unwrap();
+    for (owner, h, expect) in [(NoOne, nobody, 404), (Own, household, 200)] {
+        let p = format!("/api/v1/staff/households/{h}");
+        add(
+            "getHousehold",
+            As::Staff,
+            owner,
+            "GET",
+            p.clone(),
+            None,
+            expect,
+        );
+        let created = if expect == 200 { 201 } else { expect };
+        add(
+            "inviteGuardian",
+            As::Staff,
+            owner,
+            "POST",
+            format!("{p}/invitations"),
+            Some(
+                json!({ "email": format!("{}@example.jp", Uuid::new_v4().simple()), "display_name": "品川 花子" }),
+            ),
+            created,
+        );
+        add(
+            "addChildToHousehold",
+            As::Staff,
+            owner,
+            "POST",
+            format!("{p}/children"),
+            Some(crate::helpers::child_body()),
+            created,
+        );
+    }
+    for (owner, e, expect) in [(NoOne, nobody, 404), (Own, w.their_pending, 200)] {
+        add(
+            "getEnrollment",
+            As::Staff,
+            owner,
+            "GET",
+            format!("/api/v1/staff/enrollments/{e}"),
+            None,
+            expect,
+        );
+        add(
+            "rejectEnrollment",
+            As::Staff,
+            owner,
+            "POST",
+            format!("/api/v1/staff/enrollments/{e}/reject"),
+            Some(json!({ "reason": "書類不足" })),
+            expect,
+        );
+    }
+    add(
+        "approveEnrollment",
+        As::Staff,
+        NoOne,
+        "POST",
+        format!("/api/v1/staff/enrollments/{nobody}/approve"),
+        Some(json!({ "valid_from": "2026-04-01" })),
+        404,
+    );
+    for (owner, p, expect) in [(NoOne, nobody, 404), (Own, w.our_partner, 200)] {
+        add(
+            "getPartner",
+            As::Staff,
+            owner,
+            "GET",
+            format!("/api/v1/staff/partners/{p}"),
+            None,
+            expect,
+        );
+        add(
+            "getPartnerSettlement",
+            As::Staff,
+            owner,
+            "GET",
+            format!("/api/v1/staff/settlements/{p}?month=2026-11"),
+            None,
+            expect,
+        );
+        let created = if expect == 200 { 201 } else { expect };
+        add(
+            "registerDevice",
+            As::Admin,
+            owner,
+            "POST",
+            format!("/api/v1/admin/partners/{p}/devices"),
+            Some(json!({ "label": "予備端末" })),
+            created,
+        );
+    }
+    for (owner, r, expect) in [
+        (NoOne, nobody.to_string(), 404),
+        (Own, w.their_redemption.clone(), 200),
+    ] {
+        add(
+            "reverseRedemption",
+            As::Staff,
+            owner,
+            "POST",
+            format!("/api/v1/staff/redemptions/{r}/reverse"),
+            Some(json!({ "reason": "二重請求の訂正" })),
+            expect,
+        );
+    }
+    for (owner, c, expect) in [(NoOne, nobody, 404), (Own, theirs, 200)] {
+        add(
+            "adjustAllowance",
+            As::Staff,
+            owner,
+            "POST",
+            format!("/api/v1/staff/children/{c}/allowances/taxi_fuel/adjustments"),
+            Some(json!({ "amount": 100, "reason": "訂正" })),
+            expect,
+        );
+    }
+    for (owner, a, expect) in [(NoOne, nobody, 404), (Own, w.theirs.guardian.id, 200)] {
+        add(
+            "disableAccount",
+            As::Admin,
+            owner,
+            "POST",
+            format!("/api/v1/admin/accounts/{a}/disable"),
+            None,
+            expect,
+        );
+    }
+    for (owner, d, expect) in [(NoOne, nobody, 404), (Own, w.their_device_id, 200)] {
+        add(
+            "revokeDevice",
+            As::Admin,
+            owner,
+            "POST",
+            format!("/api/v1/admin/devices/{d}/revoke"),
+            None,
+            expect,
+        );
+    }
+    cells
+}
+
+fn operations_with_an_id_in_the_path() -> BTreeSet<String> {
+    let spec = carepass::openapi_document();
+    let mut ops = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        if !path.contains('{') {
+            continue;
+        }
+        for op in item.as_object().unwrap().values() {
+            ops.insert(op["operationId"].as_str().unwrap().to_owned());
+        }
+    }
+    ops
+}
+
+#[tokio::test]
+async fn every_operation_on_an_object_answers_by_owner_and_refusals_change_nothing() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let cells = cells(&w);
+
+    let covered: BTreeSet<String> = cells.iter().map(|c| c.operation_id.to_owned()).collect();
+    let missing: Vec<_> = operations_with_an_id_in_the_path()
+        .difference(&covered)
+        .cloned()
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "operations on an object without ownership cells: {missing:?}"
+    );
+
+    let ledger_before = app.count("ledger_entries").await;
+    let mut failures = Vec::new();
+    let mut refusals = 0;
+    for cell in &cells {
+        let token = match cell.caller {
+            As::Guardian => w.ours.guardian.access.as_str(),
+            As::Device => w.our_device.as_str(),
+            As::Staff => w.staff.access.as_str(),
+            As::Admin => w.admin.access.as_str(),
+        };
+        let mut req = match cell.method {
+            "GET" => app.client.get(app.url(&cell.path)),
+            _ => app.client.post(app.url(&cell.path)),
+        };
+        if let Some(body) = &cell.body {
+            req = req.json(body);
+        }
+        let r = req.bearer_auth(token).send().await.unwrap();
+        let status = r.status().as_u16();
+        if status != cell.expect {
+            let body = r.text().await.unwrap_or_default();
+            failures.push(format!(
+                "{} as {:?} on {:?}: expected {}, got {status} {body}",
+                cell.operation_id, cell.caller, cell.owner, cell.expect
+            ));
+        }
+        if cell.owner != Own {
+            refusals += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(refusals >= 25, "only {refusals} refusal cells");
+
+    // The guardian's and partner's refusals moved no money: the only new ledger entries are
+    // the own cells' (our cancellation, staff's reversal and adjustment).
+    assert_eq!(app.count("ledger_entries").await, ledger_before + 3);
+}
+
+#[tokio::test]
+async fn a_partner_lists_only_its_own_redemptions() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let r = app
+        .get("/api/v1/device/redemptions", Some(&w.our_device))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page: Value = r.json().await.unwrap();
+    let ids: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![w.our_redemption.as_str()]);
+    assert_ne!(w.our_device_id, w.their_device_id);
+}
