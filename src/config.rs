@@ -62,6 +62,9 @@ pub struct DatabaseConfig {
     pub url: Option<String>,
     pub sqlite_path: PathBuf,
     pub sqlite_synchronous: SqliteSynchronous,
+    /// How long a SQLite statement waits for another process's lock before the request is
+    /// answered 503 with Retry-After.
+    pub sqlite_busy_timeout_ms: u64,
     /// PostgreSQL pool size; keep it near the core count (see BENCHMARKS.md).
     pub postgres_pool_size: u32,
 }
@@ -72,6 +75,7 @@ impl Default for DatabaseConfig {
             url: None,
             sqlite_path: PathBuf::from("data/carepass.sqlite"),
             sqlite_synchronous: SqliteSynchronous::Full,
+            sqlite_busy_timeout_ms: 5000,
             postgres_pool_size: 8,
         }
     }

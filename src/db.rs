@@ -39,13 +39,14 @@ pub async fn connect_url(url: &str, config: &Config) -> Result<DatabaseConnectio
             SqliteSynchronous::Full => SqlxSynchronous::Full,
             SqliteSynchronous::Normal => SqlxSynchronous::Normal,
         };
+        let busy = Duration::from_millis(config.database.sqlite_busy_timeout_ms);
         // One connection: SQLite has one writer, and more connections only add lock waits.
         options.max_connections(1).min_connections(1);
         options.map_sqlx_sqlite_opts(move |o| {
             o.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(sync)
-                .busy_timeout(Duration::from_secs(5))
+                .busy_timeout(busy)
                 .foreign_keys(true)
                 // 16 MiB of page cache for the one writer, and reads through mmap (the mapped
                 // file pages count in RSS but are the kernel's page cache, not the heap).
@@ -71,6 +72,7 @@ pub async fn connect_reader(
     if !url.starts_with("sqlite:") || sqlite_file(&url).is_none() {
         return Ok(writer.clone());
     }
+    let busy = Duration::from_millis(config.database.sqlite_busy_timeout_ms);
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
@@ -78,9 +80,9 @@ pub async fn connect_reader(
         .max_connections(4)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10));
-    options.map_sqlx_sqlite_opts(|o| {
+    options.map_sqlx_sqlite_opts(move |o| {
         o.read_only(true)
-            .busy_timeout(Duration::from_secs(5))
+            .busy_timeout(busy)
             .foreign_keys(true)
             .pragma("cache_size", "-4096")
             .pragma("mmap_size", "134217728")
@@ -201,4 +203,10 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
+}
+
+impl FromDb for DbErr {
+    fn as_db(&self) -> Option<&DbErr> {
+        Some(self)
+    }
 }

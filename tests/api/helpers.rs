@@ -306,6 +306,11 @@ impl TestApp {
         )
     }
 
+    /// Rows of integers from raw SQL (cast sums to BIGINT: PostgreSQL's SUM is NUMERIC).
+    pub async fn integers(&self, sql: &str) -> Vec<Vec<i64>> {
+        integers(&self.db, sql).await
+    }
+
     /// Counts rows of a table (to prove that refused requests wrote nothing).
     pub async fn count(&self, table: &str) -> i64 {
         let row = self
@@ -358,4 +363,36 @@ impl NowUtc for ManualClock {
         use carepass::clock::Clock;
         self.now()
     }
+}
+
+/// Rows of integers from raw SQL on any connection.
+pub async fn integers(db: &DatabaseConnection, sql: &str) -> Vec<Vec<i64>> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            (0..)
+                .map_while(|i| r.try_get_by_index::<i64>(i).ok())
+                .collect()
+        })
+        .collect()
+}
+
+/// Accounts whose balance differs from the sum of their ledger entries, or is negative:
+/// `(balance, ledger)` of each. Empty when the books are right.
+pub async fn ledger_mismatches(db: &DatabaseConnection) -> Vec<Vec<i64>> {
+    integers(
+        db,
+        "SELECT a.balance, CAST(COALESCE((SELECT SUM(l.amount) FROM ledger_entries l WHERE l.account_id = a.id), 0) AS BIGINT) FROM allowance_accounts a",
+    )
+    .await
+    .into_iter()
+    .filter(|r| r[0] != r[1] || r[0] < 0)
+    .collect()
 }

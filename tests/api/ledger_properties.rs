@@ -15,7 +15,6 @@ use carepass::vouchers::{self, Charge, Context, Redeemed, Reverser};
 use chrono::{Duration, NaiveDate};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use sea_orm::{ConnectionTrait, Statement};
 use uuid::Uuid;
 
 use crate::helpers::{NowUtc, TestApp, spawn_app};
@@ -228,21 +227,7 @@ async fn step(w: &mut World, op: &Op) {
 }
 
 async fn scalar(app: &TestApp, sql: &str) -> Vec<Vec<i64>> {
-    let rows = app
-        .db
-        .query_all_raw(Statement::from_string(
-            app.db.get_database_backend(),
-            sql.to_owned(),
-        ))
-        .await
-        .unwrap();
-    rows.iter()
-        .map(|r| {
-            (0..3)
-                .filter_map(|i| r.try_get_by_index::<i64>(i).ok())
-                .collect()
-        })
-        .collect()
+    app.integers(sql).await
 }
 
 async fn check(w: &World) -> Result<(), TestCaseError> {

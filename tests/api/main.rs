@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod authorization;
 mod binary;
+mod busy;
 mod demo;
 mod enrollments;
 mod errors;
