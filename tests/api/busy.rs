@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use reqwest::StatusCode;
 use carepass::entity::household;
+use reqwest::StatusCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Statement};
 use serde_json::{Value, json};
@@ -28,7 +28,10 @@ async fn until_answered(send: impl Fn() -> reqwest::RequestBuilder) -> Vec<u16> 
         if status != 503 {
             break;
         }
-        assert!(r.headers().contains_key("retry-after"), "503 without Retry-After");
+        assert!(
+            r.headers().contains_key("retry-after"),
+            "503 without Retry-After"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     seen
@@ -85,10 +88,7 @@ async fn sixty_four_concurrent_writers_on_one_balance_all_get_answers_and_the_bo
         .into_iter()
         .flatten()
         .collect();
-    let errors: Vec<&u16> = seen
-        .iter()
-        .filter(|s| **s >= 500 && **s != 503)
-        .collect();
+    let errors: Vec<&u16> = seen.iter().filter(|s| **s >= 500 && **s != 503).collect();
     assert!(errors.is_empty(), "server errors: {errors:?}");
     let done = seen.iter().filter(|s| matches!(**s, 200 | 201)).count();
     assert_eq!(done, 64 * 6, "every write was answered and done once");
@@ -135,7 +135,9 @@ async fn a_sqlite_lock_held_by_another_process_is_a_503_with_retry_after_never_a
     assert!(retry.parse::<u64>().unwrap() >= 1);
     assert_problem(r, 503, "service_busy").await;
     // Reads go on beside the lock (WAL).
-    let r = app.get("/api/v1/staff/households", Some(&staff.access)).await;
+    let r = app
+        .get("/api/v1/staff/households", Some(&staff.access))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
 
     other
@@ -184,8 +186,8 @@ async fn a_deadlock_between_two_writes_is_retried_and_both_commit() {
                     if attempt < 2 {
                         // Both hold their first lock before either asks for the second (on
                         // SQLite the second writer waits at BEGIN, so this times out).
-                        let _ = tokio::time::timeout(Duration::from_millis(500), barrier.wait())
-                            .await;
+                        let _ =
+                            tokio::time::timeout(Duration::from_millis(500), barrier.wait()).await;
                     }
                     touch(second).await?;
                     Ok::<_, DbErr>(())
@@ -199,7 +201,10 @@ async fn a_deadlock_between_two_writes_is_retried_and_both_commit() {
     b.unwrap();
     let runs = attempts.load(Ordering::SeqCst);
     if postgres_url().is_some() {
-        assert!(runs >= 3, "the deadlock victim was not run again ({runs} runs)");
+        assert!(
+            runs >= 3,
+            "the deadlock victim was not run again ({runs} runs)"
+        );
     } else {
         assert_eq!(runs, 2, "SQLite queues the writers; nothing to retry");
     }

@@ -8,6 +8,7 @@ mod auth;
 mod authorization;
 mod binary;
 mod busy;
+mod crash;
 mod demo;
 mod enrollments;
 mod errors;
