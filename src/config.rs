@@ -32,6 +32,9 @@ pub struct ServerConfig {
     pub body_limit_bytes: usize,
     /// Largest page any list endpoint returns.
     pub max_page_size: u64,
+    /// Web origins (`https://app.example.jp`) allowed to call the API from a browser. Empty:
+    /// no CORS headers at all, so browsers on other origins cannot read any answer.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -41,6 +44,7 @@ impl Default for ServerConfig {
             request_timeout_seconds: 15,
             body_limit_bytes: 64 * 1024,
             max_page_size: 100,
+            cors_allowed_origins: Vec::new(),
         }
     }
 }

@@ -195,6 +195,41 @@ fn finish_document(mut doc: Value) -> Value {
     doc
 }
 
+/// A header every answer carries unless its handler set its own.
+fn by_default(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// CORS for the configured browser origins only; none configured, none allowed.
+fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok())
+        .collect();
+    if allowed.is_empty() {
+        // No layer at all: a preflight is refused and browsers keep the same-origin policy.
+        return None;
+    }
+    let layer = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT_LANGUAGE,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::RETRY_AFTER,
+            HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("idempotent-replayed"),
+        ])
+        .max_age(Duration::from_secs(600));
+    Some(layer)
+}
+
 /// Builds the whole application: API routes, operations routes and middleware.
 pub fn build_app(state: AppState) -> Router {
     // Install the metrics recorder before the first request is counted.
@@ -203,7 +238,7 @@ pub fn build_app(state: AppState) -> Router {
     let spec = openapi_document();
     let server = &state.config.server;
     let x_request_id = HeaderName::from_static("x-request-id");
-    router
+    let app = router
         .route("/openapi.json", get(move || async move { axum::Json(spec.clone()) }))
         .route("/docs", get(ops::get_docs))
         .route("/metrics", get(ops::get_metrics))
@@ -214,13 +249,23 @@ pub fn build_app(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(ops::record_metrics))
         .layer(middleware::from_fn(problem::render_problems))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
+        // Answers hold children's medical details and money: nothing is cached, sniffed,
+        // framed, sent on as a referrer or loaded by another origin.
+        .layer(by_default(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(by_default(header::CACHE_CONTROL, "no-store"))
+        .layer(by_default(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(by_default(header::REFERRER_POLICY, "no-referrer"))
+        .layer(by_default(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
+        .layer(by_default(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
+        ))
+        .layer(by_default(
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
         ))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(
@@ -229,6 +274,10 @@ pub fn build_app(state: AppState) -> Router {
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
             }),
         )
-        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
-        .with_state(state)
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid));
+    let app = match cors(&server.cors_allowed_origins) {
+        Some(layer) => app.layer(layer),
+        None => app,
+    };
+    app.with_state(state)
 }

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn health_and_readiness_answer_ok_when_the_database_is_reachable() {
@@ -73,4 +73,115 @@ async fn the_suite_runs_on_the_database_it_was_asked_for() {
         sea_orm::DbBackend::Sqlite
     };
     assert_eq!(app.db.get_database_backend(), expected);
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_problems_and_docs_included() {
+    let app = spawn_app().await;
+    let staff = app.staff().await;
+    for (path, token) in [
+        ("/api/v1/me", Some(staff.access.as_str())),
+        ("/api/v1/no-such-route", None),
+        ("/api/v1/children", None),
+        ("/healthz", None),
+        ("/docs", None),
+    ] {
+        let r = app.get(path, token).await;
+        let h = r.headers();
+        for (name, value) in [
+            ("x-content-type-options", "nosniff"),
+            ("cache-control", "no-store"),
+            ("x-frame-options", "DENY"),
+            ("referrer-policy", "no-referrer"),
+            ("cross-origin-resource-policy", "same-origin"),
+        ] {
+            assert_eq!(
+                h.get(name).map(|v| v.to_str().unwrap()),
+                Some(value),
+                "{path} {name}"
+            );
+        }
+        assert!(
+            h["strict-transport-security"]
+                .to_str()
+                .unwrap()
+                .starts_with("max-age=")
+        );
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        if path == "/docs" {
+            // The docs page runs its own inline script and fetches the spec from here only.
+            assert!(csp.contains("connect-src 'self'"), "{csp}");
+        } else {
+            assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn cors_is_off_by_default_so_no_other_origin_can_read_answers() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(app.url("/healthz"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    let r = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/auth/login"))
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    assert!(!r.status().is_success());
+}
+
+#[tokio::test]
+async fn a_configured_origin_passes_preflight_and_others_do_not() {
+    let app = spawn_app_with(|c| {
+        c.server.cors_allowed_origins = vec!["https://staff.carepass.example.jp".into()]
+    })
+    .await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/api/v1/auth/login"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "content-type, authorization",
+            )
+            .send()
+    };
+    let r = preflight("https://staff.carepass.example.jp")
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://staff.carepass.example.jp"
+    );
+    let allowed = r.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(allowed.contains("authorization") && allowed.contains("idempotency-key"));
+    let r = preflight("https://evil.example").await.unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    let r = app
+        .client
+        .get(app.url("/healthz"))
+        .header("origin", "https://staff.carepass.example.jp")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://staff.carepass.example.jp"
+    );
 }
