@@ -102,6 +102,31 @@ fn sqlite_file(url: &str) -> Option<String> {
     }
 }
 
+/// Writes a consistent, compacted copy of a SQLite database to `to` (which must not exist),
+/// while other connections go on reading and writing: `VACUUM INTO` reads one snapshot.
+/// PostgreSQL deployments back up with `pg_dump` instead.
+pub async fn backup_sqlite(db: &DatabaseConnection, to: &std::path::Path) -> Result<(), DbErr> {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    if db.get_database_backend() != DatabaseBackend::Sqlite {
+        return Err(DbErr::Custom(
+            "backup writes SQLite files; back up PostgreSQL with pg_dump".into(),
+        ));
+    }
+    if to.exists() {
+        return Err(DbErr::Custom(format!("{} already exists", to.display())));
+    }
+    let target = to
+        .to_str()
+        .ok_or_else(|| DbErr::Custom("the backup path must be valid UTF-8".into()))?;
+    db.execute_raw(Statement::from_sql_and_values(
+        DatabaseBackend::Sqlite,
+        "VACUUM INTO ?",
+        [target.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await

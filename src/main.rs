@@ -43,6 +43,13 @@ enum Command {
     SeedDemo,
     /// Print the OpenAPI document.
     Openapi,
+    /// Write a consistent copy of the SQLite database to a new file while the service runs
+    /// (`VACUUM INTO`). For PostgreSQL use `pg_dump` (see the README's Reliability section).
+    Backup {
+        /// The new file; it must not exist yet.
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Create an invitation for an admin account and print its one-time code (bootstrap).
     InviteAdmin {
         #[arg(long)]
@@ -160,6 +167,10 @@ async fn main() -> anyhow::Result<()> {
             );
             println!("{}", invitation.code);
             println!("Redeem it with POST /api/v1/auth/invitations/accept.");
+        }
+        Command::Backup { to } => {
+            db::backup_sqlite(&conn, &to).await?;
+            println!("backup written to {}", to.display());
         }
         Command::Openapi => {}
     }

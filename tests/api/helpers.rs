@@ -54,7 +54,7 @@ static PG_CLEANED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new(
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// Creates a fresh PostgreSQL database for one test and returns its URL.
-async fn fresh_postgres(admin_url: &str) -> String {
+pub async fn fresh_postgres(admin_url: &str) -> String {
     let config = Config::default();
     let admin = db::connect_url(admin_url, &config)
         .await

@@ -6,6 +6,7 @@ mod allowances;
 mod audit;
 mod auth;
 mod authorization;
+mod backup;
 mod binary;
 mod busy;
 mod crash;
