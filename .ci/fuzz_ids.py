@@ -1,0 +1,67 @@
+"""Collects ids of real demo objects from a running Carepass and prints a schemathesis config
+that fixes the path ids to them, so the second fuzzing pass reaches the handlers' logic
+(allowances, vouchers, enrollments, redemptions) instead of stopping at 404.
+
+Usage: python3 .ci/fuzz_ids.py http://127.0.0.1:PORT > ids.toml
+"""
+
+import json
+import sys
+import urllib.request
+import uuid
+
+BASE = sys.argv[1]
+DEVICE = "cpd_demo_taxi_company"
+
+
+def call(method, path, token=None, body=None, headers=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(BASE + path, data=data, method=method)
+    if body is not None:
+        req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)
+
+
+def login(email, password):
+    return call("POST", "/api/v1/auth/login", body={"email": email, "password": password})[
+        "access_token"
+    ]
+
+
+guardian = login("hanako@carepass.example.jp", "demo-guardian-password")
+staff = login("staff@carepass.example.jp", "demo-staff-password")
+admin = login("admin@carepass.example.jp", "demo-admin-password")
+
+child = call("GET", "/api/v1/children", guardian)["items"][0]["id"]
+household = call("GET", "/api/v1/household", guardian)["id"]
+enrollments = call("GET", f"/api/v1/children/{child}/enrollments", guardian)["items"]
+pending = [e for e in enrollments if e["status"] == "pending"]
+enrollment = (pending or enrollments)[0]["id"]
+voucher = call("POST", f"/api/v1/children/{child}/vouchers", guardian, {"program": "taxi_fuel"})
+redemption = call(
+    "POST",
+    "/api/v1/device/vouchers/redeem",
+    DEVICE,
+    {"payload": voucher["payload"], "amount_yen": 1000},
+    {"idempotency-key": str(uuid.uuid4())},
+)["redemption_id"]
+device = call("GET", "/api/v1/device", DEVICE)
+account = call("GET", "/api/v1/admin/staff", admin)["items"][0]["id"]
+
+ids = {
+    "child_id": child,
+    "household_id": household,
+    "enrollment_id": enrollment,
+    "redemption_id": redemption,
+    "partner_id": device["partner_id"],
+    "device_id": device["device_id"],
+    "account_id": account,
+}
+print("[parameters]")
+for name, value in ids.items():
+    print(f'"path.{name}" = "{value}"')
