@@ -32,30 +32,25 @@ async fn a_backup_taken_while_serving_restores_the_same_families_and_balances() 
         None => {
             // Online: the service above keeps its connections open while the copy is taken.
             let file = dir.path().join("carepass-backup.sqlite");
-            let out = Command::new(env!("CARGO_BIN_EXE_carepass"))
-                .args(["backup", "--to", file.to_str().unwrap()])
-                .env(
-                    "DATABASE_URL",
-                    format!("sqlite://{}", app.config.database.sqlite_path.display()),
-                )
-                .env_remove("CAREPASS_CONFIG")
-                .output()
-                .unwrap();
+            let backup = || {
+                Command::new(env!("CARGO_BIN_EXE_carepass"))
+                    .args(["backup", "--to", file.to_str().unwrap()])
+                    .env(
+                        "DATABASE_URL",
+                        format!("sqlite://{}", app.config.database.sqlite_path.display()),
+                    )
+                    .env_remove("CAREPASS_CONFIG")
+                    .output()
+                    .unwrap()
+            };
+            let out = backup();
             assert!(
                 out.status.success(),
                 "{}",
                 String::from_utf8_lossy(&out.stderr)
             );
             // A second backup never overwrites the first.
-            let again = Command::new(env!("CARGO_BIN_EXE_carepass"))
-                .args(["backup", "--to", file.to_str().unwrap()])
-                .env(
-                    "DATABASE_URL",
-                    format!("sqlite://{}", app.config.database.sqlite_path.display()),
-                )
-                .output()
-                .unwrap();
-            assert!(!again.status.success());
+            assert!(!backup().status.success());
             // Restore: the backup file becomes the service's database.
             spawn_app_with(|c| c.database.sqlite_path = file).await
         }
