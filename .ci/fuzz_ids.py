@@ -5,10 +5,12 @@ that fixes the path ids to them, so the second fuzzing pass reaches the handlers
 Usage: python3 .ci/fuzz_ids.py http://127.0.0.1:PORT > ids.toml
 """
 
+import datetime
 import json
 import sys
 import urllib.request
 import uuid
+from zoneinfo import ZoneInfo
 
 BASE = sys.argv[1]
 DEVICE = "cpd_demo_taxi_company"
@@ -52,6 +54,20 @@ redemption = call(
 )["redemption_id"]
 device = call("GET", "/api/v1/device", DEVICE)
 account = call("GET", "/api/v1/admin/staff", admin)["items"][0]["id"]
+stations = call("GET", "/api/v1/respite-stations", guardian)["items"]
+nurse = [s for s in stations if s["kind"] == "nurse_station"][0]["id"]
+tomorrow = (datetime.datetime.now(ZoneInfo("Asia/Tokyo")) + datetime.timedelta(days=1)).date()
+visit = call(
+    "POST",
+    f"/api/v1/children/{child}/respite-visits",
+    guardian,
+    {
+        "station_id": nurse,
+        "starts_at": f"{tomorrow}T10:00:00",
+        "ends_at": f"{tomorrow}T12:00:00",
+        "care_needs": ["suction"],
+    },
+)["id"]
 
 ids = {
     "child_id": child,
@@ -61,6 +77,7 @@ ids = {
     "partner_id": device["partner_id"],
     "device_id": device["device_id"],
     "account_id": account,
+    "visit_id": visit,
 }
 print("[parameters]")
 for name, value in ids.items():

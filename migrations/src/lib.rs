@@ -10,6 +10,7 @@ mod m20261124_000002_create_children_and_enrollments;
 mod m20261124_000003_create_partners_and_devices;
 mod m20261124_000004_create_audit_log;
 mod m20261124_000005_create_allowances_and_vouchers;
+mod m20261124_000006_create_respite_visits;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_create_partners_and_devices::Migration),
             Box::new(m20261124_000004_create_audit_log::Migration),
             Box::new(m20261124_000005_create_allowances_and_vouchers::Migration),
+            Box::new(m20261124_000006_create_respite_visits::Migration),
         ]
     }
 }

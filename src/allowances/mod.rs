@@ -485,6 +485,29 @@ pub async fn current_account(
     account_at(conn, rules, cal, child_id, program, at).await
 }
 
+/// The account of the period containing `at`, which may lie ahead of `now` (a respite visit
+/// booked for next April): opened with `now` as the time of its grant, and lapsing only the
+/// periods that have ended by `now`. The child must be enrolled on `at`'s date.
+pub async fn account_for(
+    conn: &impl ConnectionTrait,
+    rules: &ProgramRules,
+    cal: &Calendar,
+    child_id: Uuid,
+    program: Program,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Account, AllowanceError> {
+    let rule = rule(rules, program).ok_or(AllowanceError::NoAllowance)?;
+    if !is_enrolled(conn, child_id, program, cal.local_date(at)).await? {
+        return Err(AllowanceError::NotEnrolled);
+    }
+    let period = period_of(cal, rule.period, at);
+    if let Some(account) = find_account(conn, child_id, program, &period.key).await? {
+        return Ok(account);
+    }
+    open_account(conn, rule, child_id, program, &period, now).await
+}
+
 /// Like [`current_account`], but checks the enrollment only when the period's account has to
 /// be opened: for redeeming a code whose issuance already checked it (see `vouchers`).
 pub async fn account_at(
@@ -587,10 +610,13 @@ async fn close_previous(
     now: DateTime<Utc>,
 ) -> Result<i64, AllowanceError> {
     use allowance_account::Column as C;
+    // Only periods that have really ended: opening next year's account early (a respite visit
+    // booked in March for April) must not lapse this year's remaining minutes.
+    let ended_by = Ord::min(period.start, now);
     let open = allowance_account::Entity::find()
         .filter(C::ChildId.eq(child_id))
         .filter(C::Program.eq(program.as_str()))
-        .filter(C::PeriodEnd.lte(to_micros(period.start)))
+        .filter(C::PeriodEnd.lte(to_micros(ended_by)))
         .filter(C::Balance.gt(0))
         .all(conn)
         .await?;

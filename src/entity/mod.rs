@@ -14,6 +14,7 @@ pub mod ledger_entry;
 pub mod partner;
 pub mod redemption;
 pub mod refresh_token;
+pub mod respite_visit;
 pub mod signing_key;
 pub mod token_family;
 pub mod voucher;

@@ -10,6 +10,7 @@ use crate::auth::invitations::InviteError;
 use crate::enrollments::EnrollmentError;
 use crate::households::HouseholdError;
 use crate::partners::PartnerError;
+use crate::respite::RespiteError;
 use crate::text::FieldError;
 use crate::vouchers::VoucherError;
 
@@ -174,6 +175,46 @@ impl From<VoucherError> for ApiError {
             VoucherError::DeviceRevoked => ApiError::unauthorized("device_revoked"),
             VoucherError::InvalidField(f) => f.into(),
             VoucherError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// "2 時間 30 分" / "2 h 30 min" for problem details.
+fn hours(minutes: i64) -> (String, String) {
+    let (h, m) = (minutes / 60, minutes % 60);
+    (format!("{h} h {m} min"), format!("{h}時間{m}分"))
+}
+
+impl From<RespiteError> for ApiError {
+    fn from(e: RespiteError) -> ApiError {
+        match e {
+            RespiteError::NotEnrolled => ApiError::conflict("not_enrolled"),
+            RespiteError::HoursExceeded {
+                remaining,
+                requested,
+            } => {
+                let (left_en, left_ja) = hours(remaining);
+                let (asked_en, asked_ja) = hours(requested);
+                ApiError::conflict("respite_hours_exceeded")
+                    .detail(
+                        format!("{left_en} ({remaining} minutes) remain this fiscal year; this visit needs {asked_en}."),
+                        format!("今年度の残りは{left_ja}（{remaining}分）です。この訪問には{asked_ja}が必要です。"),
+                    )
+                    .with("remaining_minutes", remaining)
+                    .with("requested_minutes", requested)
+            }
+            RespiteError::VisitNotFound => ApiError::not_found("visit_not_found"),
+            RespiteError::InvalidTransition { from, to } => {
+                ApiError::conflict("visit_state_conflict")
+                    .detail(
+                        format!("A {} visit cannot be {to}.", from.as_str()),
+                        format!("状態が「{}」の訪問は「{to}」にできません。", from.as_str()),
+                    )
+                    .with("visit_status", from.as_str())
+            }
+            RespiteError::AlreadyStarted => ApiError::conflict("visit_already_started"),
+            RespiteError::InvalidField(f) => f.into(),
+            RespiteError::Db(e) => e.into(),
         }
     }
 }

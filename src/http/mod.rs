@@ -11,6 +11,7 @@ pub mod ops;
 pub mod pagination;
 pub mod partners;
 pub mod problem;
+pub mod respite;
 pub mod settlements;
 pub mod vouchers;
 
@@ -49,6 +50,7 @@ use crate::state::AppState;
         (name = "audit", description = "Audit log"),
         (name = "vouchers", description = "Allowances, voucher QR codes, scanning and redemption"),
         (name = "settlements", description = "Reversals, corrections and monthly settlement"),
+        (name = "respite", description = "In-home respite visits: 288 hours per fiscal year, requests, station records, monthly report"),
         (name = "operations", description = "Health and readiness"),
     )
 )]
@@ -123,6 +125,18 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(settlements::adjust_allowance))
         .routes(routes!(settlements::list_settlements))
         .routes(routes!(settlements::get_partner_settlement))
+        .routes(routes!(respite::list_respite_stations))
+        .routes(routes!(
+            respite::request_respite_visit,
+            respite::list_child_respite_visits
+        ))
+        .routes(routes!(respite::cancel_respite_visit))
+        .routes(routes!(respite::list_station_respite_visits))
+        .routes(routes!(respite::accept_respite_visit))
+        .routes(routes!(respite::decline_respite_visit))
+        .routes(routes!(respite::complete_respite_visit))
+        .routes(routes!(respite::approve_respite_exception))
+        .routes(routes!(respite::get_respite_report))
 }
 
 /// The OpenAPI document served at `/openapi.json` and checked in under `mobile-api-spec/`.

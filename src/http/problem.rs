@@ -392,6 +392,22 @@ pub fn title(code: &str) -> (&'static str, &'static str) {
             "A partner can cancel a redemption only on the day it was made",
             "事業者による取消は利用当日のみ可能です",
         ),
+        "respite_hours_exceeded" => (
+            "Not enough respite hours remain this fiscal year",
+            "今年度のレスパイト利用可能時間が足りません",
+        ),
+        "visit_not_found" => (
+            "The respite visit does not exist",
+            "訪問予約が見つかりません",
+        ),
+        "visit_state_conflict" => (
+            "The visit cannot make this move from its current state",
+            "現在の状態ではこの操作はできません",
+        ),
+        "visit_already_started" => (
+            "The visit has already started and can no longer be cancelled",
+            "訪問開始後は取り消せません",
+        ),
         "allowance_not_found" => (
             "This program has no allowance",
             "この事業には残高がありません（履歴なし）",
@@ -437,6 +453,10 @@ pub const CODES: &[&str] = &[
     "device_revoked",
     "not_found",
     "household_not_found",
+    "respite_hours_exceeded",
+    "visit_not_found",
+    "visit_state_conflict",
+    "visit_already_started",
     "child_not_found",
     "too_many_children",
     "enrollment_not_found",

@@ -118,17 +118,9 @@ pub async fn for_partner(
     }))
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
 /// The settlement as CSV for Excel: UTF-8 with BOM, CRLF line ends, Japanese headers.
 pub fn to_csv(s: &PartnerSettlement, zone: chrono_tz::Tz) -> String {
-    let mut out = String::from("\u{feff}");
+    let mut out = String::from(crate::csv::BOM);
     let header = [
         "利用ID",
         "利用日時",
@@ -145,8 +137,7 @@ pub fn to_csv(s: &PartnerSettlement, zone: chrono_tz::Tz) -> String {
         "取消日時",
         "取消理由",
     ];
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
+    out.push_str(&crate::csv::line(&header));
     let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
     for line in &s.items {
         let r = &line.redemption;
@@ -175,14 +166,7 @@ pub fn to_csv(s: &PartnerSettlement, zone: chrono_tz::Tz) -> String {
                 .unwrap_or_default(),
             r.reversal_reason.clone().unwrap_or_default(),
         ];
-        out.push_str(
-            &fields
-                .iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
+        out.push_str(&crate::csv::line(&fields));
     }
     out.push_str(&format!(
         "合計,,,,,,,,,,{},,,件数 {}\r\n",

@@ -20,5 +20,7 @@ mod limits;
 mod operations;
 mod ownership;
 mod partners;
+mod respite;
+mod respite_properties;
 mod spec;
 mod vouchers;

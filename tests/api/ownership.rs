@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, User, spawn_app};
+use crate::helpers::{NowUtc, TestApp, User, spawn_app};
 use crate::vouchers::{Family, family, issue, redeem};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +30,10 @@ use Owner::*;
 #[derive(Clone, Copy, Debug)]
 enum As {
     Guardian,
+    /// Our taxi company's device.
     Device,
+    /// Our nurse station's device.
+    Station,
     Staff,
     Admin,
 }
@@ -59,14 +62,25 @@ struct World {
     their_redemption: String,
     our_pending: Uuid,
     their_pending: Uuid,
+    staff_now: chrono::DateTime<chrono::Utc>,
+    our_station: Uuid,
+    our_station_device: String,
+    /// Ours, requested: for cancel, accept and decline.
+    our_visits: [String; 3],
+    /// Ours, accepted: for the station's record and for staff's exception.
+    our_accepted: [String; 2],
+    /// Theirs, at their station.
+    their_visit: String,
 }
 
 async fn world(app: &TestApp) -> World {
     let admin = app.admin().await;
-    let ours = family(app, &["taxi_fuel"]).await;
-    let theirs = family(app, &["taxi_fuel"]).await;
-    let our_pending = app.apply(&ours.guardian, ours.child, "respite").await;
-    let their_pending = app.apply(&theirs.guardian, theirs.child, "respite").await;
+    let ours = family(app, &["taxi_fuel", "respite"]).await;
+    let theirs = family(app, &["taxi_fuel", "respite"]).await;
+    let our_pending = app.apply(&ours.guardian, ours.child, "short_stay").await;
+    let their_pending = app
+        .apply(&theirs.guardian, theirs.child, "short_stay")
+        .await;
     let (our_partner, our_device_id, our_device) =
         app.partner_with_device(&admin, "taxi_company").await;
     let (_, their_device_id, their_device) = app.partner_with_device(&admin, "taxi_company").await;
@@ -85,7 +99,42 @@ async fn world(app: &TestApp) -> World {
     };
     let our_redemption = redemption(&ours, &our_device).await;
     let their_redemption = redemption(&theirs, &their_device).await;
+
+    let (our_station, _, our_station_device) =
+        app.partner_with_device(&admin, "nurse_station").await;
+    let (their_station, _, _) = app.partner_with_device(&admin, "nurse_station").await;
+    let visit = async |f: &Family, station: Uuid, day: i64| {
+        let start = app.clock.now_utc() + chrono::Duration::days(day);
+        let r = crate::respite::request(app, f, station, start, 60).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let v: Value = r.json().await.unwrap();
+        v["id"].as_str().unwrap().to_owned()
+    };
+    let our_visits = [
+        visit(&ours, our_station, 1).await,
+        visit(&ours, our_station, 2).await,
+        visit(&ours, our_station, 3).await,
+    ];
+    let mut our_accepted = Vec::new();
+    for day in [4, 5] {
+        let id = visit(&ours, our_station, day).await;
+        let r = app
+            .post_empty(
+                &format!("/api/v1/device/respite-visits/{id}/accept"),
+                Some(&our_station_device),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        our_accepted.push(id);
+    }
+    let their_visit = visit(&theirs, their_station, 1).await;
     World {
+        staff_now: app.clock.now_utc(),
+        our_station,
+        our_station_device,
+        our_visits,
+        our_accepted: [our_accepted[0].clone(), our_accepted[1].clone()],
+        their_visit,
         staff: ours.staff.clone(),
         admin,
         ours,
@@ -178,6 +227,111 @@ fn cells(w: &World) -> Vec<Cell> {
             format!("{c}/vouchers"),
             Some(json!({ "program": "taxi_fuel" })),
             created,
+        );
+        add(
+            "listChildRespiteVisits",
+            As::Guardian,
+            owner,
+            "GET",
+            format!("{c}/respite-visits"),
+            None,
+            expect,
+        );
+        let start = w.staff_now + chrono::Duration::days(10);
+        add(
+            "requestRespiteVisit",
+            As::Guardian,
+            owner,
+            "POST",
+            format!("{c}/respite-visits"),
+            Some(json!({
+                "station_id": w.our_station,
+                "starts_at": crate::respite::tokyo(start),
+                "ends_at": crate::respite::tokyo(start + chrono::Duration::hours(1)),
+            })),
+            created,
+        );
+    }
+
+    // Respite visits: another household's or another station's is 404 like nobody's.
+    let past = |h: i64| crate::respite::tokyo(w.staff_now - chrono::Duration::hours(h));
+    let record = json!({ "started_at": past(3), "ended_at": past(2) });
+    let visits = |own: &str| {
+        [
+            (OtherHousehold, w.their_visit.clone(), 404),
+            (NoOne, nobody.to_string(), 404),
+            (Own, own.to_owned(), 200),
+        ]
+    };
+    for (owner, v, expect) in visits(&w.our_visits[0]) {
+        add(
+            "cancelRespiteVisit",
+            As::Guardian,
+            owner,
+            "POST",
+            format!("/api/v1/respite-visits/{v}/cancel"),
+            None,
+            expect,
+        );
+    }
+    for (i, (operation, body)) in [
+        ("acceptRespiteVisit", None),
+        (
+            "declineRespiteVisit",
+            Some(json!({ "reason": "人手が足りません" })),
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for (owner, v, expect) in visits(&w.our_visits[i + 1]) {
+            let owner = if owner == OtherHousehold {
+                OtherPartner
+            } else {
+                owner
+            };
+            let action = if i == 0 { "accept" } else { "decline" };
+            add(
+                operation,
+                As::Station,
+                owner,
+                "POST",
+                format!("/api/v1/device/respite-visits/{v}/{action}"),
+                body.clone(),
+                expect,
+            );
+        }
+    }
+    for (owner, v, expect) in visits(&w.our_accepted[0]) {
+        let owner = if owner == OtherHousehold {
+            OtherPartner
+        } else {
+            owner
+        };
+        add(
+            "completeRespiteVisit",
+            As::Station,
+            owner,
+            "POST",
+            format!("/api/v1/device/respite-visits/{v}/complete"),
+            Some(record.clone()),
+            expect,
+        );
+    }
+    let mut exception = record.clone();
+    exception["reason"] = json!("主治医の指示");
+    for (owner, v, expect) in [
+        (NoOne, nobody.to_string(), 404),
+        (Own, w.our_accepted[1].clone(), 200),
+    ] {
+        add(
+            "approveRespiteException",
+            As::Staff,
+            owner,
+            "POST",
+            format!("/api/v1/staff/respite-visits/{v}/exception"),
+            Some(exception.clone()),
+            expect,
         );
     }
     for (owner, id, expect) in [
@@ -394,6 +548,7 @@ async fn every_operation_on_an_object_answers_by_owner_and_refusals_change_nothi
         let token = match cell.caller {
             As::Guardian => w.ours.guardian.access.as_str(),
             As::Device => w.our_device.as_str(),
+            As::Station => w.our_station_device.as_str(),
             As::Staff => w.staff.access.as_str(),
             As::Admin => w.admin.access.as_str(),
         };
@@ -420,9 +575,10 @@ async fn every_operation_on_an_object_answers_by_owner_and_refusals_change_nothi
     assert!(failures.is_empty(), "{failures:#?}");
     assert!(refusals >= 25, "only {refusals} refusal cells");
 
-    // The guardian's and partner's refusals moved no money: the only new ledger entries are
-    // the own cells' (our cancellation, staff's reversal and adjustment).
-    assert_eq!(app.count("ledger_entries").await, ledger_before + 3);
+    // The refusals moved no money or minutes: the only new ledger entries are the own cells'
+    // (our cancellation, staff's reversal and adjustment; a respite hold, its cancellation,
+    // a decline, a record and an exception: release and capture each).
+    assert_eq!(app.count("ledger_entries").await, ledger_before + 3 + 7);
 }
 
 #[tokio::test]

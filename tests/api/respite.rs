@@ -1,0 +1,710 @@
+//! In-home respite: 288 hours per fiscal year held by requests, used by recorded visits, given
+//! back by declines and cancellations, never exceeded, charged to the fiscal year of the start.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono_tz::Asia::Tokyo;
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{NowUtc, TestApp, User, assert_problem, ledger_mismatches, spawn_app_with};
+use crate::vouchers::{Family, family};
+
+/// A service whose clock the tests move by days: sessions outlast them.
+async fn app_with_cap(minutes: i64) -> TestApp {
+    spawn_app_with(|c| {
+        c.programs.respite.minutes_per_fiscal_year.0 = minutes;
+        c.auth.access_token_minutes = 60 * 24 * 400;
+    })
+    .await
+}
+
+/// A ward-local time as the app sends it ("2026-12-01T10:00:00").
+pub fn tokyo(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Tokyo)
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string()
+}
+
+/// An instant given in Tokyo local time.
+fn jst(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Tokyo
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A visiting nurse station with a device: (partner id, device credential).
+pub async fn station(app: &TestApp, admin: &User) -> (Uuid, String) {
+    let (id, _, device) = app.partner_with_device(admin, "nurse_station").await;
+    (id, device)
+}
+
+pub async fn request(
+    app: &TestApp,
+    f: &Family,
+    station: Uuid,
+    start: DateTime<Utc>,
+    minutes: i64,
+) -> Response {
+    app.post(
+        &format!("/api/v1/children/{}/respite-visits", f.child),
+        Some(&f.guardian.access),
+        &json!({
+            "station_id": station,
+            "starts_at": tokyo(start),
+            "ends_at": tokyo(start + Duration::minutes(minutes)),
+            "care_needs": ["suction", "tube_feeding"],
+            "notes": "鍵はポストの中です",
+        }),
+    )
+    .await
+}
+
+pub async fn requested(
+    app: &TestApp,
+    f: &Family,
+    station: Uuid,
+    start: DateTime<Utc>,
+    minutes: i64,
+) -> Value {
+    let r = request(app, f, station, start, minutes).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
+    r.json().await.unwrap()
+}
+
+async fn station_call(
+    app: &TestApp,
+    device: &str,
+    visit: &Value,
+    action: &str,
+    body: Value,
+) -> Response {
+    app.client
+        .post(app.url(&format!(
+            "/api/v1/device/respite-visits/{}/{action}",
+            visit["id"].as_str().unwrap()
+        )))
+        .bearer_auth(device)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+pub async fn accept(app: &TestApp, device: &str, visit: &Value) -> Response {
+    station_call(app, device, visit, "accept", json!({})).await
+}
+
+pub async fn complete(
+    app: &TestApp,
+    device: &str,
+    visit: &Value,
+    start: DateTime<Utc>,
+    minutes: i64,
+) -> Response {
+    let body = json!({
+        "started_at": tokyo(start),
+        "ended_at": tokyo(start + Duration::minutes(minutes)),
+    });
+    station_call(app, device, visit, "complete", body).await
+}
+
+/// The respite summary of the child's current fiscal year.
+async fn balance(app: &TestApp, f: &Family) -> Value {
+    let r = app
+        .get(
+            &format!("/api/v1/children/{}/allowances", f.child),
+            Some(&f.guardian.access),
+        )
+        .await;
+    let body = r.text().await.unwrap();
+    let all: Vec<Value> = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{body}"));
+    all.into_iter()
+        .find(|s| s["program"] == "respite")
+        .expect("a respite summary")
+}
+
+fn tomorrow_at_ten(app: &TestApp) -> DateTime<Utc> {
+    let d = app.clock.now_utc().with_timezone(&Tokyo).date_naive() + Duration::days(1);
+    Tokyo
+        .from_local_datetime(&d.and_hms_opt(10, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+#[tokio::test]
+async fn a_request_holds_its_billed_minutes_and_the_recorded_visit_replaces_the_hold() {
+    let app = app_with_cap(17_280).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, device) = station(&app, &admin).await;
+    let start = tomorrow_at_ten(&app);
+
+    // 2 h 10 min is billed as 2 h 30 min.
+    let visit = requested(&app, &f, station_id, start, 130).await;
+    assert_eq!(visit["status"], "requested");
+    assert_eq!(visit["booked_minutes"], 150);
+    assert_eq!(visit["care_needs"], json!(["tube_feeding", "suction"]));
+    let b = balance(&app, &f).await;
+    assert_eq!(
+        (
+            b["granted"].as_i64(),
+            b["held"].as_i64(),
+            b["used"].as_i64(),
+            b["remaining"].as_i64()
+        ),
+        (Some(17_280), Some(150), Some(0), Some(17_130))
+    );
+
+    // The station's inbox shows it; the station accepts.
+    let inbox: Value = app
+        .client
+        .get(app.url("/api/v1/device/respite-visits?status=requested"))
+        .bearer_auth(&device)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox["items"][0]["id"], visit["id"]);
+    let r = accept(&app, &device, &visit).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // After the visit: 1 h 50 min really, billed 2 h, replaces the 2 h 30 min hold.
+    app.clock.set(start + Duration::hours(3));
+    let r = complete(&app, &device, &visit, start + Duration::minutes(5), 110).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let done: Value = r.json().await.unwrap();
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["used_minutes"], 120);
+    let b = balance(&app, &f).await;
+    assert_eq!(
+        (
+            b["held"].as_i64(),
+            b["used"].as_i64(),
+            b["remaining"].as_i64()
+        ),
+        (Some(0), Some(120), Some(17_160))
+    );
+    assert!(ledger_mismatches(&app.db).await.is_empty());
+
+    // The family's history of the month lists it.
+    let month = start.with_timezone(&Tokyo).format("%Y-%m").to_string();
+    let history: Value = app
+        .get(
+            &format!("/api/v1/children/{}/respite-visits?month={month}", f.child),
+            Some(&f.guardian.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["items"][0]["status"], "completed");
+}
+
+#[tokio::test]
+async fn a_visit_may_run_longer_than_booked_within_the_remaining_hours() {
+    let app = app_with_cap(17_280).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, device) = station(&app, &admin).await;
+    let start = tomorrow_at_ten(&app);
+    let visit = requested(&app, &f, station_id, start, 120).await;
+    accept(&app, &device, &visit).await;
+    app.clock.set(start + Duration::hours(5));
+    let r = complete(&app, &device, &visit, start, 200).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let b = balance(&app, &f).await;
+    assert_eq!(
+        (b["used"].as_i64(), b["remaining"].as_i64()),
+        (Some(210), Some(17_280 - 210))
+    );
+}
+
+#[tokio::test]
+async fn declining_or_cancelling_gives_the_hold_back_and_a_started_visit_cannot_be_cancelled() {
+    let app = app_with_cap(17_280).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, device) = station(&app, &admin).await;
+    let start = tomorrow_at_ten(&app);
+    let a = requested(&app, &f, station_id, start, 60).await;
+    let b = requested(&app, &f, station_id, start + Duration::days(1), 90).await;
+    let c = requested(&app, &f, station_id, start + Duration::days(2), 30).await;
+    assert_eq!(balance(&app, &f).await["held"], 180);
+
+    let r = station_call(
+        &app,
+        &device,
+        &a,
+        "decline",
+        json!({ "reason": "看護師の手配がつきません" }),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let declined: Value = r.json().await.unwrap();
+    assert_eq!(declined["decline_reason"], "看護師の手配がつきません");
+    assert_eq!(balance(&app, &f).await["held"], 120);
+
+    let cancel = |v: &Value| {
+        app.client
+            .post(app.url(&format!(
+                "/api/v1/respite-visits/{}/cancel",
+                v["id"].as_str().unwrap()
+            )))
+            .bearer_auth(&f.guardian.access)
+            .send()
+    };
+    let r = cancel(&b).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(balance(&app, &f).await["held"], 30);
+    // Twice is a state conflict, and the hold is not given back twice.
+    let r = cancel(&b).await.unwrap();
+    assert_eq!(
+        assert_problem(r, 409, "visit_state_conflict").await["visit_status"],
+        "cancelled"
+    );
+    assert_eq!(balance(&app, &f).await["held"], 30);
+
+    // Once the visit has started, the family can no longer cancel it.
+    app.clock
+        .set(start + Duration::days(2) + Duration::minutes(1));
+    let r = cancel(&c).await.unwrap();
+    assert_problem(r, 409, "visit_already_started").await;
+    assert_eq!(balance(&app, &f).await["held"], 30);
+    assert!(ledger_mismatches(&app.db).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_request_beyond_the_remaining_hours_is_refused_saying_how_many_remain() {
+    let app = app_with_cap(300).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, _) = station(&app, &admin).await;
+    let start = tomorrow_at_ten(&app);
+    requested(&app, &f, station_id, start, 240).await;
+    let visits_before = app.count("respite_visits").await;
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/children/{}/respite-visits", f.child)))
+        .bearer_auth(&f.guardian.access)
+        .header("accept-language", "en")
+        .json(&json!({
+            "station_id": station_id,
+            "starts_at": tokyo(start + Duration::days(1)),
+            "ends_at": tokyo(start + Duration::days(1) + Duration::hours(2)),
+        }))
+        .send()
+        .await
+        .unwrap();
+    let p = assert_problem(r, 409, "respite_hours_exceeded").await;
+    assert_eq!(p["remaining_minutes"], 60);
+    assert_eq!(p["requested_minutes"], 120);
+    assert!(p["detail"].as_str().unwrap().contains("1 h 0 min"), "{p}");
+    // In Japanese by default.
+    let r = request(&app, &f, station_id, start + Duration::days(1), 120).await;
+    let p = assert_problem(r, 409, "respite_hours_exceeded").await;
+    assert!(p["detail"].as_str().unwrap().contains("1時間0分"), "{p}");
+    assert_eq!(app.count("respite_visits").await, visits_before);
+}
+
+#[tokio::test]
+async fn concurrent_requests_racing_for_the_last_hours_never_pass_the_cap() {
+    let app = app_with_cap(600).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, _) = station(&app, &admin).await;
+    let start = tomorrow_at_ten(&app);
+    let attempts = (0..12).map(|i| request(&app, &f, station_id, start + Duration::days(i), 120));
+    let statuses: Vec<u16> = futures::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        7,
+        "{statuses:?}"
+    );
+    let b = balance(&app, &f).await;
+    assert_eq!(
+        (b["held"].as_i64(), b["remaining"].as_i64()),
+        (Some(600), Some(0))
+    );
+    assert!(ledger_mismatches(&app.db).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_visit_from_31_march_23_00_to_1_april_01_00_is_charged_to_the_older_fiscal_year() {
+    let app = app_with_cap(17_280).await;
+    app.clock.set(jst(2027, 3, 20, 9, 0));
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, device) = station(&app, &admin).await;
+    let visit = requested(&app, &f, station_id, jst(2027, 3, 31, 23, 0), 120).await;
+    assert_eq!(visit["fiscal_year"], "FY2026");
+    // Booking an April visit early opens FY2027 but does not lapse what is left of FY2026.
+    let april = requested(&app, &f, station_id, jst(2027, 4, 10, 10, 0), 60).await;
+    assert_eq!(april["fiscal_year"], "FY2027");
+    let b = balance(&app, &f).await;
+    assert_eq!(
+        (b["period"].as_str(), b["remaining"].as_i64()),
+        (Some("FY2026"), Some(17_280 - 120))
+    );
+
+    accept(&app, &device, &visit).await;
+    app.clock.set(jst(2027, 4, 2, 9, 0));
+    let r = complete(&app, &device, &visit, jst(2027, 3, 31, 23, 0), 120).await;
+    assert_eq!(r.status(), StatusCode::OK, "{:?}", r.text().await);
+
+    // The sweep lapses what FY2026 left unused; nothing carries over.
+    carepass::allowances::lapse_ended(&app.db, &app.config.programs, app.clock.now_utc())
+        .await
+        .unwrap();
+    // 1 April: the new year's full grant; the old year used 120.
+    let b = balance(&app, &f).await;
+    assert_eq!(b["period"], "FY2027");
+    assert_eq!(
+        (
+            b["granted"].as_i64(),
+            b["held"].as_i64(),
+            b["remaining"].as_i64()
+        ),
+        (Some(17_280), Some(60), Some(17_280 - 60))
+    );
+    let old: Value = app
+        .get(
+            &format!(
+                "/api/v1/children/{}/allowances/respite/history?period=FY2026",
+                f.child
+            ),
+            Some(&f.guardian.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = old["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["grant", "hold", "release", "capture", "lapse"]);
+    let lapsed = old["entries"][4]["amount"].as_i64().unwrap();
+    assert_eq!(lapsed, -(17_280 - 120));
+    assert!(ledger_mismatches(&app.db).await.is_empty());
+}
+
+#[tokio::test]
+async fn only_the_documented_moves_of_a_visit_are_allowed() {
+    let app = app_with_cap(17_280).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, device) = station(&app, &admin).await;
+    let start = tomorrow_at_ten(&app);
+    let v = requested(&app, &f, station_id, start, 60).await;
+    app.clock.set(start + Duration::hours(2));
+    // Not accepted yet: cannot be recorded.
+    let r = complete(&app, &device, &v, start, 60).await;
+    assert_eq!(
+        assert_problem(r, 409, "visit_state_conflict").await["visit_status"],
+        "requested"
+    );
+    assert_eq!(accept(&app, &device, &v).await.status(), StatusCode::OK);
+    let r = accept(&app, &device, &v).await;
+    assert_problem(r, 409, "visit_state_conflict").await;
+    let r = station_call(&app, &device, &v, "decline", json!({ "reason": "x" })).await;
+    assert_problem(r, 409, "visit_state_conflict").await;
+    assert_eq!(
+        complete(&app, &device, &v, start, 60).await.status(),
+        StatusCode::OK
+    );
+    let r = complete(&app, &device, &v, start, 60).await;
+    assert_eq!(
+        assert_problem(r, 409, "visit_state_conflict").await["visit_status"],
+        "completed"
+    );
+    assert_eq!(balance(&app, &f).await["used"], 60);
+}
+
+#[tokio::test]
+async fn a_station_sees_only_the_visits_addressed_to_it_and_other_partners_are_refused() {
+    let app = app_with_cap(17_280).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (mine, my_device) = station(&app, &admin).await;
+    let (_, other_device) = station(&app, &admin).await;
+    let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
+    let v = requested(&app, &f, mine, tomorrow_at_ten(&app), 60).await;
+
+    let theirs: Value = app
+        .client
+        .get(app.url("/api/v1/device/respite-visits"))
+        .bearer_auth(&other_device)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(theirs["items"].as_array().unwrap().is_empty());
+    assert_problem(
+        accept(&app, &other_device, &v).await,
+        404,
+        "visit_not_found",
+    )
+    .await;
+    assert_problem(accept(&app, &taxi, &v).await, 403, "partner_kind_mismatch").await;
+    assert_eq!(accept(&app, &my_device, &v).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn bad_requests_are_field_problems_and_write_nothing() {
+    let app = app_with_cap(17_280).await;
+    let f = family(&app, &["respite"]).await;
+    let no_respite = family(&app, &["taxi_fuel"]).await;
+    let admin = app.admin().await;
+    let (station_id, _) = station(&app, &admin).await;
+    let (taxi_partner, _, _) = app.partner_with_device(&admin, "taxi_company").await;
+    let start = tomorrow_at_ten(&app);
+    let ledger_before = app.count("ledger_entries").await;
+    let post = |body: Value| {
+        app.client
+            .post(app.url(&format!("/api/v1/children/{}/respite-visits", f.child)))
+            .bearer_auth(&f.guardian.access)
+            .json(&body)
+            .send()
+    };
+    let at = |t: DateTime<Utc>| tokyo(t);
+    for (body, field) in [
+        (
+            json!({ "station_id": station_id, "starts_at": at(start), "ends_at": at(start - Duration::hours(1)) }),
+            "ends_at",
+        ),
+        (
+            json!({ "station_id": station_id, "starts_at": at(start), "ends_at": at(start) }),
+            "ends_at",
+        ),
+        (
+            json!({ "station_id": station_id, "starts_at": at(start), "ends_at": at(start + Duration::hours(25)) }),
+            "ends_at",
+        ),
+        (
+            json!({ "station_id": station_id, "starts_at": at(app.clock.now_utc() - Duration::hours(3)), "ends_at": at(app.clock.now_utc() - Duration::hours(1)) }),
+            "starts_at",
+        ),
+        (
+            json!({ "station_id": station_id, "starts_at": at(start + Duration::days(200)), "ends_at": at(start + Duration::days(200) + Duration::hours(1)) }),
+            "starts_at",
+        ),
+        (
+            json!({ "station_id": Uuid::new_v4(), "starts_at": at(start), "ends_at": at(start + Duration::hours(1)) }),
+            "station_id",
+        ),
+        (
+            json!({ "station_id": taxi_partner, "starts_at": at(start), "ends_at": at(start + Duration::hours(1)) }),
+            "station_id",
+        ),
+        (
+            json!({ "station_id": station_id, "starts_at": at(start), "ends_at": at(start + Duration::hours(1)), "care_needs": ["suction", "suction"] }),
+            "care_needs",
+        ),
+        (
+            json!({ "station_id": station_id, "starts_at": at(start), "ends_at": at(start + Duration::hours(1)), "notes": "あ".repeat(1001) }),
+            "notes",
+        ),
+    ] {
+        let r = post(body.clone()).await.unwrap();
+        let p = assert_problem(r, 422, "invalid_field").await;
+        assert_eq!(p["field"], field, "{body}");
+    }
+    let r = post(json!({ "station_id": station_id, "starts_at": "tomorrow", "ends_at": "later" }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A child not enrolled in respite.
+    let r = request(&app, &no_respite, station_id, start, 60).await;
+    assert_problem(r, 409, "not_enrolled").await;
+    assert_eq!(app.count("respite_visits").await, 0);
+    assert_eq!(app.count("ledger_entries").await, ledger_before);
+}
+
+#[tokio::test]
+async fn more_than_remains_on_completion_is_refused_until_staff_approve_an_exception() {
+    let app = app_with_cap(300).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, device) = station(&app, &admin).await;
+    let start = tomorrow_at_ten(&app);
+    let v = requested(&app, &f, station_id, start, 240).await;
+    accept(&app, &device, &v).await;
+    app.clock.set(start + Duration::hours(7));
+    let r = complete(&app, &device, &v, start, 360).await;
+    let p = assert_problem(r, 409, "respite_hours_exceeded").await;
+    assert_eq!(p["remaining_minutes"], 300);
+    assert_eq!(p["requested_minutes"], 360);
+    // Nothing moved: the hold stands, the visit is still accepted.
+    assert_eq!(balance(&app, &f).await["held"], 240);
+
+    let r = app
+        .post(
+            &format!(
+                "/api/v1/staff/respite-visits/{}/exception",
+                v["id"].as_str().unwrap()
+            ),
+            Some(&f.staff.access),
+            &json!({
+                "started_at": tokyo(start),
+                "ended_at": tokyo(start + Duration::hours(6)),
+                "reason": "主治医の指示により延長",
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let done: Value = r.json().await.unwrap();
+    assert_eq!(
+        (
+            done["used_minutes"].as_i64(),
+            done["exception_minutes"].as_i64()
+        ),
+        (Some(360), Some(60))
+    );
+    let b = balance(&app, &f).await;
+    assert_eq!(
+        (
+            b["granted"].as_i64(),
+            b["used"].as_i64(),
+            b["remaining"].as_i64()
+        ),
+        (Some(360), Some(360), Some(0))
+    );
+    assert!(ledger_mismatches(&app.db).await.is_empty());
+    let log: Value = app
+        .get(
+            &format!(
+                "/api/v1/staff/audit-log?object_id={}",
+                v["id"].as_str().unwrap()
+            ),
+            Some(&f.staff.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"respite.completed"), "{actions:?}");
+}
+
+#[tokio::test]
+async fn staff_correct_respite_minutes_with_a_reason() {
+    let app = app_with_cap(17_280).await;
+    let f = family(&app, &["respite"]).await;
+    let r = app
+        .post(
+            &format!(
+                "/api/v1/staff/children/{}/allowances/respite/adjustments",
+                f.child
+            ),
+            Some(&f.staff.access),
+            &json!({ "amount": -90, "reason": "紙の記録からの移行分" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(balance(&app, &f).await["remaining"], 17_280 - 90);
+}
+
+#[tokio::test]
+async fn the_monthly_report_counts_visits_minutes_and_children_per_station_and_registered_users() {
+    let app = app_with_cap(17_280).await;
+    app.clock.set(jst(2026, 11, 2, 9, 0));
+    let a = family(&app, &["respite"]).await;
+    let b = family(&app, &["respite"]).await;
+    let _registered_only = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (s1, d1) = station(&app, &admin).await;
+    let (s2, d2) = station(&app, &admin).await;
+    let mut visits = Vec::new();
+    for (f, s, day) in [(&a, s1, 5), (&a, s1, 6), (&b, s1, 7), (&b, s2, 8)] {
+        visits.push((
+            requested(&app, f, s, jst(2026, 11, day, 10, 0), 120).await,
+            s,
+            day,
+        ));
+    }
+    app.clock.set(jst(2026, 11, 20, 9, 0));
+    for (v, s, day) in &visits {
+        let device = if *s == s1 { &d1 } else { &d2 };
+        accept(&app, device, v).await;
+        let r = complete(&app, device, v, jst(2026, 11, *day, 10, 0), 100).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let staff = &a.staff;
+    let report: Value = app
+        .get(
+            "/api/v1/staff/respite-report?month=2026-11",
+            Some(&staff.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            report["visits"].as_i64(),
+            report["minutes"].as_i64(),
+            report["children"].as_i64()
+        ),
+        (Some(4), Some(4 * 120), Some(2))
+    );
+    assert_eq!(report["registered_users"], 3);
+    let first = report["stations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["station_id"] == json!(s1))
+        .unwrap();
+    assert_eq!(
+        (
+            first["visits"].as_i64(),
+            first["minutes"].as_i64(),
+            first["children"].as_i64()
+        ),
+        (Some(3), Some(360), Some(2))
+    );
+
+    let r = app
+        .get(
+            "/api/v1/staff/respite-report?month=2026-11&format=csv",
+            Some(&staff.access),
+        )
+        .await;
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with("\u{feff}対象月,事業所ID,事業所名"));
+    assert!(csv.contains("\r\n2026-11,,合計,,4,480,8.00,2\r\n"), "{csv}");
+    assert!(csv.ends_with("登録者数,,,,,3\r\n"), "{csv}");
+    // Another month is empty.
+    let other: Value = app
+        .get(
+            "/api/v1/staff/respite-report?month=2026-10",
+            Some(&staff.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(other["visits"], 0);
+}
