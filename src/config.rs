@@ -19,6 +19,50 @@ pub struct Config {
     pub auth: AuthConfig,
     pub calendar: CalendarConfig,
     pub programs: ProgramRules,
+    pub notifications: NotificationsConfig,
+}
+
+/// Delivery of notifications to the push gateway (the mobile team's service).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationsConfig {
+    /// The push gateway's webhook. Unset: notifications are kept for the app's inbox only.
+    pub webhook_url: Option<String>,
+    /// Sent as `Carepass-Key-Id` so the receiver can pick the secret (and rotate it).
+    pub signing_key_id: String,
+    /// The HMAC-SHA256 secret (at least 32 characters). Prefer the environment variable
+    /// `CAREPASS_WEBHOOK_SECRET`, which wins over this key.
+    pub signing_secret: Option<String>,
+    /// One delivery attempt may take this long.
+    pub timeout_ms: u64,
+    /// After this many failed attempts an event is dead-lettered for staff to retry.
+    pub max_attempts: i32,
+    /// Waits between attempts double from this, with ±20 % jitter, up to `backoff_max_ms`.
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    /// How often an idle worker looks for due events.
+    pub poll_interval_ms: u64,
+    /// A claimed event is another worker's to take once this has passed (a crashed worker).
+    pub claim_seconds: u64,
+    /// Events claimed at a time.
+    pub batch_size: u64,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        NotificationsConfig {
+            webhook_url: None,
+            signing_key_id: "k1".into(),
+            signing_secret: None,
+            timeout_ms: 5_000,
+            max_attempts: 8,
+            backoff_base_ms: 2_000,
+            backoff_max_ms: 600_000,
+            poll_interval_ms: 1_000,
+            claim_seconds: 60,
+            batch_size: 10,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -241,6 +285,11 @@ impl Config {
         {
             config.database.url = Some(url);
         }
+        if let Ok(secret) = std::env::var("CAREPASS_WEBHOOK_SECRET")
+            && !secret.trim().is_empty()
+        {
+            config.notifications.signing_secret = Some(secret);
+        }
         config.validate()?;
         Ok(config)
     }
@@ -267,6 +316,18 @@ impl Config {
         }
         if self.auth.access_token_minutes <= 0 || self.auth.refresh_token_days <= 0 {
             return bad("auth token lifetimes must be positive");
+        }
+        let n = &self.notifications;
+        if n.webhook_url.is_some() && n.signing_secret.as_ref().is_none_or(|s| s.len() < 32) {
+            return bad(
+                "notifications.webhook_url needs a signing secret of at least 32 characters (CAREPASS_WEBHOOK_SECRET)",
+            );
+        }
+        if n.claim_seconds * 1000 <= n.timeout_ms * 2 {
+            return bad("notifications.claim_seconds must be well above timeout_ms");
+        }
+        if n.max_attempts < 1 || n.batch_size == 0 || n.timeout_ms == 0 {
+            return bad("notifications: max_attempts, batch_size and timeout_ms must be positive");
         }
         if self.server.max_page_size == 0 {
             return bad("server.max_page_size must be positive");

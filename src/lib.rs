@@ -15,6 +15,7 @@ pub mod enrollments;
 pub mod entity;
 pub mod households;
 pub mod http;
+pub mod notifications;
 pub mod partners;
 pub mod respite;
 pub mod server;

@@ -142,8 +142,22 @@ async fn main() -> anyhow::Result<()> {
             let read = db::connect_reader(&conn, &config).await?;
             let state = AppState::new(conn.clone(), read, config, Arc::new(SystemClock), keys);
             let sweeper = tasks::spawn_lapse_sweeper(state.clone());
+            let delivery = carepass::notifications::worker::Worker::new(
+                conn.clone(),
+                state.config.notifications.clone(),
+                Arc::new(SystemClock),
+            )
+            .map(|w| w.spawn());
+            if delivery.is_none() {
+                tracing::info!(
+                    "no notifications.webhook_url: notifications stay in the app's inbox"
+                );
+            }
             server::serve(listener, build_app(state), server::shutdown_signal()).await?;
             sweeper.abort();
+            if let Some(d) = delivery {
+                d.abort();
+            }
             conn.close().await?;
         }
         Command::InviteAdmin { email, name } => {

@@ -11,6 +11,7 @@ mod m20261124_000003_create_partners_and_devices;
 mod m20261124_000004_create_audit_log;
 mod m20261124_000005_create_allowances_and_vouchers;
 mod m20261124_000006_create_respite_visits;
+mod m20261124_000007_create_notifications;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_create_audit_log::Migration),
             Box::new(m20261124_000005_create_allowances_and_vouchers::Migration),
             Box::new(m20261124_000006_create_respite_visits::Migration),
+            Box::new(m20261124_000007_create_notifications::Migration),
         ]
     }
 }

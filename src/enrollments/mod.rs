@@ -370,6 +370,29 @@ pub async fn decide(
                 },
             )
             .await?;
+            if !matches!(decision, Decision::Withdraw)
+                && let Some(child) = crate::households::find_child(tx, after.child_id).await?
+            {
+                crate::notifications::notify(
+                    tx,
+                    now,
+                    crate::notifications::Event {
+                        kind: decision.action(),
+                        recipient: crate::notifications::Recipient::Household(child.household_id),
+                        subject_type: "enrollment",
+                        subject_id: id,
+                        data: serde_json::json!({
+                            "child_id": after.child_id,
+                            "program": after.program,
+                            "status": after.status,
+                            "valid_from": after.valid_from,
+                            "valid_until": after.valid_until,
+                            "reason": after.decision_reason,
+                        }),
+                    },
+                )
+                .await?;
+            }
             Ok(after)
         })
     })

@@ -11,6 +11,7 @@ pub mod enrollment;
 pub mod household;
 pub mod invitation;
 pub mod ledger_entry;
+pub mod notification;
 pub mod partner;
 pub mod redemption;
 pub mod refresh_token;

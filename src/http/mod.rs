@@ -7,6 +7,7 @@ pub mod convert;
 pub mod enrollments;
 pub mod extract;
 pub mod households;
+pub mod notifications;
 pub mod ops;
 pub mod pagination;
 pub mod partners;
@@ -50,6 +51,7 @@ use crate::state::AppState;
         (name = "audit", description = "Audit log"),
         (name = "vouchers", description = "Allowances, voucher QR codes, scanning and redemption"),
         (name = "settlements", description = "Reversals, corrections and monthly settlement"),
+        (name = "notifications", description = "The app's inbox; deliveries to the push gateway (webhook, HMAC-SHA256 signed: see the README)"),
         (name = "respite", description = "In-home respite visits: 288 hours per fiscal year, requests, station records, monthly report"),
         (name = "operations", description = "Health and readiness"),
     )
@@ -137,6 +139,11 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(respite::complete_respite_visit))
         .routes(routes!(respite::approve_respite_exception))
         .routes(routes!(respite::get_respite_report))
+        .routes(routes!(notifications::list_notifications))
+        .routes(routes!(notifications::mark_notification_read))
+        .routes(routes!(notifications::list_device_notifications))
+        .routes(routes!(notifications::list_notification_deliveries))
+        .routes(routes!(notifications::retry_notification))
 }
 
 /// The OpenAPI document served at `/openapi.json` and checked in under `mobile-api-spec/`.

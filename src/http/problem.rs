@@ -396,6 +396,10 @@ pub fn title(code: &str) -> (&'static str, &'static str) {
             "Not enough respite hours remain this fiscal year",
             "今年度のレスパイト利用可能時間が足りません",
         ),
+        "notification_not_found" => (
+            "The notification does not exist",
+            "お知らせが見つかりません",
+        ),
         "visit_not_found" => (
             "The respite visit does not exist",
             "訪問予約が見つかりません",
@@ -455,6 +459,7 @@ pub const CODES: &[&str] = &[
     "household_not_found",
     "respite_hours_exceeded",
     "visit_not_found",
+    "notification_not_found",
     "visit_state_conflict",
     "visit_already_started",
     "child_not_found",

@@ -27,6 +27,7 @@ use crate::db;
 use crate::enrollments::Program;
 use crate::entity::{partner, respite_visit};
 use crate::households::CareNeed;
+use crate::notifications::{Event, Recipient, notify};
 use crate::partners::PartnerKind;
 use crate::text::{self, FieldError};
 
@@ -439,6 +440,16 @@ pub async fn request(
                 .exec_without_returning(tx)
                 .await?;
             let created = get(tx, id).await?;
+            notify(
+                tx,
+                now,
+                visit_event(
+                    "respite.requested",
+                    Recipient::Partner(visit.station_id),
+                    &created,
+                ),
+            )
+            .await?;
             audit::record(
                 tx,
                 &actor,
@@ -464,6 +475,25 @@ async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Visit, RespiteErro
         .await?
         .ok_or(RespiteError::VisitNotFound)
         .and_then(|m| Ok(Visit::try_from(m)?))
+}
+
+fn visit_event<'a>(kind: &'a str, recipient: Recipient, v: &Visit) -> Event<'a> {
+    Event {
+        kind,
+        recipient,
+        subject_type: "respite_visit",
+        subject_id: v.id,
+        data: serde_json::json!({
+            "child_id": v.child_id,
+            "station_id": v.station_id,
+            "status": v.status,
+            "scheduled_start": v.scheduled_start,
+            "scheduled_end": v.scheduled_end,
+            "booked_minutes": v.booked_minutes,
+            "used_minutes": v.used_minutes,
+            "decline_reason": v.decline_reason,
+        }),
+    }
 }
 
 /// Who is acting on a visit: what they may see decides what is "not found".
@@ -568,8 +598,20 @@ async fn audited(
     action: &str,
     before: respite_visit::Model,
 ) -> Result<Visit, RespiteError> {
+    let household = before.household_id;
     let before = Visit::try_from(before)?;
     let after = get(tx, before.id).await?;
+    // The family hears the station's answers and the record; the station hears cancellations.
+    let recipient = match action {
+        "respite.cancelled" => Some(Recipient::Partner(after.station_id)),
+        "respite.accepted" | "respite.declined" | "respite.completed" => {
+            Some(Recipient::Household(household))
+        }
+        _ => None,
+    };
+    if let Some(recipient) = recipient {
+        notify(tx, now, visit_event(action, recipient, &after)).await?;
+    }
     audit::record(
         tx,
         actor,

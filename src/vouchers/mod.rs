@@ -702,6 +702,25 @@ pub async fn redeem(
                 },
             )
             .await?;
+            crate::notifications::notify(
+                tx,
+                now,
+                crate::notifications::Event {
+                    kind: "voucher.redeemed",
+                    recipient: crate::notifications::Recipient::Household(v.household_id),
+                    subject_type: "redemption",
+                    subject_id: redemption_id,
+                    data: serde_json::json!({
+                        "child_id": v.child_id,
+                        "program": program,
+                        "covered_yen": covered,
+                        "family_pays_yen": charge.total() - covered,
+                        "tickets_used": tickets,
+                        "remaining": account.balance,
+                    }),
+                },
+            )
+            .await?;
             Ok(Redeemed::Created(json))
         })
     })
@@ -890,6 +909,25 @@ pub async fn reverse(
                 },
             )
             .await?;
+            if let Some(child) = households::find_child(tx, r.child_id).await? {
+                crate::notifications::notify(
+                    tx,
+                    now,
+                    crate::notifications::Event {
+                        kind: "voucher.reversed",
+                        recipient: crate::notifications::Recipient::Household(child.household_id),
+                        subject_type: "redemption",
+                        subject_id: redemption_id,
+                        data: serde_json::json!({
+                            "child_id": r.child_id,
+                            "program": after.program,
+                            "covered_yen": after.covered_yen,
+                            "reason": after.reversal_reason,
+                        }),
+                    },
+                )
+                .await?;
+            }
             Ok(after)
         })
     })

@@ -419,6 +419,41 @@ pub fn rows() -> Vec<Row> {
             None,
             STAFF,
         ),
+        row(
+            "listNotifications",
+            "GET",
+            "/api/v1/notifications".into(),
+            None,
+            GUARDIAN,
+        ),
+        row(
+            "markNotificationRead",
+            "POST",
+            format!("/api/v1/notifications/{id}/read"),
+            None,
+            GUARDIAN,
+        ),
+        row(
+            "listDeviceNotifications",
+            "GET",
+            "/api/v1/device/notifications".into(),
+            None,
+            DEVICE,
+        ),
+        row(
+            "listNotificationDeliveries",
+            "GET",
+            "/api/v1/staff/notifications".into(),
+            None,
+            STAFF,
+        ),
+        row(
+            "retryNotification",
+            "POST",
+            format!("/api/v1/staff/notifications/{id}/retry"),
+            None,
+            STAFF,
+        ),
         // Last: it ends the caller's session.
         row(
             "logout",

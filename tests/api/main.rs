@@ -17,6 +17,7 @@ mod helpers;
 mod households;
 mod ledger_properties;
 mod limits;
+mod notifications;
 mod operations;
 mod ownership;
 mod partners;

@@ -63,6 +63,8 @@ struct World {
     our_pending: Uuid,
     their_pending: Uuid,
     staff_now: chrono::DateTime<chrono::Utc>,
+    our_notification: Uuid,
+    their_notification: Uuid,
     our_station: Uuid,
     our_station_device: String,
     /// Ours, requested: for cancel, accept and decline.
@@ -128,7 +130,24 @@ async fn world(app: &TestApp) -> World {
         our_accepted.push(id);
     }
     let their_visit = visit(&theirs, their_station, 1).await;
+    let newest = async |f: &Family| {
+        let inbox: Value = app
+            .get("/api/v1/notifications", Some(&f.guardian.access))
+            .await
+            .json()
+            .await
+            .unwrap();
+        inbox["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .parse::<Uuid>()
+            .unwrap()
+    };
+    let our_notification = newest(&ours).await;
+    let their_notification = newest(&theirs).await;
     World {
+        our_notification,
+        their_notification,
         staff_now: app.clock.now_utc(),
         our_station,
         our_station_device,
@@ -497,6 +516,31 @@ fn cells(w: &World) -> Vec<Cell> {
             expect,
         );
     }
+    // Notifications: the family's own is read; another household's is 404 like nobody's.
+    for (owner, n, expect) in [
+        (OtherHousehold, w.their_notification, 404),
+        (NoOne, nobody, 404),
+        (Own, w.our_notification, 200),
+    ] {
+        add(
+            "markNotificationRead",
+            As::Guardian,
+            owner,
+            "POST",
+            format!("/api/v1/notifications/{n}/read"),
+            None,
+            expect,
+        );
+    }
+    add(
+        "retryNotification",
+        As::Staff,
+        NoOne,
+        "POST",
+        format!("/api/v1/staff/notifications/{nobody}/retry"),
+        None,
+        404,
+    );
     for (owner, d, expect) in [(NoOne, nobody, 404), (Own, w.their_device_id, 200)] {
         add(
             "revokeDevice",

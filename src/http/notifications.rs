@@ -1,0 +1,180 @@
+//! Notifications over HTTP: a family's and a partner's inbox, marking read, and the staff's
+//! view of deliveries that failed (dead letters) with a retry.
+
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::extract::{AppJson, AppPath, AppQuery, Device, Guardian, Staff};
+use super::pagination::Paging;
+use super::problem::{ApiError, Problem};
+use crate::notifications::{self, DeliveryStatus, Notification, Recipient};
+use crate::state::AppState;
+
+/// A page of notifications.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationList {
+    pub items: Vec<Notification>,
+    /// Offset of the next page, if there is one.
+    pub next_offset: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct InboxQuery {
+    /// Only those not read yet.
+    pub unread: Option<bool>,
+    /// Items per page (1 to 100, default 50).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
+    /// Items to skip.
+    #[param(minimum = 0, maximum = 1000000)]
+    pub offset: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryQuery {
+    /// `dead` (default): every attempt failed; `pending`; `delivered`.
+    #[param(inline)]
+    pub status: Option<DeliveryStatus>,
+    /// Items per page (1 to 100, default 50).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
+    /// Items to skip.
+    #[param(minimum = 0, maximum = 1000000)]
+    pub offset: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NotificationPath {
+    pub notification_id: Uuid,
+}
+
+async fn inbox(
+    state: &AppState,
+    recipient: Recipient,
+    q: InboxQuery,
+) -> Result<AppJson<NotificationList>, ApiError> {
+    let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
+    let rows = notifications::inbox(
+        &state.read,
+        recipient,
+        q.unread.unwrap_or(false),
+        paging.fetch(),
+        paging.offset,
+    )
+    .await?;
+    let (items, next_offset) = paging.finish(rows);
+    Ok(AppJson(NotificationList { items, next_offset }))
+}
+
+/// Your household's notifications, newest first (decisions, redemptions, visits, …).
+#[utoipa::path(
+    get, path = "/api/v1/notifications", tag = "notifications", operation_id = "listNotifications",
+    params(InboxQuery),
+    responses((status = 200, description = "Notifications", body = NotificationList)),
+    security(("guardian" = []))
+)]
+pub async fn list_notifications(
+    State(state): State<AppState>,
+    g: Guardian,
+    AppQuery(q): AppQuery<InboxQuery>,
+) -> Result<AppJson<NotificationList>, ApiError> {
+    inbox(&state, Recipient::Household(g.household_id), q).await
+}
+
+/// Mark one of your household's notifications read.
+#[utoipa::path(
+    post, path = "/api/v1/notifications/{notification_id}/read", tag = "notifications",
+    operation_id = "markNotificationRead",
+    params(("notification_id" = Uuid, Path, description = "Notification id")),
+    responses(
+        (status = 200, description = "Read", body = Notification),
+        (status = 404, description = "No such notification for your household", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("guardian" = []))
+)]
+pub async fn mark_notification_read(
+    State(state): State<AppState>,
+    g: Guardian,
+    AppPath(path): AppPath<NotificationPath>,
+) -> Result<AppJson<Notification>, ApiError> {
+    notifications::mark_read(
+        &state.db,
+        Recipient::Household(g.household_id),
+        path.notification_id,
+        state.now(),
+    )
+    .await?
+    .map(AppJson)
+    .ok_or_else(|| ApiError::not_found("notification_not_found"))
+}
+
+/// Your partner's notifications, newest first (respite requests and cancellations, short-stay
+/// admissions, …).
+#[utoipa::path(
+    get, path = "/api/v1/device/notifications", tag = "notifications",
+    operation_id = "listDeviceNotifications",
+    params(InboxQuery),
+    responses((status = 200, description = "Notifications", body = NotificationList)),
+    security(("device" = []))
+)]
+pub async fn list_device_notifications(
+    State(state): State<AppState>,
+    device: Device,
+    AppQuery(q): AppQuery<InboxQuery>,
+) -> Result<AppJson<NotificationList>, ApiError> {
+    inbox(&state, Recipient::Partner(device.device.partner_id), q).await
+}
+
+/// Notifications by delivery state (staff): by default the dead letters, whose every attempt
+/// to reach the push gateway failed.
+#[utoipa::path(
+    get, path = "/api/v1/staff/notifications", tag = "notifications",
+    operation_id = "listNotificationDeliveries",
+    params(DeliveryQuery),
+    responses((status = 200, description = "Notifications, oldest first", body = NotificationList)),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn list_notification_deliveries(
+    State(state): State<AppState>,
+    _staff: Staff,
+    AppQuery(q): AppQuery<DeliveryQuery>,
+) -> Result<AppJson<NotificationList>, ApiError> {
+    let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
+    let rows = notifications::by_delivery(
+        &state.read,
+        q.status.unwrap_or(DeliveryStatus::Dead),
+        paging.fetch(),
+        paging.offset,
+    )
+    .await?;
+    let (items, next_offset) = paging.finish(rows);
+    Ok(AppJson(NotificationList { items, next_offset }))
+}
+
+/// Send a dead-lettered notification again, from its first attempt (staff).
+#[utoipa::path(
+    post, path = "/api/v1/staff/notifications/{notification_id}/retry", tag = "notifications",
+    operation_id = "retryNotification",
+    params(("notification_id" = Uuid, Path, description = "Notification id")),
+    responses(
+        (status = 200, description = "Queued again", body = Notification),
+        (status = 404, description = "No such dead letter", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn retry_notification(
+    State(state): State<AppState>,
+    _staff: Staff,
+    AppPath(path): AppPath<NotificationPath>,
+) -> Result<AppJson<Notification>, ApiError> {
+    notifications::retry(&state.db, path.notification_id, state.now())
+        .await?
+        .map(AppJson)
+        .ok_or_else(|| ApiError::not_found("notification_not_found"))
+}
