@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod partners;
 pub mod respite;
 pub mod server;
+pub mod short_stays;
 pub mod state;
 pub mod tasks;
 pub mod text;

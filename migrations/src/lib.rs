@@ -12,6 +12,7 @@ mod m20261124_000004_create_audit_log;
 mod m20261124_000005_create_allowances_and_vouchers;
 mod m20261124_000006_create_respite_visits;
 mod m20261124_000007_create_notifications;
+mod m20261124_000008_create_short_stays;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_create_allowances_and_vouchers::Migration),
             Box::new(m20261124_000006_create_respite_visits::Migration),
             Box::new(m20261124_000007_create_notifications::Migration),
+            Box::new(m20261124_000008_create_short_stays::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ pub mod partner;
 pub mod redemption;
 pub mod refresh_token;
 pub mod respite_visit;
+pub mod short_stay;
 pub mod signing_key;
 pub mod token_family;
 pub mod voucher;

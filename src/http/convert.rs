@@ -11,6 +11,7 @@ use crate::enrollments::EnrollmentError;
 use crate::households::HouseholdError;
 use crate::partners::PartnerError;
 use crate::respite::RespiteError;
+use crate::short_stays::ShortStayError;
 use crate::text::FieldError;
 use crate::vouchers::VoucherError;
 
@@ -215,6 +216,25 @@ impl From<RespiteError> for ApiError {
             RespiteError::AlreadyStarted => ApiError::conflict("visit_already_started"),
             RespiteError::InvalidField(f) => f.into(),
             RespiteError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<ShortStayError> for ApiError {
+    fn from(e: ShortStayError) -> ApiError {
+        match e {
+            ShortStayError::NotEnrolled => ApiError::conflict("not_enrolled"),
+            ShortStayError::NotFound => ApiError::not_found("short_stay_not_found"),
+            ShortStayError::InvalidTransition { from, to } => {
+                ApiError::conflict("short_stay_state_conflict")
+                    .detail(
+                        format!("A {} request cannot be {to}.", from.as_str()),
+                        format!("状態が「{}」の申請は「{to}」にできません。", from.as_str()),
+                    )
+                    .with("stay_status", from.as_str())
+            }
+            ShortStayError::InvalidField(f) => f.into(),
+            ShortStayError::Db(e) => e.into(),
         }
     }
 }

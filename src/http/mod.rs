@@ -14,6 +14,7 @@ pub mod partners;
 pub mod problem;
 pub mod respite;
 pub mod settlements;
+pub mod short_stays;
 pub mod vouchers;
 
 use std::time::Duration;
@@ -52,6 +53,7 @@ use crate::state::AppState;
         (name = "vouchers", description = "Allowances, voucher QR codes, scanning and redemption"),
         (name = "settlements", description = "Reversals, corrections and monthly settlement"),
         (name = "notifications", description = "The app's inbox; deliveries to the push gateway (webhook, HMAC-SHA256 signed: see the README)"),
+        (name = "short_stays", description = "Medical short stays: requests, decisions, admissions, yearly counts"),
         (name = "respite", description = "In-home respite visits: 288 hours per fiscal year, requests, station records, monthly report"),
         (name = "operations", description = "Health and readiness"),
     )
@@ -144,6 +146,19 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::list_device_notifications))
         .routes(routes!(notifications::list_notification_deliveries))
         .routes(routes!(notifications::retry_notification))
+        .routes(routes!(
+            short_stays::request_short_stay,
+            short_stays::list_child_short_stays
+        ))
+        .routes(routes!(short_stays::withdraw_short_stay))
+        .routes(routes!(short_stays::list_short_stays))
+        .routes(routes!(short_stays::get_short_stay))
+        .routes(routes!(short_stays::approve_short_stay))
+        .routes(routes!(short_stays::reject_short_stay))
+        .routes(routes!(short_stays::list_institution_short_stays))
+        .routes(routes!(short_stays::admit_short_stay))
+        .routes(routes!(short_stays::discharge_short_stay))
+        .routes(routes!(short_stays::get_short_stay_counts))
 }
 
 /// The OpenAPI document served at `/openapi.json` and checked in under `mobile-api-spec/`.

@@ -400,6 +400,14 @@ pub fn title(code: &str) -> (&'static str, &'static str) {
             "The notification does not exist",
             "お知らせが見つかりません",
         ),
+        "short_stay_not_found" => (
+            "The short-stay request does not exist",
+            "ショートステイの申請が見つかりません",
+        ),
+        "short_stay_state_conflict" => (
+            "The short-stay request cannot make this move from its current state",
+            "現在の状態ではこの操作はできません",
+        ),
         "visit_not_found" => (
             "The respite visit does not exist",
             "訪問予約が見つかりません",
@@ -459,6 +467,8 @@ pub const CODES: &[&str] = &[
     "household_not_found",
     "respite_hours_exceeded",
     "visit_not_found",
+    "short_stay_not_found",
+    "short_stay_state_conflict",
     "notification_not_found",
     "visit_state_conflict",
     "visit_already_started",

@@ -23,5 +23,6 @@ mod ownership;
 mod partners;
 mod respite;
 mod respite_properties;
+mod short_stays;
 mod spec;
 mod vouchers;

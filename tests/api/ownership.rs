@@ -30,6 +30,8 @@ use Owner::*;
 #[derive(Clone, Copy, Debug)]
 enum As {
     Guardian,
+    /// Our medical institution's device.
+    Institution,
     /// Our taxi company's device.
     Device,
     /// Our nurse station's device.
@@ -65,6 +67,14 @@ struct World {
     staff_now: chrono::DateTime<chrono::Utc>,
     our_notification: Uuid,
     their_notification: Uuid,
+    our_institution: Uuid,
+    our_institution_device: String,
+    /// Ours, submitted: for withdraw, approve and reject.
+    our_stays: [String; 3],
+    /// Ours, approved to our institution: for admit and discharge.
+    our_approved_stay: String,
+    their_stay: String,
+    their_approved_stay: String,
     our_station: Uuid,
     our_station_device: String,
     /// Ours, requested: for cancel, accept and decline.
@@ -77,11 +87,11 @@ struct World {
 
 async fn world(app: &TestApp) -> World {
     let admin = app.admin().await;
-    let ours = family(app, &["taxi_fuel", "respite"]).await;
-    let theirs = family(app, &["taxi_fuel", "respite"]).await;
-    let our_pending = app.apply(&ours.guardian, ours.child, "short_stay").await;
+    let ours = family(app, &["taxi_fuel", "respite", "short_stay"]).await;
+    let theirs = family(app, &["taxi_fuel", "respite", "short_stay"]).await;
+    let our_pending = app.apply(&ours.guardian, ours.child, "play_space").await;
     let their_pending = app
-        .apply(&theirs.guardian, theirs.child, "short_stay")
+        .apply(&theirs.guardian, theirs.child, "play_space")
         .await;
     let (our_partner, our_device_id, our_device) =
         app.partner_with_device(&admin, "taxi_company").await;
@@ -143,9 +153,44 @@ async fn world(app: &TestApp) -> World {
             .parse::<Uuid>()
             .unwrap()
     };
+    let (our_institution, _, our_institution_device) =
+        app.partner_with_device(&admin, "medical_institution").await;
+    let (their_institution, _, _) = app.partner_with_device(&admin, "medical_institution").await;
+    let stay = async |f: &Family, day: i64, institution: Option<Uuid>| {
+        let from = app.clock.now_utc().date_naive() + chrono::Duration::days(day);
+        let r = crate::short_stays::request(app, f, from, 2).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let s: Value = r.json().await.unwrap();
+        let id = s["id"].as_str().unwrap().to_owned();
+        if let Some(institution) = institution {
+            let r = app
+                .post(
+                    &format!("/api/v1/staff/short-stays/{id}/approve"),
+                    Some(&f.staff.access),
+                    &json!({ "institution_id": institution, "confirmed_from": from, "confirmed_until": from }),
+                )
+                .await;
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+        id
+    };
+    let our_stays = [
+        stay(&ours, 3, None).await,
+        stay(&ours, 4, None).await,
+        stay(&ours, 5, None).await,
+    ];
+    let our_approved_stay = stay(&ours, 6, Some(our_institution)).await;
+    let their_stay = stay(&theirs, 3, None).await;
+    let their_approved_stay = stay(&theirs, 6, Some(their_institution)).await;
     let our_notification = newest(&ours).await;
     let their_notification = newest(&theirs).await;
     World {
+        our_institution,
+        our_institution_device,
+        our_stays,
+        our_approved_stay,
+        their_stay,
+        their_approved_stay,
         our_notification,
         their_notification,
         staff_now: app.clock.now_utc(),
@@ -229,6 +274,27 @@ fn cells(w: &World) -> Vec<Cell> {
             expect,
         );
         let created = if expect == 200 { 201 } else { expect };
+        add(
+            "listChildShortStays",
+            As::Guardian,
+            owner,
+            "GET",
+            format!("{c}/short-stays"),
+            None,
+            expect,
+        );
+        let day = w.staff_now.date_naive() + chrono::Duration::days(20);
+        add(
+            "requestShortStay",
+            As::Guardian,
+            owner,
+            "POST",
+            format!("{c}/short-stays"),
+            Some(
+                json!({ "desired_from": day, "desired_until": day, "reason": "family_emergency", "contact": "090-0000-0000" }),
+            ),
+            created,
+        );
         add(
             "applyForEnrollment",
             As::Guardian,
@@ -516,6 +582,78 @@ fn cells(w: &World) -> Vec<Cell> {
             expect,
         );
     }
+    // Short stays: another household's or institution's is 404 like nobody's.
+    let stays = |other: &str, own: &str| {
+        [
+            (OtherHousehold, other.to_owned(), 404),
+            (NoOne, nobody.to_string(), 404),
+            (Own, own.to_owned(), 200),
+        ]
+    };
+    for (owner, s, expect) in stays(&w.their_stay, &w.our_stays[0]) {
+        add(
+            "withdrawShortStay",
+            As::Guardian,
+            owner,
+            "POST",
+            format!("/api/v1/short-stays/{s}/withdraw"),
+            None,
+            expect,
+        );
+    }
+    for action in ["admit", "discharge"] {
+        for (owner, s, expect) in stays(&w.their_approved_stay, &w.our_approved_stay) {
+            let owner = if owner == OtherHousehold {
+                OtherPartner
+            } else {
+                owner
+            };
+            add(
+                if action == "admit" {
+                    "admitShortStay"
+                } else {
+                    "dischargeShortStay"
+                },
+                As::Institution,
+                owner,
+                "POST",
+                format!("/api/v1/device/short-stays/{s}/{action}"),
+                None,
+                expect,
+            );
+        }
+    }
+    let from = w.staff_now.date_naive() + chrono::Duration::days(4);
+    for (op, action, body, own) in [
+        ("getShortStay", "", None, &w.our_stays[1]),
+        (
+            "approveShortStay",
+            "/approve",
+            Some(
+                json!({ "institution_id": w.our_institution, "confirmed_from": from, "confirmed_until": from }),
+            ),
+            &w.our_stays[1],
+        ),
+        (
+            "rejectShortStay",
+            "/reject",
+            Some(json!({ "reason": "満床です" })),
+            &w.our_stays[2],
+        ),
+    ] {
+        for (owner, s, expect) in [(NoOne, nobody.to_string(), 404), (Own, own.clone(), 200)] {
+            add(
+                op,
+                As::Staff,
+                owner,
+                if action.is_empty() { "GET" } else { "POST" },
+                format!("/api/v1/staff/short-stays/{s}{action}"),
+                body.clone(),
+                expect,
+            );
+        }
+    }
+
     // Notifications: the family's own is read; another household's is 404 like nobody's.
     for (owner, n, expect) in [
         (OtherHousehold, w.their_notification, 404),
@@ -593,6 +731,7 @@ async fn every_operation_on_an_object_answers_by_owner_and_refusals_change_nothi
             As::Guardian => w.ours.guardian.access.as_str(),
             As::Device => w.our_device.as_str(),
             As::Station => w.our_station_device.as_str(),
+            As::Institution => w.our_institution_device.as_str(),
             As::Staff => w.staff.access.as_str(),
             As::Admin => w.admin.access.as_str(),
         };

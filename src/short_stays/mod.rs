@@ -1,0 +1,679 @@
+//! Medical short stays (⑧ 障害者医療ショートステイ事業): when caregivers temporarily cannot
+//! care at home, a guardian asks for a stay; staff approve it (assigning a contracted medical
+//! institution and confirmed dates, which may differ from the wish) or reject it with a
+//! reason; the institution records the admission and the discharge.
+//!
+//! States: submitted → approved | rejected | withdrawn; approved → admitted → discharged.
+//! Each move is one conditional update from the states allowed (409 otherwise), audited, and
+//! notified in the same transaction.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::allowances::is_enrolled;
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::clock::{Calendar, FiscalYear, from_micros, to_micros};
+use crate::db;
+use crate::enrollments::Program;
+use crate::entity::{partner, short_stay};
+use crate::households::CareNeed;
+use crate::notifications::{Event, Recipient, notify};
+use crate::partners::PartnerKind;
+use crate::text::{self, FieldError};
+
+/// The longest stay that can be asked for or confirmed.
+pub const MAX_STAY_DAYS: i64 = 60;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ShortStayError {
+    #[error("the child is not enrolled in the short-stay program")]
+    NotEnrolled,
+    #[error("short stay not found")]
+    NotFound,
+    #[error("a {from:?} request cannot be {to}")]
+    InvalidTransition { from: StayStatus, to: &'static str },
+    #[error(transparent)]
+    InvalidField(#[from] FieldError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl crate::db::FromDb for ShortStayError {
+    fn as_db(&self) -> Option<&DbErr> {
+        match self {
+            ShortStayError::Db(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Why the family asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StayReason {
+    /// 介護者の疾病
+    CaregiverIllness,
+    /// 介護者の入院
+    CaregiverHospitalisation,
+    /// 冠婚葬祭・家族の事情
+    FamilyEmergency,
+    /// 介護者の休息（レスパイト）
+    CaregiverRest,
+    /// その他
+    Other,
+}
+
+impl StayReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StayReason::CaregiverIllness => "caregiver_illness",
+            StayReason::CaregiverHospitalisation => "caregiver_hospitalisation",
+            StayReason::FamilyEmergency => "family_emergency",
+            StayReason::CaregiverRest => "caregiver_rest",
+            StayReason::Other => "other",
+        }
+    }
+
+    fn parse(s: &str) -> Option<StayReason> {
+        use StayReason::*;
+        [
+            CaregiverIllness,
+            CaregiverHospitalisation,
+            FamilyEmergency,
+            CaregiverRest,
+            Other,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+/// Where a request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StayStatus {
+    Submitted,
+    Approved,
+    Rejected,
+    Withdrawn,
+    Admitted,
+    Discharged,
+}
+
+impl StayStatus {
+    pub const ALL: [StayStatus; 6] = [
+        StayStatus::Submitted,
+        StayStatus::Approved,
+        StayStatus::Rejected,
+        StayStatus::Withdrawn,
+        StayStatus::Admitted,
+        StayStatus::Discharged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StayStatus::Submitted => "submitted",
+            StayStatus::Approved => "approved",
+            StayStatus::Rejected => "rejected",
+            StayStatus::Withdrawn => "withdrawn",
+            StayStatus::Admitted => "admitted",
+            StayStatus::Discharged => "discharged",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<StayStatus> {
+        StayStatus::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// The one state a move to `to` may start from.
+    fn source(to: StayStatus) -> Option<StayStatus> {
+        use StayStatus::*;
+        match to {
+            Approved | Rejected | Withdrawn => Some(Submitted),
+            Admitted => Some(Approved),
+            Discharged => Some(Admitted),
+            Submitted => None,
+        }
+    }
+}
+
+/// A short-stay request as families, staff and institutions see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ShortStay {
+    pub id: Uuid,
+    pub child_id: Uuid,
+    pub desired_from: NaiveDate,
+    pub desired_until: NaiveDate,
+    pub reason: StayReason,
+    pub reason_detail: String,
+    pub care_needs: Vec<CareNeed>,
+    /// How to reach the family about the stay.
+    pub contact: String,
+    pub status: StayStatus,
+    pub institution_id: Option<Uuid>,
+    pub confirmed_from: Option<NaiveDate>,
+    pub confirmed_until: Option<NaiveDate>,
+    /// Staff's reason for a rejection.
+    pub decision_reason: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub admitted_at: Option<DateTime<Utc>>,
+    pub discharged_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<short_stay::Model> for ShortStay {
+    type Error = DbErr;
+    fn try_from(m: short_stay::Model) -> Result<Self, DbErr> {
+        let bad = |what: &str, v: &str| DbErr::Custom(format!("unknown {what} {v}"));
+        Ok(ShortStay {
+            id: m.id,
+            child_id: m.child_id,
+            desired_from: m.desired_from,
+            desired_until: m.desired_until,
+            reason: StayReason::parse(&m.reason).ok_or_else(|| bad("reason", &m.reason))?,
+            reason_detail: m.reason_detail,
+            care_needs: serde_json::from_str(&m.care_needs).unwrap_or_default(),
+            contact: m.contact,
+            status: StayStatus::parse(&m.status).ok_or_else(|| bad("status", &m.status))?,
+            institution_id: m.institution_id,
+            confirmed_from: m.confirmed_from,
+            confirmed_until: m.confirmed_until,
+            decision_reason: m.decision_reason,
+            decided_at: m.decided_at.map(from_micros),
+            admitted_at: m.admitted_at.map(from_micros),
+            discharged_at: m.discharged_at.map(from_micros),
+            created_at: from_micros(m.created_at),
+        })
+    }
+}
+
+fn field(name: &'static str, en: &str, ja: &str) -> ShortStayError {
+    ShortStayError::InvalidField(FieldError::new(name, en, ja))
+}
+
+/// Checks a span of days: the end not before the start, at most 60 days.
+fn dates(
+    from: NaiveDate,
+    until: NaiveDate,
+    until_field: &'static str,
+) -> Result<(), ShortStayError> {
+    if until < from {
+        return Err(field(
+            until_field,
+            "must not be before the first day",
+            "終了日は開始日以降にしてください",
+        ));
+    }
+    if (until - from).num_days() + 1 > MAX_STAY_DAYS {
+        return Err(field(
+            until_field,
+            "a stay lasts at most 60 days",
+            "1回の利用は60日以内です",
+        ));
+    }
+    Ok(())
+}
+
+/// What a guardian asks for, as received.
+#[derive(Debug, Clone)]
+pub struct StayInput {
+    pub desired_from: NaiveDate,
+    pub desired_until: NaiveDate,
+    pub reason: StayReason,
+    pub reason_detail: String,
+    pub care_needs: Vec<CareNeed>,
+    pub contact: String,
+}
+
+/// A request that passed the checks that need no database.
+#[derive(Debug, Clone)]
+pub struct NewStay(StayInput);
+
+impl NewStay {
+    /// Dates from today, at most 60 days long and within a year; the contact given; the
+    /// detail bounded; care needs listed once.
+    pub fn parse(input: StayInput, today: NaiveDate) -> Result<NewStay, ShortStayError> {
+        if input.desired_from < today {
+            return Err(field(
+                "desired_from",
+                "must be today or later",
+                "開始日は今日以降にしてください",
+            ));
+        }
+        if input.desired_from > today + Duration::days(366) {
+            return Err(field(
+                "desired_from",
+                "can be at most a year ahead",
+                "1年以内の日付にしてください",
+            ));
+        }
+        dates(input.desired_from, input.desired_until, "desired_until")?;
+        let contact =
+            text::bounded(&input.contact, 100).map_err(|e| FieldError::text("contact", e))?;
+        let reason_detail = if input.reason_detail.trim().is_empty() {
+            String::new()
+        } else {
+            text::multiline(&input.reason_detail, 1000)
+                .map_err(|e| FieldError::text("reason_detail", e))?
+        };
+        let mut care_needs = input.care_needs;
+        let listed = care_needs.len();
+        care_needs.sort();
+        care_needs.dedup();
+        if care_needs.len() != listed {
+            return Err(field(
+                "care_needs",
+                "lists the same care need more than once",
+                "同じ医療的ケアが重複しています",
+            ));
+        }
+        Ok(NewStay(StayInput {
+            contact,
+            reason_detail,
+            care_needs,
+            ..input
+        }))
+    }
+}
+
+async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<ShortStay, ShortStayError> {
+    short_stay::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ShortStayError::NotFound)
+        .and_then(|m| Ok(ShortStay::try_from(m)?))
+}
+
+fn stay_event<'a>(kind: &'a str, recipient: Recipient, s: &ShortStay) -> Event<'a> {
+    Event {
+        kind,
+        recipient,
+        subject_type: "short_stay",
+        subject_id: s.id,
+        data: serde_json::json!({
+            "child_id": s.child_id,
+            "status": s.status,
+            "institution_id": s.institution_id,
+            "confirmed_from": s.confirmed_from,
+            "confirmed_until": s.confirmed_until,
+            "reason": s.decision_reason,
+        }),
+    }
+}
+
+/// Whose stay: the child and its household.
+#[derive(Debug, Clone, Copy)]
+pub struct ForChild {
+    pub household_id: Uuid,
+    pub child_id: Uuid,
+}
+
+/// A guardian asks for a stay for a child enrolled in the program today.
+pub async fn request(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    requested_by: Uuid,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    who: ForChild,
+    stay: NewStay,
+) -> Result<ShortStay, ShortStayError> {
+    let ForChild {
+        household_id,
+        child_id,
+    } = who;
+    db::write(db, |tx| {
+        let (actor, s) = (actor.clone(), stay.0.clone());
+        Box::pin(async move {
+            if !is_enrolled(tx, child_id, Program::ShortStay, today).await? {
+                return Err(ShortStayError::NotEnrolled);
+            }
+            let id = Uuid::new_v4();
+            short_stay::Entity::insert(short_stay::ActiveModel {
+                id: Set(id),
+                child_id: Set(child_id),
+                household_id: Set(household_id),
+                desired_from: Set(s.desired_from),
+                desired_until: Set(s.desired_until),
+                reason: Set(s.reason.as_str().into()),
+                reason_detail: Set(s.reason_detail.clone()),
+                care_needs: Set(
+                    serde_json::to_string(&s.care_needs).unwrap_or_else(|_| "[]".into())
+                ),
+                contact: Set(s.contact.clone()),
+                status: Set(StayStatus::Submitted.as_str().into()),
+                institution_id: Set(None),
+                confirmed_from: Set(None),
+                confirmed_until: Set(None),
+                decision_reason: Set(None),
+                decided_by: Set(None),
+                decided_at: Set(None),
+                admitted_at: Set(None),
+                discharged_at: Set(None),
+                withdrawn_at: Set(None),
+                requested_by: Set(requested_by),
+                created_at: Set(to_micros(now)),
+                updated_at: Set(to_micros(now)),
+            })
+            .exec_without_returning(tx)
+            .await?;
+            let created = get(tx, id).await?;
+            audit::record(
+                tx,
+                &actor,
+                now,
+                Change {
+                    action: "short_stay.submitted",
+                    object_type: "short_stay",
+                    object_id: Some(id),
+                    before: None,
+                    after: snapshot(&created),
+                },
+            )
+            .await?;
+            Ok(created)
+        })
+    })
+    .await
+}
+
+/// Who acts on a request; what they may see decides what is "not found".
+#[derive(Debug, Clone, Copy)]
+pub enum Party {
+    Household(Uuid),
+    /// The institution assigned to the stay.
+    Institution(Uuid),
+    Staff,
+}
+
+impl Party {
+    fn may_see(self, m: &short_stay::Model) -> bool {
+        match self {
+            Party::Household(h) => m.household_id == h,
+            Party::Institution(i) => m.institution_id == Some(i),
+            Party::Staff => true,
+        }
+    }
+}
+
+/// A request the party may see.
+pub async fn visible(
+    conn: &impl ConnectionTrait,
+    party: Party,
+    id: Uuid,
+) -> Result<ShortStay, ShortStayError> {
+    match short_stay::Entity::find_by_id(id).one(conn).await? {
+        Some(m) if party.may_see(&m) => Ok(ShortStay::try_from(m)?),
+        _ => Err(ShortStayError::NotFound),
+    }
+}
+
+/// A decision or record on a request.
+#[derive(Debug, Clone)]
+pub enum Step {
+    Withdraw,
+    Approve {
+        institution_id: Uuid,
+        confirmed_from: NaiveDate,
+        confirmed_until: NaiveDate,
+    },
+    Reject {
+        reason: String,
+    },
+    Admit,
+    Discharge,
+}
+
+impl Step {
+    fn target(&self) -> StayStatus {
+        match self {
+            Step::Withdraw => StayStatus::Withdrawn,
+            Step::Approve { .. } => StayStatus::Approved,
+            Step::Reject { .. } => StayStatus::Rejected,
+            Step::Admit => StayStatus::Admitted,
+            Step::Discharge => StayStatus::Discharged,
+        }
+    }
+
+    /// Checks the step's own data.
+    pub fn check(self) -> Result<Step, ShortStayError> {
+        match self {
+            Step::Approve {
+                confirmed_from,
+                confirmed_until,
+                ..
+            } => dates(confirmed_from, confirmed_until, "confirmed_until").map(|()| self),
+            Step::Reject { reason } => Ok(Step::Reject {
+                reason: text::multiline(&reason, 500).map_err(|e| FieldError::text("reason", e))?,
+            }),
+            other => Ok(other),
+        }
+    }
+}
+
+/// Moves a request one step, audited and notified in the same transaction.
+pub async fn step(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    party: Party,
+    id: Uuid,
+    step: Step,
+) -> Result<ShortStay, ShortStayError> {
+    let step = step.check()?;
+    db::write(db, |tx| {
+        let (actor, step) = (actor.clone(), step.clone());
+        Box::pin(async move {
+            use short_stay::Column as C;
+            let before = match short_stay::Entity::find_by_id(id).one(tx).await? {
+                Some(m) if party.may_see(&m) => ShortStay::try_from(m)?,
+                _ => return Err(ShortStayError::NotFound),
+            };
+            let to = step.target();
+            let invalid = ShortStayError::InvalidTransition {
+                from: before.status,
+                to: to.as_str(),
+            };
+            let Some(from) = StayStatus::source(to).filter(|f| *f == before.status) else {
+                return Err(invalid);
+            };
+            let t = to_micros(now);
+            let mut update = short_stay::Entity::update_many()
+                .col_expr(C::Status, Expr::value(to.as_str()))
+                .col_expr(C::UpdatedAt, Expr::value(t))
+                .filter(C::Id.eq(id))
+                .filter(C::Status.eq(from.as_str()));
+            update = match &step {
+                Step::Withdraw => update.col_expr(C::WithdrawnAt, Expr::value(t)),
+                Step::Approve {
+                    institution_id,
+                    confirmed_from,
+                    confirmed_until,
+                } => {
+                    let ok = partner::Entity::find_by_id(*institution_id)
+                        .one(tx)
+                        .await?
+                        .is_some_and(|p| {
+                            p.status == "active"
+                                && p.kind == PartnerKind::MedicalInstitution.as_str()
+                        });
+                    if !ok {
+                        return Err(field(
+                            "institution_id",
+                            "is not a contracted medical institution",
+                            "契約している医療機関ではありません",
+                        ));
+                    }
+                    update
+                        .col_expr(C::InstitutionId, Expr::value(*institution_id))
+                        .col_expr(C::ConfirmedFrom, Expr::value(*confirmed_from))
+                        .col_expr(C::ConfirmedUntil, Expr::value(*confirmed_until))
+                        .col_expr(C::DecidedBy, Expr::value(actor.id))
+                        .col_expr(C::DecidedAt, Expr::value(t))
+                }
+                Step::Reject { reason } => update
+                    .col_expr(C::DecisionReason, Expr::value(reason.clone()))
+                    .col_expr(C::DecidedBy, Expr::value(actor.id))
+                    .col_expr(C::DecidedAt, Expr::value(t)),
+                Step::Admit => update.col_expr(C::AdmittedAt, Expr::value(t)),
+                Step::Discharge => update.col_expr(C::DischargedAt, Expr::value(t)),
+            };
+            if update.exec(tx).await?.rows_affected != 1 {
+                return Err(invalid);
+            }
+            let after = get(tx, id).await?;
+            let action = format!("short_stay.{}", to.as_str());
+            audit::record(
+                tx,
+                &actor,
+                now,
+                Change {
+                    action: &action,
+                    object_type: "short_stay",
+                    object_id: Some(id),
+                    before: snapshot(&before),
+                    after: snapshot(&after),
+                },
+            )
+            .await?;
+            let household = short_stay::Entity::find_by_id(id)
+                .one(tx)
+                .await?
+                .map(|m| m.household_id)
+                .ok_or(ShortStayError::NotFound)?;
+            if !matches!(step, Step::Withdraw) {
+                notify(
+                    tx,
+                    now,
+                    stay_event(&action, Recipient::Household(household), &after),
+                )
+                .await?;
+            }
+            if let Step::Approve { institution_id, .. } = &step {
+                notify(
+                    tx,
+                    now,
+                    stay_event(
+                        "short_stay.assigned",
+                        Recipient::Partner(*institution_id),
+                        &after,
+                    ),
+                )
+                .await?;
+            }
+            Ok(after)
+        })
+    })
+    .await
+}
+
+/// Requests, oldest first: a child's, an institution's, or (staff) all, optionally by state.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    Child(Uuid),
+    Institution(Uuid),
+    All,
+}
+
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    scope: Scope,
+    status: Option<StayStatus>,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<ShortStay>, DbErr> {
+    use short_stay::Column as C;
+    let mut q = short_stay::Entity::find();
+    q = match scope {
+        Scope::Child(c) => q.filter(C::ChildId.eq(c)),
+        Scope::Institution(i) => q.filter(C::InstitutionId.eq(i)),
+        Scope::All => q,
+    };
+    if let Some(s) = status {
+        q = q.filter(C::Status.eq(s.as_str()));
+    }
+    q.order_by_asc(C::CreatedAt)
+        .order_by_asc(C::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(ShortStay::try_from)
+        .collect()
+}
+
+/// A fiscal year's figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct YearCounts {
+    /// "FY2024".
+    pub fiscal_year: String,
+    /// Requests made in the year.
+    pub requested: i64,
+    pub approved: i64,
+    pub rejected: i64,
+    pub withdrawn: i64,
+    /// Stays that began in the year (admissions): the seed's "cases" (4 in FY2024).
+    pub cases: i64,
+    pub discharged: i64,
+}
+
+pub async fn year_counts(
+    conn: &impl ConnectionTrait,
+    cal: &Calendar,
+    fy: FiscalYear,
+) -> Result<YearCounts, DbErr> {
+    use short_stay::Column as C;
+    let (from, to) = cal.fiscal_year_bounds(fy);
+    let (from, to) = (to_micros(from), to_micros(to));
+    let all = short_stay::Entity::find()
+        .filter(
+            C::CreatedAt
+                .gte(from)
+                .and(C::CreatedAt.lt(to))
+                .or(C::AdmittedAt.gte(from).and(C::AdmittedAt.lt(to))),
+        )
+        .all(conn)
+        .await?;
+    let made: Vec<_> = all
+        .iter()
+        .filter(|m| (from..to).contains(&m.created_at))
+        .collect();
+    let count = |s: StayStatus| {
+        made.iter()
+            .filter(|m| {
+                m.status == s.as_str()
+                    || matches!(
+                        (s, StayStatus::parse(&m.status)),
+                        (
+                            StayStatus::Approved,
+                            Some(StayStatus::Admitted | StayStatus::Discharged)
+                        )
+                    )
+            })
+            .count() as i64
+    };
+    let in_year = |t: Option<i64>| t.is_some_and(|t| (from..to).contains(&t));
+    Ok(YearCounts {
+        fiscal_year: format!("FY{}", fy.0),
+        requested: made.len() as i64,
+        approved: count(StayStatus::Approved),
+        rejected: count(StayStatus::Rejected),
+        withdrawn: count(StayStatus::Withdrawn),
+        cases: all.iter().filter(|m| in_year(m.admitted_at)).count() as i64,
+        discharged: all.iter().filter(|m| in_year(m.discharged_at)).count() as i64,
+    })
+}
+
+/// "FY2024" → the fiscal year.
+pub fn parse_fiscal_year(s: &str) -> Option<FiscalYear> {
+    let y: i32 = s.strip_prefix("FY")?.parse().ok()?;
+    (2000..=2100).contains(&y).then_some(FiscalYear(y))
+}
