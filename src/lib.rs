@@ -17,6 +17,7 @@ pub mod households;
 pub mod http;
 pub mod notifications;
 pub mod partners;
+pub mod play_space;
 pub mod respite;
 pub mod server;
 pub mod short_stays;

@@ -13,6 +13,7 @@ mod m20261124_000005_create_allowances_and_vouchers;
 mod m20261124_000006_create_respite_visits;
 mod m20261124_000007_create_notifications;
 mod m20261124_000008_create_short_stays;
+mod m20261124_000009_create_play_space;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_create_respite_visits::Migration),
             Box::new(m20261124_000007_create_notifications::Migration),
             Box::new(m20261124_000008_create_short_stays::Migration),
+            Box::new(m20261124_000009_create_play_space::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ use crate::auth::invitations::InviteError;
 use crate::enrollments::EnrollmentError;
 use crate::households::HouseholdError;
 use crate::partners::PartnerError;
+use crate::play_space::PlayError;
 use crate::respite::RespiteError;
 use crate::short_stays::ShortStayError;
 use crate::text::FieldError;
@@ -235,6 +236,27 @@ impl From<ShortStayError> for ApiError {
             }
             ShortStayError::InvalidField(f) => f.into(),
             ShortStayError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<PlayError> for ApiError {
+    fn from(e: PlayError) -> ApiError {
+        match e {
+            PlayError::SessionNotFound => ApiError::not_found("play_session_not_found"),
+            PlayError::BookingNotFound => ApiError::not_found("play_booking_not_found"),
+            PlayError::BookingClosed => ApiError::conflict("booking_closed"),
+            PlayError::Full => ApiError::conflict("session_full"),
+            PlayError::AlreadyBooked => ApiError::conflict("already_booked"),
+            PlayError::CutOffPassed => ApiError::conflict("cancellation_closed"),
+            PlayError::NotConfirmed(s) => {
+                ApiError::conflict("booking_not_confirmed").with("booking_status", s.as_str())
+            }
+            PlayError::AlreadyCheckedIn => ApiError::conflict("already_checked_in"),
+            PlayError::NotNow => ApiError::conflict("not_during_session"),
+            PlayError::NotABookingCode => ApiError::unprocessable("not_a_booking_code"),
+            PlayError::InvalidField(f) => f.into(),
+            PlayError::Db(e) => e.into(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod ops;
 pub mod pagination;
 pub mod partners;
+pub mod play_space;
 pub mod problem;
 pub mod respite;
 pub mod settlements;
@@ -54,6 +55,7 @@ use crate::state::AppState;
         (name = "settlements", description = "Reversals, corrections and monthly settlement"),
         (name = "notifications", description = "The app's inbox; deliveries to the push gateway (webhook, HMAC-SHA256 signed: see the README)"),
         (name = "short_stays", description = "Medical short stays: requests, decisions, admissions, yearly counts"),
+        (name = "play_space", description = "Inclusive play space: sessions, bookings with a waiting list, entry codes, statistics"),
         (name = "respite", description = "In-home respite visits: 288 hours per fiscal year, requests, station records, monthly report"),
         (name = "operations", description = "Health and readiness"),
     )
@@ -159,6 +161,14 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(short_stays::admit_short_stay))
         .routes(routes!(short_stays::discharge_short_stay))
         .routes(routes!(short_stays::get_short_stay_counts))
+        .routes(routes!(play_space::publish_play_session))
+        .routes(routes!(play_space::list_play_sessions))
+        .routes(routes!(play_space::book_play_session))
+        .routes(routes!(play_space::list_play_bookings))
+        .routes(routes!(play_space::cancel_play_booking))
+        .routes(routes!(play_space::get_play_booking_code))
+        .routes(routes!(play_space::check_in_play_booking))
+        .routes(routes!(play_space::get_play_statistics))
 }
 
 /// The OpenAPI document served at `/openapi.json` and checked in under `mobile-api-spec/`.

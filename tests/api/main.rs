@@ -21,6 +21,7 @@ mod notifications;
 mod operations;
 mod ownership;
 mod partners;
+mod play_space;
 mod respite;
 mod respite_properties;
 mod short_stays;

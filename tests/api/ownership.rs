@@ -75,6 +75,10 @@ struct World {
     our_approved_stay: String,
     their_stay: String,
     their_approved_stay: String,
+    play_session: String,
+    /// Ours, confirmed: for the entry code and for cancelling.
+    our_bookings: [String; 2],
+    their_booking: String,
     our_station: Uuid,
     our_station_device: String,
     /// Ours, requested: for cancel, accept and decline.
@@ -182,9 +186,24 @@ async fn world(app: &TestApp) -> World {
     let our_approved_stay = stay(&ours, 6, Some(our_institution)).await;
     let their_stay = stay(&theirs, 3, None).await;
     let their_approved_stay = stay(&theirs, 6, Some(their_institution)).await;
+    let play = crate::play_space::session(app, &ours.staff, 48, 50, 50, None).await;
+    let booking = async |f: &Family| {
+        let b = crate::play_space::booked(app, &f.guardian, &play, &[f.child], 1).await;
+        b["id"].as_str().unwrap().to_owned()
+    };
+    let first = booking(&ours).await;
+    let their_booking = booking(&theirs).await;
+    // A second booking of ours needs another child.
+    let second_child = app.child(&ours.guardian).await;
+    let second = crate::play_space::booked(app, &ours.guardian, &play, &[second_child], 0).await;
+    let our_bookings = [first, second["id"].as_str().unwrap().to_owned()];
+    let play_session = play["id"].as_str().unwrap().to_owned();
     let our_notification = newest(&ours).await;
     let their_notification = newest(&theirs).await;
     World {
+        play_session,
+        our_bookings,
+        their_booking,
         our_institution,
         our_institution_device,
         our_stays,
@@ -652,6 +671,44 @@ fn cells(w: &World) -> Vec<Cell> {
                 expect,
             );
         }
+    }
+
+    // Play space: another household's booking is 404 like nobody's; so is a session nobody
+    // published.
+    for (op, action, own) in [
+        ("getPlayBookingCode", "code", &w.our_bookings[0]),
+        ("cancelPlayBooking", "cancel", &w.our_bookings[1]),
+    ] {
+        for (owner, b, expect) in [
+            (OtherHousehold, w.their_booking.clone(), 404),
+            (NoOne, nobody.to_string(), 404),
+            (Own, own.clone(), 200),
+        ] {
+            add(
+                op,
+                As::Guardian,
+                owner,
+                if action == "code" { "GET" } else { "POST" },
+                format!("/api/v1/play-bookings/{b}/{action}"),
+                None,
+                expect,
+            );
+        }
+    }
+    for (owner, s, expect) in [
+        (NoOne, nobody.to_string(), 404),
+        // Own: the child already holds a booking for this session.
+        (Own, w.play_session.clone(), 409),
+    ] {
+        add(
+            "bookPlaySession",
+            As::Guardian,
+            owner,
+            "POST",
+            format!("/api/v1/play-sessions/{s}/bookings"),
+            Some(json!({ "child_ids": [w.ours.child] })),
+            expect,
+        );
     }
 
     // Notifications: the family's own is read; another household's is 404 like nobody's.

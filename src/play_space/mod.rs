@@ -1,0 +1,809 @@
+//! The inclusive play space (⑤ インクルーシブひろばベル): staff publish sessions with capacities
+//! in children and accompanying adults (and optionally places for children on ventilators,
+//! who need a nurse nearby); guardians book for their children and companions; a full session
+//! puts the booking on the waiting list; a cancellation before the cut-off frees the places
+//! and promotes the oldest waiting bookings that fit, whose families are notified. Each
+//! booking has a signed QR code (the vouchers' mechanism) scanned once at the door.
+//!
+//! Capacities are never exceeded: places are taken by one conditional update of the session's
+//! counts (and a CHECK constraint), so concurrent bookings cannot overbook.
+
+pub mod stats;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::clock::{Calendar, from_micros, to_micros};
+use crate::db;
+use crate::enrollments::Program;
+use crate::entity::{play_booking, play_booking_child, play_session};
+use crate::households::{self, CareNeed};
+use crate::notifications::{Event, Recipient, notify};
+use crate::text::{self, FieldError};
+use crate::vouchers::keys::KeyRing;
+use crate::vouchers::token::{self, Claims};
+
+/// Most companions one booking may bring.
+pub const MAX_COMPANIONS: i64 = 10;
+/// Most children one booking may list.
+pub const MAX_CHILDREN: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlayError {
+    #[error("session not found")]
+    SessionNotFound,
+    #[error("booking not found")]
+    BookingNotFound,
+    #[error("bookings for this session are not open")]
+    BookingClosed,
+    #[error("the session is full")]
+    Full,
+    #[error("a child already has a booking for this session")]
+    AlreadyBooked,
+    #[error("the cancellation deadline has passed")]
+    CutOffPassed,
+    #[error("the booking is {0}")]
+    NotConfirmed(BookingStatus),
+    #[error("the booking has already been checked in")]
+    AlreadyCheckedIn,
+    #[error("this session is not open for entry now")]
+    NotNow,
+    #[error("not a play-space booking code")]
+    NotABookingCode,
+    #[error(transparent)]
+    InvalidField(#[from] FieldError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl crate::db::FromDb for PlayError {
+    fn as_db(&self) -> Option<&DbErr> {
+        match self {
+            PlayError::Db(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<households::HouseholdError> for PlayError {
+    fn from(e: households::HouseholdError) -> Self {
+        match e {
+            households::HouseholdError::Db(d) => PlayError::Db(d),
+            households::HouseholdError::InvalidField(f) => PlayError::InvalidField(f),
+            _ => PlayError::InvalidField(FieldError::new(
+                "child_ids",
+                "lists a child who is not in your household",
+                "世帯に登録されていない児童が含まれています",
+            )),
+        }
+    }
+}
+
+/// A session as everyone sees it, with the places left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Session {
+    pub id: Uuid,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub capacity_children: i64,
+    pub capacity_adults: i64,
+    /// Places for children on ventilators, when limited separately.
+    pub ventilator_places: Option<i64>,
+    pub booking_opens_at: DateTime<Utc>,
+    /// Also the cancellation deadline.
+    pub booking_closes_at: DateTime<Utc>,
+    pub children_left: i64,
+    pub adults_left: i64,
+    pub ventilator_places_left: Option<i64>,
+}
+
+impl From<play_session::Model> for Session {
+    fn from(m: play_session::Model) -> Self {
+        Session {
+            id: m.id,
+            title: m.title,
+            starts_at: from_micros(m.starts_at),
+            ends_at: from_micros(m.ends_at),
+            capacity_children: m.capacity_children,
+            capacity_adults: m.capacity_adults,
+            ventilator_places: m.ventilator_places,
+            booking_opens_at: from_micros(m.booking_opens_at),
+            booking_closes_at: from_micros(m.booking_closes_at),
+            children_left: m.capacity_children - m.booked_children,
+            adults_left: m.capacity_adults - m.booked_adults,
+            ventilator_places_left: m.ventilator_places.map(|v| v - m.booked_ventilator),
+        }
+    }
+}
+
+/// A session staff publish, as received (ward-local times).
+#[derive(Debug, Clone)]
+pub struct SessionInput {
+    pub title: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub capacity_children: i64,
+    pub capacity_adults: i64,
+    pub ventilator_places: Option<i64>,
+    pub booking_opens_at: Option<NaiveDateTime>,
+    pub booking_closes_at: Option<NaiveDateTime>,
+}
+
+fn field(name: &'static str, en: &str, ja: &str) -> PlayError {
+    PlayError::InvalidField(FieldError::new(name, en, ja))
+}
+
+fn local(cal: &Calendar, name: &'static str, t: NaiveDateTime) -> Result<DateTime<Utc>, PlayError> {
+    use chrono::TimeZone;
+    cal.zone
+        .from_local_datetime(&t)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| field(name, "is not a valid local time", "存在しない日時です"))
+}
+
+/// Publishes a session (staff).
+pub async fn publish(
+    db: &DatabaseConnection,
+    cal: &Calendar,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: SessionInput,
+) -> Result<Session, PlayError> {
+    let title = text::bounded(&input.title, 100).map_err(|e| FieldError::text("title", e))?;
+    let starts = local(cal, "starts_at", input.starts_at)?;
+    let ends = local(cal, "ends_at", input.ends_at)?;
+    if ends <= starts || ends - starts > chrono::Duration::hours(12) {
+        return Err(field(
+            "ends_at",
+            "must be after the start, within 12 hours",
+            "終了は開始より後（12時間以内）にしてください",
+        ));
+    }
+    if starts <= now {
+        return Err(field(
+            "starts_at",
+            "must be in the future",
+            "開始は未来の日時にしてください",
+        ));
+    }
+    for (name, v) in [
+        ("capacity_children", Some(input.capacity_children)),
+        ("capacity_adults", Some(input.capacity_adults)),
+        ("ventilator_places", input.ventilator_places),
+    ] {
+        if let Some(v) = v
+            && !(0..=1000).contains(&v)
+        {
+            return Err(field(
+                name,
+                "must be between 0 and 1000",
+                "0から1000の間で指定してください",
+            ));
+        }
+    }
+    if input.capacity_children == 0 {
+        return Err(field(
+            "capacity_children",
+            "must be at least 1",
+            "1以上にしてください",
+        ));
+    }
+    let opens = match input.booking_opens_at {
+        Some(t) => local(cal, "booking_opens_at", t)?,
+        None => now,
+    };
+    let closes = match input.booking_closes_at {
+        Some(t) => local(cal, "booking_closes_at", t)?,
+        None => starts,
+    };
+    if closes <= opens || closes > starts {
+        return Err(field(
+            "booking_closes_at",
+            "must be after bookings open and not after the start",
+            "受付終了は受付開始より後、開始時刻以前にしてください",
+        ));
+    }
+    let id = Uuid::new_v4();
+    let model = play_session::ActiveModel {
+        id: Set(id),
+        title: Set(title),
+        starts_at: Set(to_micros(starts)),
+        ends_at: Set(to_micros(ends)),
+        capacity_children: Set(input.capacity_children),
+        capacity_adults: Set(input.capacity_adults),
+        ventilator_places: Set(input.ventilator_places),
+        booking_opens_at: Set(to_micros(opens)),
+        booking_closes_at: Set(to_micros(closes)),
+        booked_children: Set(0),
+        booked_adults: Set(0),
+        booked_ventilator: Set(0),
+        created_by: Set(actor.id),
+        created_at: Set(to_micros(now)),
+    };
+    db::write(db, |tx| {
+        let (actor, model) = (actor.clone(), model.clone());
+        Box::pin(async move {
+            play_session::Entity::insert(model)
+                .exec_without_returning(tx)
+                .await?;
+            let s = session(tx, id).await?;
+            audit::record(
+                tx,
+                &actor,
+                now,
+                Change {
+                    action: "play_session.published",
+                    object_type: "play_session",
+                    object_id: Some(id),
+                    before: None,
+                    after: snapshot(&s),
+                },
+            )
+            .await?;
+            Ok(s)
+        })
+    })
+    .await
+}
+
+pub async fn session(conn: &impl ConnectionTrait, id: Uuid) -> Result<Session, PlayError> {
+    play_session::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Session::from)
+        .ok_or(PlayError::SessionNotFound)
+}
+
+/// Sessions that have not ended, soonest first.
+pub async fn upcoming(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<Session>, DbErr> {
+    Ok(play_session::Entity::find()
+        .filter(play_session::Column::EndsAt.gt(to_micros(now)))
+        .order_by_asc(play_session::Column::StartsAt)
+        .order_by_asc(play_session::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Session::from)
+        .collect())
+}
+
+/// Where a booking is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingStatus {
+    /// Places are held.
+    Confirmed,
+    /// On the waiting list; promoted in order when places free up.
+    Waiting,
+    Cancelled,
+}
+
+impl std::fmt::Display for BookingStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl BookingStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingStatus::Confirmed => "confirmed",
+            BookingStatus::Waiting => "waiting",
+            BookingStatus::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(s: &str) -> Option<BookingStatus> {
+        [
+            BookingStatus::Confirmed,
+            BookingStatus::Waiting,
+            BookingStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|b| b.as_str() == s)
+    }
+}
+
+/// A booking as its family and staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Booking {
+    pub id: Uuid,
+    pub session_id: Uuid,
+    pub status: BookingStatus,
+    pub child_ids: Vec<Uuid>,
+    pub children: i64,
+    /// Accompanying adults.
+    pub adults: i64,
+    pub ventilator_children: i64,
+    pub created_at: DateTime<Utc>,
+    pub promoted_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
+
+async fn booking_of(conn: &impl ConnectionTrait, m: play_booking::Model) -> Result<Booking, DbErr> {
+    let child_ids = play_booking_child::Entity::find()
+        .filter(play_booking_child::Column::BookingId.eq(m.id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| c.child_id)
+        .collect();
+    Ok(Booking {
+        id: m.id,
+        session_id: m.session_id,
+        status: BookingStatus::parse(&m.status)
+            .ok_or_else(|| DbErr::Custom(format!("unknown booking status {}", m.status)))?,
+        child_ids,
+        children: m.children,
+        adults: m.adults,
+        ventilator_children: m.ventilator_children,
+        created_at: from_micros(m.created_at),
+        promoted_at: m.promoted_at.map(from_micros),
+        cancelled_at: m.cancelled_at.map(from_micros),
+        checked_in_at: m.checked_in_at.map(from_micros),
+    })
+}
+
+/// Takes places on the session if they are all free: one conditional update.
+async fn take_places(
+    tx: &impl ConnectionTrait,
+    session_id: Uuid,
+    children: i64,
+    adults: i64,
+    ventilator: i64,
+) -> Result<bool, DbErr> {
+    use play_session::Column as C;
+    let ventilator_fits = Condition::any().add(C::VentilatorPlaces.is_null()).add(
+        Expr::col(C::BookedVentilator)
+            .add(ventilator)
+            .lte(Expr::col(C::VentilatorPlaces)),
+    );
+    let changed = play_session::Entity::update_many()
+        .col_expr(
+            C::BookedChildren,
+            Expr::col(C::BookedChildren).add(children),
+        )
+        .col_expr(C::BookedAdults, Expr::col(C::BookedAdults).add(adults))
+        .col_expr(
+            C::BookedVentilator,
+            Expr::col(C::BookedVentilator).add(ventilator),
+        )
+        .filter(C::Id.eq(session_id))
+        .filter(
+            Expr::col(C::BookedChildren)
+                .add(children)
+                .lte(Expr::col(C::CapacityChildren)),
+        )
+        .filter(
+            Expr::col(C::BookedAdults)
+                .add(adults)
+                .lte(Expr::col(C::CapacityAdults)),
+        )
+        .filter(ventilator_fits)
+        .exec(tx)
+        .await?
+        .rows_affected;
+    Ok(changed == 1)
+}
+
+async fn give_back(tx: &impl ConnectionTrait, b: &play_booking::Model) -> Result<(), DbErr> {
+    use play_session::Column as C;
+    play_session::Entity::update_many()
+        .col_expr(
+            C::BookedChildren,
+            Expr::col(C::BookedChildren).sub(b.children),
+        )
+        .col_expr(C::BookedAdults, Expr::col(C::BookedAdults).sub(b.adults))
+        .col_expr(
+            C::BookedVentilator,
+            Expr::col(C::BookedVentilator).sub(b.ventilator_children),
+        )
+        .filter(C::Id.eq(b.session_id))
+        .exec(tx)
+        .await?;
+    Ok(())
+}
+
+/// What a guardian books.
+#[derive(Debug, Clone)]
+pub struct BookingInput {
+    pub child_ids: Vec<Uuid>,
+    pub companions: i64,
+    /// Join the waiting list when full (otherwise a full session is refused).
+    pub waitlist: bool,
+}
+
+/// A guardian books a session for some of their children and companions: confirmed when the
+/// places are free, otherwise on the waiting list (or refused if the family did not want it).
+pub async fn book(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    booked_by: Uuid,
+    now: DateTime<Utc>,
+    household_id: Uuid,
+    session_id: Uuid,
+    input: BookingInput,
+) -> Result<Booking, PlayError> {
+    let mut child_ids = input.child_ids.clone();
+    child_ids.sort();
+    child_ids.dedup();
+    if child_ids.is_empty()
+        || child_ids.len() != input.child_ids.len()
+        || child_ids.len() > MAX_CHILDREN
+    {
+        return Err(field(
+            "child_ids",
+            "lists 1 to 10 different children",
+            "児童を1人以上10人以内で重複なく指定してください",
+        ));
+    }
+    if !(0..=MAX_COMPANIONS).contains(&input.companions) {
+        return Err(field(
+            "companions",
+            "must be between 0 and 10",
+            "同伴者は0人から10人です",
+        ));
+    }
+    db::write(db, |tx| {
+        let (actor, child_ids, input) = (actor.clone(), child_ids.clone(), input.clone());
+        Box::pin(async move {
+            let s = play_session::Entity::find_by_id(session_id)
+                .one(tx)
+                .await?
+                .ok_or(PlayError::SessionNotFound)?;
+            let t = to_micros(now);
+            if t < s.booking_opens_at || t >= s.booking_closes_at {
+                return Err(PlayError::BookingClosed);
+            }
+            let mut ventilator = 0;
+            for c in &child_ids {
+                let child = households::child_of_household(tx, household_id, *c).await?;
+                if child.care_needs.contains(&CareNeed::Ventilator) {
+                    ventilator += 1;
+                }
+            }
+            let children = child_ids.len() as i64;
+            // Time-ordered ids break ties between bookings made in the same instant, so the
+            // waiting list keeps the order in which families asked.
+            let id = Uuid::now_v7();
+            let confirmed =
+                take_places(tx, session_id, children, input.companions, ventilator).await?;
+            if !confirmed && !input.waitlist {
+                return Err(PlayError::Full);
+            }
+            let status = if confirmed {
+                BookingStatus::Confirmed
+            } else {
+                BookingStatus::Waiting
+            };
+            play_booking::Entity::insert(play_booking::ActiveModel {
+                id: Set(id),
+                session_id: Set(session_id),
+                household_id: Set(household_id),
+                status: Set(status.as_str().into()),
+                children: Set(children),
+                adults: Set(input.companions),
+                ventilator_children: Set(ventilator),
+                created_at: Set(t),
+                promoted_at: Set(None),
+                cancelled_at: Set(None),
+                checked_in_at: Set(None),
+                booked_by: Set(booked_by),
+            })
+            .exec_without_returning(tx)
+            .await?;
+            for c in &child_ids {
+                let inserted =
+                    play_booking_child::Entity::insert(play_booking_child::ActiveModel {
+                        booking_id: Set(id),
+                        session_id: Set(session_id),
+                        child_id: Set(*c),
+                    })
+                    .exec_without_returning(tx)
+                    .await;
+                match inserted {
+                    Ok(_) => {}
+                    Err(e) if db::is_unique_violation(&e) => return Err(PlayError::AlreadyBooked),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            let m = play_booking::Entity::find_by_id(id)
+                .one(tx)
+                .await?
+                .ok_or(PlayError::BookingNotFound)?;
+            let b = booking_of(tx, m).await?;
+            audit::record(
+                tx,
+                &actor,
+                now,
+                Change {
+                    action: "play_booking.created",
+                    object_type: "play_booking",
+                    object_id: Some(id),
+                    before: None,
+                    after: snapshot(&b),
+                },
+            )
+            .await?;
+            Ok(b)
+        })
+    })
+    .await
+}
+
+/// A household's bookings, newest first.
+pub async fn bookings_of_household(
+    conn: &impl ConnectionTrait,
+    household_id: Uuid,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<Booking>, DbErr> {
+    let rows = play_booking::Entity::find()
+        .filter(play_booking::Column::HouseholdId.eq(household_id))
+        .order_by_desc(play_booking::Column::CreatedAt)
+        .order_by_desc(play_booking::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(conn)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for m in rows {
+        out.push(booking_of(conn, m).await?);
+    }
+    Ok(out)
+}
+
+/// A household's booking; another household's is not found.
+pub async fn booking_of_household(
+    conn: &impl ConnectionTrait,
+    household_id: Uuid,
+    id: Uuid,
+) -> Result<Booking, PlayError> {
+    match play_booking::Entity::find_by_id(id).one(conn).await? {
+        Some(m) if m.household_id == household_id => Ok(booking_of(conn, m).await?),
+        _ => Err(PlayError::BookingNotFound),
+    }
+}
+
+/// Cancels a booking before the cut-off; freed places go to the oldest waiting bookings that
+/// fit (never once the session has started), whose families are notified.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    household_id: Uuid,
+    id: Uuid,
+) -> Result<Booking, PlayError> {
+    db::write(db, |tx| {
+        let actor = actor.clone();
+        Box::pin(async move {
+            use play_booking::Column as B;
+            let before = match play_booking::Entity::find_by_id(id).one(tx).await? {
+                Some(m) if m.household_id == household_id => m,
+                _ => return Err(PlayError::BookingNotFound),
+            };
+            let s = play_session::Entity::find_by_id(before.session_id)
+                .one(tx)
+                .await?
+                .ok_or(PlayError::SessionNotFound)?;
+            let t = to_micros(now);
+            if t >= s.booking_closes_at {
+                return Err(PlayError::CutOffPassed);
+            }
+            let changed = play_booking::Entity::update_many()
+                .col_expr(B::Status, Expr::value(BookingStatus::Cancelled.as_str()))
+                .col_expr(B::CancelledAt, Expr::value(t))
+                .filter(B::Id.eq(id))
+                .filter(B::Status.ne(BookingStatus::Cancelled.as_str()))
+                .exec(tx)
+                .await?
+                .rows_affected;
+            if changed != 1 {
+                return Err(PlayError::NotConfirmed(BookingStatus::Cancelled));
+            }
+            // The children are free to book this session again.
+            play_booking_child::Entity::delete_many()
+                .filter(play_booking_child::Column::BookingId.eq(id))
+                .exec(tx)
+                .await?;
+            if before.status == BookingStatus::Confirmed.as_str() {
+                give_back(tx, &before).await?;
+                if t < s.starts_at {
+                    promote(tx, &s, now).await?;
+                }
+            }
+            let after = booking_of(
+                tx,
+                play_booking::Entity::find_by_id(id)
+                    .one(tx)
+                    .await?
+                    .ok_or(PlayError::BookingNotFound)?,
+            )
+            .await?;
+            audit::record(
+                tx,
+                &actor,
+                now,
+                Change {
+                    action: "play_booking.cancelled",
+                    object_type: "play_booking",
+                    object_id: Some(id),
+                    before: None,
+                    after: snapshot(&after),
+                },
+            )
+            .await?;
+            Ok(after)
+        })
+    })
+    .await
+}
+
+/// Promotes waiting bookings in the order they were made, each that fits the freed places.
+async fn promote(
+    tx: &impl ConnectionTrait,
+    s: &play_session::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use play_booking::Column as B;
+    let waiting = play_booking::Entity::find()
+        .filter(B::SessionId.eq(s.id))
+        .filter(B::Status.eq(BookingStatus::Waiting.as_str()))
+        .order_by_asc(B::CreatedAt)
+        .order_by_asc(B::Id)
+        .all(tx)
+        .await?;
+    for w in waiting {
+        if !take_places(tx, s.id, w.children, w.adults, w.ventilator_children).await? {
+            continue;
+        }
+        play_booking::Entity::update_many()
+            .col_expr(B::Status, Expr::value(BookingStatus::Confirmed.as_str()))
+            .col_expr(B::PromotedAt, Expr::value(to_micros(now)))
+            .filter(B::Id.eq(w.id))
+            .exec(tx)
+            .await?;
+        notify(
+            tx,
+            now,
+            Event {
+                kind: "play_booking.promoted",
+                recipient: Recipient::Household(w.household_id),
+                subject_type: "play_booking",
+                subject_id: w.id,
+                data: serde_json::json!({
+                    "session_id": s.id,
+                    "title": s.title,
+                    "starts_at": from_micros(s.starts_at),
+                    "children": w.children,
+                    "adults": w.adults,
+                }),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The booking's entry code: the vouchers' signed format, marked for the play space, valid
+/// until the session ends. Only a confirmed booking has one.
+pub async fn entry_code(
+    conn: &impl ConnectionTrait,
+    keys: &KeyRing,
+    household_id: Uuid,
+    id: Uuid,
+) -> Result<(String, DateTime<Utc>), PlayError> {
+    let b = booking_of_household(conn, household_id, id).await?;
+    if b.status != BookingStatus::Confirmed {
+        return Err(PlayError::NotConfirmed(b.status));
+    }
+    let s = play_session::Entity::find_by_id(b.session_id)
+        .one(conn)
+        .await?
+        .ok_or(PlayError::SessionNotFound)?;
+    let expires_at = from_micros(s.ends_at);
+    let (_, input, signature) = keys
+        .sign_with(|kid| {
+            token::signing_input(&Claims {
+                kid: kid.to_owned(),
+                voucher_id: id,
+                program: Program::PlaySpace,
+                expires_at,
+            })
+        })
+        .ok_or_else(|| DbErr::Custom("no signing key".into()))?;
+    Ok((token::assemble(&input, &signature), expires_at))
+}
+
+/// The operator scans a booking's code at the door: checked in once, from an hour before the
+/// session starts until it ends.
+pub async fn check_in(
+    db: &DatabaseConnection,
+    keys: &KeyRing,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    code: &str,
+) -> Result<Booking, PlayError> {
+    let claims = crate::vouchers::check_code(db, keys, code, now)
+        .await
+        .map_err(|_| PlayError::NotABookingCode)?;
+    if claims.program != Program::PlaySpace {
+        return Err(PlayError::NotABookingCode);
+    }
+    let id = claims.voucher_id;
+    db::write(db, |tx| {
+        let actor = actor.clone();
+        Box::pin(async move {
+            use play_booking::Column as B;
+            let b = play_booking::Entity::find_by_id(id)
+                .one(tx)
+                .await?
+                .ok_or(PlayError::NotABookingCode)?;
+            let s = play_session::Entity::find_by_id(b.session_id)
+                .one(tx)
+                .await?
+                .ok_or(PlayError::SessionNotFound)?;
+            let t = to_micros(now);
+            if t < s.starts_at - 3_600_000_000 || t >= s.ends_at {
+                return Err(PlayError::NotNow);
+            }
+            if b.status != BookingStatus::Confirmed.as_str() {
+                return Err(PlayError::NotConfirmed(
+                    BookingStatus::parse(&b.status).unwrap_or(BookingStatus::Cancelled),
+                ));
+            }
+            let changed = play_booking::Entity::update_many()
+                .col_expr(B::CheckedInAt, Expr::value(t))
+                .filter(B::Id.eq(id))
+                .filter(B::Status.eq(BookingStatus::Confirmed.as_str()))
+                .filter(B::CheckedInAt.is_null())
+                .exec(tx)
+                .await?
+                .rows_affected;
+            if changed != 1 {
+                return Err(PlayError::AlreadyCheckedIn);
+            }
+            let after = booking_of(
+                tx,
+                play_booking::Entity::find_by_id(id)
+                    .one(tx)
+                    .await?
+                    .ok_or(PlayError::BookingNotFound)?,
+            )
+            .await?;
+            audit::record(
+                tx,
+                &actor,
+                now,
+                Change {
+                    action: "play_booking.checked_in",
+                    object_type: "play_booking",
+                    object_id: Some(id),
+                    before: None,
+                    after: snapshot(&after),
+                },
+            )
+            .await?;
+            Ok(after)
+        })
+    })
+    .await
+}
