@@ -69,6 +69,37 @@ visit = call(
     },
 )["id"]
 
+taro = login("taro@carepass.example.jp", "demo-guardian-password")
+taro_child = call("GET", "/api/v1/children", taro)["items"][0]["id"]
+in_a_week = (datetime.datetime.now(ZoneInfo("Asia/Tokyo")) + datetime.timedelta(days=7)).date()
+stay = call(
+    "POST",
+    f"/api/v1/children/{taro_child}/short-stays",
+    taro,
+    {
+        "desired_from": str(in_a_week),
+        "desired_until": str(in_a_week + datetime.timedelta(days=2)),
+        "reason": "caregiver_illness",
+        "contact": "090-0000-0000",
+    },
+)["id"]
+session = call(
+    "POST",
+    "/api/v1/staff/play-sessions",
+    staff,
+    {
+        "title": "親子ひろば",
+        "starts_at": f"{in_a_week}T10:00:00",
+        "ends_at": f"{in_a_week}T12:00:00",
+        "capacity_children": 20,
+        "capacity_adults": 20,
+    },
+)["id"]
+booking = call(
+    "POST", f"/api/v1/play-sessions/{session}/bookings", guardian, {"child_ids": [child], "companions": 1}
+)["id"]
+notification = call("GET", "/api/v1/notifications", guardian)["items"][0]["id"]
+
 ids = {
     "child_id": child,
     "household_id": household,
@@ -78,6 +109,10 @@ ids = {
     "device_id": device["device_id"],
     "account_id": account,
     "visit_id": visit,
+    "stay_id": stay,
+    "session_id": session,
+    "booking_id": booking,
+    "notification_id": notification,
 }
 print("[parameters]")
 for name, value in ids.items():

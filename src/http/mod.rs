@@ -43,7 +43,7 @@ use crate::state::AppState;
         description = "Shinagawa ward support for families of children who need daily medical care (医療的ケア児): accounts, households, children and program enrollment. Errors are RFC 9457 problem+json with a stable `code`; send Accept-Language: en for English text (Japanese by default).",
         license(name = "MIT")
     ),
-    components(schemas(problem::Problem)),
+    components(schemas(problem::Problem, crate::notifications::WebhookDelivery)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "Sign-in, tokens, invitations"),

@@ -124,6 +124,39 @@ pub async fn notify(
     Ok(id)
 }
 
+/// What the push gateway receives: `POST {notifications.webhook_url}` with this JSON body and
+/// the headers `Carepass-Event-Id` (= `id`), `Carepass-Timestamp` (Unix seconds),
+/// `Carepass-Key-Id` and `Carepass-Signature: v1=<hex HMAC-SHA256(secret, "{timestamp}.{raw
+/// body}")>`. Verify the signature over the raw bytes in constant time, refuse timestamps
+/// more than 5 minutes off, and deduplicate by `id`: an event may arrive more than once (at
+/// least once delivery), never concurrently from two workers. Answer 2xx to acknowledge;
+/// anything else (or no answer within the timeout) is retried with exponential backoff and
+/// dead-lettered after `max_attempts`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WebhookDelivery {
+    /// The event id: deduplicate by it.
+    pub id: Uuid,
+    /// `enrollment.approved`, `voucher.redeemed`, `respite.accepted`, `short_stay.approved`,
+    /// `play_booking.promoted`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub occurred_at: DateTime<Utc>,
+    pub recipient: Recipient,
+    pub subject: Subject,
+    /// Event details (ids, figures, short texts; nothing secret).
+    pub data: Value,
+    /// 1 for the first attempt.
+    pub attempt: i32,
+}
+
+/// The object an event is about.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Subject {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Uuid,
+}
+
 /// A notification as the app (and staff) see it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Notification {

@@ -12,10 +12,9 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
-use serde_json::json;
 use uuid::Uuid;
 
-use super::{DeliveryStatus, Notification, signature};
+use super::{DeliveryStatus, Notification, Subject, WebhookDelivery, signature};
 use crate::clock::{Clock, to_micros};
 use crate::config::NotificationsConfig;
 use crate::entity::notification;
@@ -125,16 +124,19 @@ impl Worker {
         let attempt = m.attempts;
         let id = m.id;
         let n = Notification::try_from(m)?;
-        let body = json!({
-            "id": n.id,
-            "type": n.kind,
-            "occurred_at": n.created_at,
-            "recipient": n.recipient,
-            "subject": { "type": n.subject_type, "id": n.subject_id },
-            "data": n.data,
-            "attempt": attempt,
+        let body = serde_json::to_string(&WebhookDelivery {
+            id: n.id,
+            kind: n.kind,
+            occurred_at: n.created_at,
+            recipient: n.recipient,
+            subject: Subject {
+                kind: n.subject_type,
+                id: n.subject_id,
+            },
+            data: n.data,
+            attempt,
         })
-        .to_string();
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
         let timestamp = self.clock.now().timestamp();
         let result = self
             .http
