@@ -118,6 +118,15 @@ impl Calendar {
         }
     }
 
+    /// The instant of a ward-local date and time ("2026-12-01T10:00" in Asia/Tokyo); `None`
+    /// for a time the zone skips.
+    pub fn at_local(&self, t: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+        self.zone
+            .from_local_datetime(&t)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
     /// The instant a local calendar day starts (00:00 in the ward's zone).
     pub fn start_of_day(&self, date: NaiveDate) -> DateTime<Utc> {
         let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();

@@ -143,11 +143,7 @@ fn field(name: &'static str, en: &str, ja: &str) -> PlayError {
 }
 
 fn local(cal: &Calendar, name: &'static str, t: NaiveDateTime) -> Result<DateTime<Utc>, PlayError> {
-    use chrono::TimeZone;
-    cal.zone
-        .from_local_datetime(&t)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
+    cal.at_local(t)
         .ok_or_else(|| field(name, "is not a valid local time", "存在しない日時です"))
 }
 
@@ -630,31 +626,39 @@ pub async fn cancel(
                     promote(tx, &s, now).await?;
                 }
             }
-            let after = booking_of(
-                tx,
-                play_booking::Entity::find_by_id(id)
-                    .one(tx)
-                    .await?
-                    .ok_or(PlayError::BookingNotFound)?,
-            )
-            .await?;
-            audit::record(
-                tx,
-                &actor,
-                now,
-                Change {
-                    action: "play_booking.cancelled",
-                    object_type: "play_booking",
-                    object_id: Some(id),
-                    before: None,
-                    after: snapshot(&after),
-                },
-            )
-            .await?;
-            Ok(after)
+            recorded(tx, &actor, now, "play_booking.cancelled", id).await
         })
     })
     .await
+}
+
+/// The booking as it is now, recorded in the audit log under `action`.
+async fn recorded(
+    tx: &impl ConnectionTrait,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    action: &str,
+    id: Uuid,
+) -> Result<Booking, PlayError> {
+    let m = play_booking::Entity::find_by_id(id)
+        .one(tx)
+        .await?
+        .ok_or(PlayError::BookingNotFound)?;
+    let after = booking_of(tx, m).await?;
+    audit::record(
+        tx,
+        actor,
+        now,
+        Change {
+            action,
+            object_type: "play_booking",
+            object_id: Some(id),
+            before: None,
+            after: snapshot(&after),
+        },
+    )
+    .await?;
+    Ok(after)
 }
 
 /// Promotes waiting bookings in the order they were made, each that fits the freed places.
@@ -781,28 +785,7 @@ pub async fn check_in(
             if changed != 1 {
                 return Err(PlayError::AlreadyCheckedIn);
             }
-            let after = booking_of(
-                tx,
-                play_booking::Entity::find_by_id(id)
-                    .one(tx)
-                    .await?
-                    .ok_or(PlayError::BookingNotFound)?,
-            )
-            .await?;
-            audit::record(
-                tx,
-                &actor,
-                now,
-                Change {
-                    action: "play_booking.checked_in",
-                    object_type: "play_booking",
-                    object_id: Some(id),
-                    before: None,
-                    after: snapshot(&after),
-                },
-            )
-            .await?;
-            Ok(after)
+            recorded(tx, &actor, now, "play_booking.checked_in", id).await
         })
     })
     .await

@@ -199,11 +199,7 @@ fn local(
     name: &'static str,
     t: NaiveDateTime,
 ) -> Result<DateTime<Utc>, RespiteError> {
-    use chrono::TimeZone;
-    cal.zone
-        .from_local_datetime(&t)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
+    cal.at_local(t)
         .ok_or_else(|| field(name, "is not a valid local time", "存在しない日時です"))
 }
 
