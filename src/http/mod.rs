@@ -17,6 +17,7 @@ pub mod respite;
 pub mod settlements;
 pub mod short_stays;
 pub mod vouchers;
+pub mod web;
 
 use std::time::Duration;
 
@@ -288,6 +289,7 @@ pub fn build_app(state: AppState) -> Router {
         .route("/openapi.json", get(move || async move { axum::Json(spec.clone()) }))
         .route("/docs", get(ops::get_docs))
         .route("/metrics", get(ops::get_metrics))
+        .merge(web::routes())
         .layer(DefaultBodyLimit::max(server.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

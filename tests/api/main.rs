@@ -27,3 +27,4 @@ mod respite_properties;
 mod short_stays;
 mod spec;
 mod vouchers;
+mod web;
