@@ -5,52 +5,20 @@
 //
 // Usage: CARGO_BIN=target/debug/carepass node e2e/scanner.test.mjs
 
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { writeFileSync, mkdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createServer } from "node:net";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { startService, launch } from "./harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const bin = process.env.CARGO_BIN;
-assert.ok(bin, "set CARGO_BIN to the carepass binary");
 const shots = process.env.SCREENSHOTS_DIR;
-
-const port = await new Promise((resolve) => {
-  const s = createServer().listen(0, "127.0.0.1", () => {
-    const p = s.address().port;
-    s.close(() => resolve(p));
-  });
-});
-const base = `http://127.0.0.1:${port}`;
-const work = mkdtempSync(join(tmpdir(), "carepass-e2e-"));
-const service = spawn(bin, ["serve", "--demo", "--bind", `127.0.0.1:${port}`], {
-  cwd: work,
-  env: { ...process.env, DATABASE_URL: `sqlite://${join(work, "e2e.sqlite")}`, RUST_LOG: "warn" },
-  stdio: ["ignore", "ignore", "inherit"],
-});
+const service = await startService();
+const { base, work, call } = service;
 
 let browser;
 try {
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`${base}/readyz`).then((r) => r.ok).catch(() => false);
-    if (ok) break;
-    assert.ok(i < 300, "the service did not start");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const call = async (method, path, token, body) => {
-    const r = await fetch(base + path, {
-      method,
-      headers: { authorization: token ? `Bearer ${token}` : "", "content-type": "application/json" },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const data = await r.json();
-    assert.ok(r.ok, `${method} ${path}: ${r.status} ${JSON.stringify(data)}`);
-    return data;
-  };
   const login = await call("POST", "/api/v1/auth/login", null, {
     email: "hanako@carepass.example.jp",
     password: "demo-guardian-password",
@@ -68,22 +36,11 @@ try {
   writeFileSync(png, Buffer.from(voucher.qr_png_base64, "base64"));
   execFileSync("python3", [join(here, "png_to_y4m.py"), png, video]);
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      `--use-file-for-fake-video-capture=${video}`,
-    ],
-  });
+  browser = await launch([
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    `--use-file-for-fake-video-capture=${video}`,
+  ]);
   const context = await browser.newContext({
     viewport: { width: 360, height: 780 },
     deviceScaleFactor: 2,
@@ -132,5 +89,5 @@ try {
   console.log(`e2e scanner: scanned, verified and redeemed 3,200 JPY; balance ${before} -> ${before - 3200}`);
 } finally {
   if (browser) await browser.close();
-  service.kill("SIGTERM");
+  service.stop();
 }

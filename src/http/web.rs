@@ -1,5 +1,5 @@
-//! The web pages the service serves itself (no build step): the partner scanner at `/scanner`
-//! and its assets under `/web/`. Pages use the same API as the apps; they hold a device
+//! The web pages the service serves itself (no build step): the partner scanner at `/scanner`,
+//! the staff console at `/console`, and their assets under `/web/`. Pages use the same API as the apps; they hold a device
 //! credential in the browser and send it as a bearer token (no cookies, so no CSRF surface).
 
 use axum::Router;
@@ -42,6 +42,19 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/scanner",
             get(|| async { page(include_str!("../../web/scanner.html")) }),
+        )
+        .route(
+            "/console",
+            get(|| async { page(include_str!("../../web/console.html")) }),
+        )
+        .route(
+            "/web/console.js",
+            get(|| async {
+                asset(
+                    "text/javascript; charset=utf-8",
+                    include_str!("../../web/console.js"),
+                )
+            }),
         )
         .route(
             "/web/app.css",

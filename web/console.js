@@ -1,0 +1,320 @@
+// The staff console: the same API the apps use, with the staff member's bearer token kept in
+// this tab's sessionStorage (no cookies, so there is no cross-site request to forge).
+(function () {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const yen = (n) => n.toLocaleString("ja-JP") + "円";
+  const KEY = "carepass.staff";
+  let session = JSON.parse(sessionStorage.getItem(KEY) || "null");
+  const TABS = ["enrollments", "stays", "play", "partners", "corrections", "reports", "audit"];
+  const PROGRAMS = {
+    taxi_fuel: "福祉タクシー・燃料費",
+    care_taxi: "介護タクシー",
+    respite: "在宅レスパイト",
+    play_space: "ひろば",
+    short_stay: "ショートステイ",
+  };
+
+  function say(text) {
+    $("message").textContent = text || "";
+  }
+
+  async function refresh() {
+    const r = await fetch("/api/v1/auth/refresh", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ refresh_token: session.refresh_token }),
+    });
+    if (!r.ok) return false;
+    const t = await r.json();
+    session = { access_token: t.access_token, refresh_token: t.refresh_token, name: session.name };
+    sessionStorage.setItem(KEY, JSON.stringify(session));
+    return true;
+  }
+
+  async function api(method, path, body, raw) {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const r = await fetch(path, {
+        method,
+        headers: Object.assign(
+          { authorization: "Bearer " + session.access_token, "accept-language": "ja" },
+          body ? { "content-type": "application/json" } : {}
+        ),
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      if (r.status === 401 && attempt === 0 && (await refresh())) continue;
+      if (r.status === 401) {
+        signOut("ログインし直してください");
+        throw new Error("unauthorized");
+      }
+      if (raw) return r;
+      const data = await r.json().catch(() => ({}));
+      if (!r.ok) {
+        say(data.detail || data.title || "エラーが発生しました");
+        throw new Error(data.code || "error");
+      }
+      say("");
+      return data;
+    }
+  }
+
+  function cell(row, text) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    row.append(td);
+    return td;
+  }
+
+  function button(label, onclick, kind) {
+    const b = document.createElement("button");
+    b.textContent = label;
+    if (kind) b.className = kind;
+    b.onclick = onclick;
+    return b;
+  }
+
+  function show(tab) {
+    for (const t of TABS) $(t).hidden = t !== tab;
+    const load = { enrollments: loadEnrollments, stays: loadStays, play: loadSessions, partners: loadPartners, audit: loadAudit }[tab];
+    if (load) load().catch(() => {});
+  }
+
+  function signOut(message) {
+    if (session) {
+      fetch("/api/v1/auth/logout", { method: "POST", headers: { authorization: "Bearer " + session.access_token } }).catch(() => {});
+    }
+    session = null;
+    sessionStorage.removeItem(KEY);
+    $("tabs").hidden = true;
+    $("me").textContent = "";
+    for (const t of TABS) $(t).hidden = true;
+    $("login").hidden = false;
+    say(message);
+  }
+
+  async function signIn() {
+    const r = await fetch("/api/v1/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/json", "accept-language": "ja" },
+      body: JSON.stringify({ email: $("email").value.trim(), password: $("password").value }),
+    });
+    const data = await r.json().catch(() => ({}));
+    if (!r.ok) return say(data.title || "ログインできませんでした");
+    if (data.account.role === "guardian") return say("職員のアカウントでログインしてください");
+    session = { access_token: data.access_token, refresh_token: data.refresh_token, name: data.account.display_name };
+    sessionStorage.setItem(KEY, JSON.stringify(session));
+    $("password").value = "";
+    start();
+  }
+
+  function start() {
+    $("login").hidden = true;
+    $("tabs").hidden = false;
+    $("me").textContent = session.name || "";
+    say("");
+    show("enrollments");
+  }
+
+  async function loadEnrollments() {
+    const list = await api("GET", "/api/v1/staff/enrollments?status=pending&limit=100");
+    const body = $("enrollment-rows");
+    body.innerHTML = "";
+    if (!$("valid-from").value) $("valid-from").value = new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Tokyo" });
+    for (const e of list.items) {
+      const row = document.createElement("tr");
+      row.dataset.id = e.id;
+      cell(row, new Date(e.created_at).toLocaleDateString("ja-JP"));
+      cell(row, PROGRAMS[e.program] || e.program);
+      cell(row, e.child_id);
+      const actions = cell(row, "");
+      actions.append(
+        button("承認", async () => {
+          await api("POST", `/api/v1/staff/enrollments/${e.id}/approve`, { valid_from: $("valid-from").value });
+          await loadEnrollments();
+        }),
+        button("却下", async () => {
+          const reason = prompt("却下の理由（必須）");
+          if (!reason || !reason.trim()) return say("却下には理由が必要です");
+          await api("POST", `/api/v1/staff/enrollments/${e.id}/reject`, { reason });
+          await loadEnrollments();
+        }, "danger")
+      );
+      body.append(row);
+    }
+    if (!list.items.length) {
+      const row = document.createElement("tr");
+      cell(row, "承認待ちの申請はありません");
+      body.append(row);
+    }
+  }
+
+  async function loadStays() {
+    const list = await api("GET", "/api/v1/staff/short-stays?status=submitted&limit=100");
+    const partners = await api("GET", "/api/v1/staff/partners?kind=medical_institution&limit=100");
+    const body = $("stay-rows");
+    body.innerHTML = "";
+    for (const s of list.items) {
+      const row = document.createElement("tr");
+      cell(row, `${s.desired_from} 〜 ${s.desired_until}`);
+      cell(row, s.reason);
+      cell(row, s.contact);
+      const actions = cell(row, "");
+      const pick = document.createElement("select");
+      for (const p of partners.items) pick.append(new Option(p.name, p.id));
+      const from = Object.assign(document.createElement("input"), { type: "date", value: s.desired_from });
+      const until = Object.assign(document.createElement("input"), { type: "date", value: s.desired_until });
+      actions.append(
+        pick,
+        from,
+        until,
+        button("承認", async () => {
+          await api("POST", `/api/v1/staff/short-stays/${s.id}/approve`, {
+            institution_id: pick.value,
+            confirmed_from: from.value,
+            confirmed_until: until.value,
+          });
+          await loadStays();
+        }),
+        button("却下", async () => {
+          const reason = prompt("却下の理由（必須）");
+          if (!reason || !reason.trim()) return say("却下には理由が必要です");
+          await api("POST", `/api/v1/staff/short-stays/${s.id}/reject`, { reason });
+          await loadStays();
+        }, "danger")
+      );
+      body.append(row);
+    }
+  }
+
+  async function loadSessions() {
+    const list = await api("GET", "/api/v1/play-sessions?limit=100");
+    const ul = $("session-list");
+    ul.innerHTML = "";
+    for (const s of list.items) {
+      const li = document.createElement("li");
+      li.textContent = `${new Date(s.starts_at).toLocaleString("ja-JP")} ${s.title}　残り 児童${s.children_left} / 同伴${s.adults_left}`;
+      ul.append(li);
+    }
+  }
+
+  async function publish() {
+    const vent = $("s-vent").value;
+    await api("POST", "/api/v1/staff/play-sessions", {
+      title: $("s-title").value,
+      starts_at: $("s-start").value + ":00",
+      ends_at: $("s-end").value + ":00",
+      capacity_children: Number($("s-children").value),
+      capacity_adults: Number($("s-adults").value),
+      ventilator_places: vent === "" ? null : Number(vent),
+    });
+    await loadSessions();
+  }
+
+  async function loadPartners() {
+    const list = await api("GET", "/api/v1/staff/partners?limit=100");
+    const ul = $("partner-list");
+    ul.innerHTML = "";
+    for (const p of list.items) {
+      const li = document.createElement("li");
+      li.append(document.createTextNode(`${p.name}（${p.kind}）`));
+      li.append(
+        button("端末を追加（管理者）", async () => {
+          const label = prompt("端末の名前（例: 車両 12 号）");
+          if (!label) return;
+          const d = await api("POST", `/api/v1/admin/partners/${p.id}/devices`, { label });
+          // Shown once: the service keeps only its hash.
+          $("credential").textContent = `端末コード（この画面でのみ表示）: ${d.credential}`;
+        }, "secondary")
+      );
+      const detail = await api("GET", `/api/v1/staff/partners/${p.id}`);
+      for (const d of detail.devices || []) {
+        if (d.status !== "active") continue;
+        li.append(
+          button(`「${d.label}」を停止`, async () => {
+            if (!confirm(`${d.label} を停止しますか？`)) return;
+            await api("POST", `/api/v1/admin/devices/${d.id}/revoke`);
+            await loadPartners();
+          }, "danger")
+        );
+      }
+      ul.append(li);
+    }
+  }
+
+  async function createPartner() {
+    await api("POST", "/api/v1/admin/partners", { kind: $("p-kind").value, name: $("p-name").value });
+    $("p-name").value = "";
+    await loadPartners();
+  }
+
+  async function correct() {
+    const reason = $("c-reason").value.trim();
+    if (!reason) return say("訂正には理由が必要です");
+    const s = await api(
+      "POST",
+      `/api/v1/staff/children/${$("c-child").value.trim()}/allowances/${$("c-program").value}/adjustments`,
+      { amount: Number($("c-amount").value), reason }
+    );
+    $("c-result").textContent = `${s.period}: 残り ${s.remaining}`;
+  }
+
+  async function download(path, name) {
+    const r = await api("GET", path, null, true);
+    if (!r.ok) return say("ダウンロードできませんでした");
+    const url = URL.createObjectURL(await r.blob());
+    const a = Object.assign(document.createElement("a"), { href: url, download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    URL.revokeObjectURL(url);
+  }
+
+  async function loadSettlements() {
+    const month = $("r-month").value;
+    const totals = await api("GET", `/api/v1/staff/settlements?month=${month}&limit=100`);
+    const body = $("settlement-rows");
+    body.innerHTML = "";
+    for (const p of totals.partners) {
+      const row = document.createElement("tr");
+      cell(row, p.partner_name);
+      cell(row, String(p.redemptions));
+      cell(row, yen(p.covered_yen));
+      cell(row, "").append(
+        button("CSV", () => download(`/api/v1/staff/settlements/${p.partner_id}?month=${month}&format=csv`, `settlement-${month}.csv`), "secondary")
+      );
+      body.append(row);
+    }
+  }
+
+  async function loadAudit() {
+    const q = new URLSearchParams({ limit: "100" });
+    if ($("a-object").value.trim()) q.set("object_id", $("a-object").value.trim());
+    if ($("a-action").value.trim()) q.set("action", $("a-action").value.trim());
+    const list = await api("GET", `/api/v1/staff/audit-log?${q}`);
+    const body = $("audit-rows");
+    body.innerHTML = "";
+    for (const e of list.items) {
+      const row = document.createElement("tr");
+      cell(row, new Date(e.occurred_at).toLocaleString("ja-JP"));
+      cell(row, e.action);
+      cell(row, `${e.actor_type} ${e.actor_id || ""}`);
+      cell(row, `${e.object_type} ${e.object_id || ""}`);
+      body.append(row);
+    }
+  }
+
+  for (const b of document.querySelectorAll("[data-tab]")) b.onclick = () => show(b.dataset.tab);
+  $("sign-in").onclick = signIn;
+  $("password").onkeydown = (e) => e.key === "Enter" && signIn();
+  $("logout").onclick = () => signOut();
+  $("publish").onclick = () => publish().catch(() => {});
+  $("create-partner").onclick = () => createPartner().catch(() => {});
+  $("correct").onclick = () => correct().catch(() => {});
+  $("load-settlements").onclick = () => loadSettlements().catch(() => {});
+  $("load-audit").onclick = () => loadAudit().catch(() => {});
+  $("respite-csv").onclick = () => download(`/api/v1/staff/respite-report?month=${$("r-month").value}&format=csv`, "respite.csv").catch(() => {});
+  $("play-csv").onclick = () => download(`/api/v1/staff/play-statistics?month=${$("r-month").value}&format=csv`, "play-space.csv").catch(() => {});
+  $("r-month").value = new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Tokyo" }).slice(0, 7);
+  if (session) start();
+  else signOut();
+})();
