@@ -258,6 +258,24 @@
     $("c-result").textContent = `${s.period}: 残り ${s.remaining}`;
   }
 
+  async function reverse() {
+    const reason = $("v-reason").value.trim();
+    if (!reason) return say("取消には理由が必要です");
+    await api("POST", `/api/v1/staff/redemptions/${$("v-redemption").value.trim()}/reverse`, { reason });
+    $("c-result").textContent = "取り消しました";
+  }
+
+  async function exception() {
+    const reason = $("x-reason").value.trim();
+    if (!reason) return say("承認には理由が必要です");
+    const v = await api("POST", `/api/v1/staff/respite-visits/${$("x-visit").value.trim()}/exception`, {
+      started_at: $("x-start").value + ":00",
+      ended_at: $("x-end").value + ":00",
+      reason,
+    });
+    $("x-result").textContent = `記録しました：利用 ${v.used_minutes}分（うち超過承認 ${v.exception_minutes || 0}分）`;
+  }
+
   async function download(path, name) {
     const r = await api("GET", path, null, true);
     if (!r.ok) return say("ダウンロードできませんでした");
@@ -310,6 +328,8 @@
   $("publish").onclick = () => publish().catch(() => {});
   $("create-partner").onclick = () => createPartner().catch(() => {});
   $("correct").onclick = () => correct().catch(() => {});
+  $("reverse").onclick = () => reverse().catch(() => {});
+  $("exception").onclick = () => exception().catch(() => {});
   $("load-settlements").onclick = () => loadSettlements().catch(() => {});
   $("load-audit").onclick = () => loadAudit().catch(() => {});
   $("respite-csv").onclick = () => download(`/api/v1/staff/respite-report?month=${$("r-month").value}&format=csv`, "respite.csv").catch(() => {});

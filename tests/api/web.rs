@@ -75,6 +75,8 @@ async fn the_staff_console_is_served_with_the_same_policy_and_uses_bearer_tokens
     for path in [
         "/api/v1/staff/enrollments",
         "/api/v1/staff/short-stays",
+        "/api/v1/staff/respite-visits/",
+        "/api/v1/staff/redemptions/",
         "/api/v1/admin/partners",
         "/api/v1/staff/audit-log",
     ] {
