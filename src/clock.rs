@@ -89,6 +89,18 @@ impl std::fmt::Display for Month {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FiscalYear(pub i32);
 
+impl FiscalYear {
+    /// Reads "FY2024" (a four-digit year from 2000).
+    pub fn parse(s: &str) -> Option<FiscalYear> {
+        let y = s.strip_prefix("FY")?;
+        if y.len() != 4 {
+            return None;
+        }
+        let year: i32 = y.parse().ok()?;
+        (year >= 2000).then_some(FiscalYear(year))
+    }
+}
+
 /// The ward's calendar: which month and fiscal year an instant belongs to.
 #[derive(Debug, Clone, Copy)]
 pub struct Calendar {

@@ -164,9 +164,7 @@ pub fn period_of(cal: &Calendar, kind: PeriodKind, at: DateTime<Utc>) -> Period 
 pub fn parse_period(kind: PeriodKind, s: &str) -> Option<String> {
     let ok = match kind {
         PeriodKind::Month => crate::clock::Month::parse(s).is_some(),
-        PeriodKind::FiscalYear => s
-            .strip_prefix("FY")
-            .is_some_and(|y| y.len() == 4 && y.parse::<u16>().is_ok_and(|y| y >= 2000)),
+        PeriodKind::FiscalYear => crate::clock::FiscalYear::parse(s).is_some(),
     };
     ok.then(|| s.to_owned())
 }

@@ -148,6 +148,22 @@ pub struct ChildInput {
     pub care_needs: Vec<CareNeed>,
 }
 
+/// Care needs in a fixed order, each listed once; a need listed twice is a field problem
+/// (children, respite visits and short stays all take them).
+pub fn distinct_care_needs(mut needs: Vec<CareNeed>) -> Result<Vec<CareNeed>, FieldError> {
+    let listed = needs.len();
+    needs.sort();
+    needs.dedup();
+    if needs.len() != listed {
+        return Err(FieldError::new(
+            "care_needs",
+            "lists the same care need more than once",
+            "同じ医療的ケアが重複しています",
+        ));
+    }
+    Ok(needs)
+}
+
 /// A child's details once checked.
 #[derive(Debug, Clone)]
 pub struct NewChild(ChildInput);
@@ -184,17 +200,7 @@ impl NewChild {
                 "1900年以降の過去の日付を入力してください",
             )));
         }
-        let mut care_needs = input.care_needs;
-        care_needs.sort();
-        let listed = care_needs.len();
-        care_needs.dedup();
-        if care_needs.len() != listed {
-            return Err(HouseholdError::InvalidField(FieldError::new(
-                "care_needs",
-                "lists the same care need more than once",
-                "同じ医療的ケアが重複しています",
-            )));
-        }
+        let care_needs = distinct_care_needs(input.care_needs)?;
         Ok(NewChild(ChildInput {
             family_name,
             given_name,

@@ -209,6 +209,24 @@ pub struct Device {
     pub actor: Actor,
 }
 
+impl Device {
+    /// The device's partner, if it is one of `kinds`; otherwise 403 `partner_kind_mismatch`
+    /// naming the program the operation belongs to.
+    pub fn partner_of(
+        &self,
+        kinds: &[crate::partners::PartnerKind],
+        program: crate::enrollments::Program,
+    ) -> Result<uuid::Uuid, ApiError> {
+        if kinds.contains(&self.device.partner_kind) {
+            Ok(self.device.partner_id)
+        } else {
+            Err(ApiError::forbidden("partner_kind_mismatch")
+                .with("partner_kind", self.device.partner_kind.as_str())
+                .with("program", program.as_str()))
+        }
+    }
+}
+
 fn actor_of(p: &AccountPrincipal, parts: &Parts) -> Actor {
     Actor {
         kind: p.role.as_str(),

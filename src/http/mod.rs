@@ -4,12 +4,14 @@
 pub mod audit;
 pub mod auth;
 pub mod convert;
+pub mod download;
 pub mod enrollments;
 pub mod extract;
 pub mod households;
 pub mod notifications;
 pub mod ops;
 pub mod pagination;
+pub mod params;
 pub mod partners;
 pub mod play_space;
 pub mod problem;

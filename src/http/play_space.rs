@@ -2,7 +2,7 @@
 //! book, cancel and show their entry code; the operator's device checks bookings in.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -10,11 +10,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::download::{self, Format};
 use super::extract::{AnyAccount, AppJson, AppPath, AppQuery, Device, Guardian, Staff};
 use super::pagination::{PageParams, Paging};
+use super::params;
 use super::problem::{ApiError, Problem};
-use super::settlements::Format;
-use crate::clock::Month;
+use crate::enrollments::Program;
 use crate::partners::PartnerKind;
 use crate::play_space::stats::{self, PlayStatistics};
 use crate::play_space::{self, Booking, BookingInput, Session, SessionInput};
@@ -312,11 +313,7 @@ pub async fn check_in_play_booking(
     device: Device,
     AppJson(body): AppJson<CheckInRequest>,
 ) -> Result<AppJson<Booking>, ApiError> {
-    if device.device.partner_kind != PartnerKind::PlaySpaceOperator {
-        return Err(ApiError::forbidden("partner_kind_mismatch")
-            .with("partner_kind", device.device.partner_kind.as_str())
-            .with("program", "play_space"));
-    }
+    device.partner_of(&[PartnerKind::PlaySpaceOperator], Program::PlaySpace)?;
     let b = play_space::check_in(
         &state.db,
         &state.keys,
@@ -348,56 +345,30 @@ pub async fn get_play_statistics(
     AppQuery(q): AppQuery<StatisticsQuery>,
 ) -> Result<Response, ApiError> {
     let cal = state.calendar();
-    let bad = |field: &'static str, en: &'static str, ja: &'static str| {
-        ApiError::bad_request("invalid_query")
-            .detail(en, ja)
-            .with("field", field)
-    };
     let (period, from, to) = match (q.month.as_deref(), q.fiscal_year.as_deref()) {
         (Some(m), None) => {
-            let month = Month::parse(m).ok_or_else(|| {
-                bad(
-                    "month",
-                    "month must look like 2026-11",
-                    "month は 2026-11 の形式で指定してください",
-                )
-            })?;
+            let month = params::month(m)?;
             let (from, to) = cal.month_bounds(month);
             (month.to_string(), from, to)
         }
         (None, Some(fy)) => {
-            let year = crate::short_stays::parse_fiscal_year(fy).ok_or_else(|| {
-                bad(
-                    "fiscal_year",
-                    "fiscal_year must look like FY2024",
-                    "fiscal_year は FY2024 の形式で指定してください",
-                )
-            })?;
+            let year = params::fiscal_year(fy)?;
             let (from, to) = cal.fiscal_year_bounds(year);
             (format!("FY{}", year.0), from, to)
         }
         _ => {
-            return Err(bad(
-                "month",
-                "give either month or fiscal_year",
-                "month または fiscal_year のどちらか一方を指定してください",
-            ));
+            return Err(ApiError::bad_request("invalid_query")
+                .detail(
+                    "give either month or fiscal_year",
+                    "month または fiscal_year のどちらか一方を指定してください",
+                )
+                .with("field", "month"));
         }
     };
     let s = stats::between(&state.read, period, from, to, state.now()).await?;
     if q.format == Some(Format::Csv) {
-        let mut r = stats::to_csv(&s).into_response();
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
-        if let Ok(v) = HeaderValue::from_str(&format!(
-            "attachment; filename=\"play-space-{}.csv\"",
-            s.period
-        )) {
-            r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-        }
-        return Ok(r);
+        let name = format!("play-space-{}.csv", s.period);
+        return Ok(download::csv(stats::to_csv(&s), &name));
     }
     Ok(AppJson(s).into_response())
 }

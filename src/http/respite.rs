@@ -2,19 +2,20 @@
 //! record them from their devices, staff approve exceptions and read the monthly report.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::download::{self, Format};
 use super::extract::{AppJson, AppPath, AppQuery, Device, Guardian, Staff};
 use super::households::ChildPath;
 use super::pagination::{PageParams, Paging};
+use super::params::month;
 use super::problem::{ApiError, Problem};
-use super::settlements::Format;
-use crate::clock::Month;
+use crate::enrollments::Program;
 use crate::households::{self, CareNeed};
 use crate::respite::report::{self, MonthlyReport};
 use crate::respite::{
@@ -147,26 +148,9 @@ fn context(state: &AppState) -> Context<'_> {
     }
 }
 
-fn month(m: &str) -> Result<Month, ApiError> {
-    Month::parse(m).ok_or_else(|| {
-        ApiError::bad_request("invalid_query")
-            .detail(
-                "month must look like 2026-11",
-                "month は 2026-11 の形式で指定してください",
-            )
-            .with("field", "month")
-    })
-}
-
 /// Only respite stations (visiting nurse stations, home-care providers) work on visits.
 fn station(device: &Device) -> Result<Uuid, ApiError> {
-    if STATION_KINDS.contains(&device.device.partner_kind) {
-        Ok(device.device.partner_id)
-    } else {
-        Err(ApiError::forbidden("partner_kind_mismatch")
-            .with("partner_kind", device.device.partner_kind.as_str())
-            .with("program", "respite"))
-    }
+    device.partner_of(&STATION_KINDS, Program::Respite)
 }
 
 /// The contracted stations a family can ask for a visit.
@@ -495,19 +479,10 @@ pub async fn get_respite_report(
     let month = month(&q.month)?;
     let r = report::monthly(&state.read, &state.calendar(), month).await?;
     if q.format == Some(Format::Csv) {
-        let mut response = report::to_csv(&r).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
-        if let Ok(v) =
-            HeaderValue::from_str(&format!("attachment; filename=\"respite-{month}.csv\""))
-        {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_DISPOSITION, v);
-        }
-        return Ok(response);
+        return Ok(download::csv(
+            report::to_csv(&r),
+            &format!("respite-{month}.csv"),
+        ));
     }
     Ok(AppJson(r).into_response())
 }

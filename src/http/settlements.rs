@@ -2,12 +2,12 @@
 //! settlement per partner (JSON, or CSV for Excel).
 
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::download::{self, Format};
 use super::extract::{AppJson, AppPath, AppQuery, Staff};
 use super::pagination::Paging;
 use super::problem::{ApiError, Problem};
@@ -52,13 +52,6 @@ pub struct MonthQuery {
     /// JSON only: redemptions to skip.
     #[param(minimum = 0, maximum = 1000000)]
     pub offset: Option<u64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    Json,
-    Csv,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -112,16 +105,7 @@ pub struct PartnerPath {
 }
 
 fn month(m: &str) -> Result<String, ApiError> {
-    if let Some(month) = crate::clock::Month::parse(m) {
-        Ok(month.to_string())
-    } else {
-        Err(ApiError::bad_request("invalid_query")
-            .detail(
-                "month must look like 2026-11",
-                "month は 2026-11 の形式で指定してください",
-            )
-            .with("field", "month"))
-    }
+    Ok(super::params::month(m)?.to_string())
 }
 
 /// Reverse any redemption with a reason (staff); the balance comes back.
@@ -266,17 +250,8 @@ pub async fn get_partner_settlement(
         .await?
         .ok_or_else(|| ApiError::not_found("partner_not_found"))?;
     if q.format == Some(Format::Csv) {
-        let csv = settlement::to_csv(&s, state.config.calendar.time_zone);
-        let mut r = csv.into_response();
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
-        let name = format!("attachment; filename=\"settlement-{month}.csv\"");
-        if let Ok(v) = HeaderValue::from_str(&name) {
-            r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-        }
-        return Ok(r);
+        let body = settlement::to_csv(&s, state.config.calendar.time_zone);
+        return Ok(download::csv(body, &format!("settlement-{month}.csv")));
     }
     let (items, next_offset) = window(std::mem::take(&mut s.items), paging);
     s.items = items;

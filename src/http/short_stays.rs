@@ -12,6 +12,7 @@ use super::extract::{AppJson, AppPath, AppQuery, Device, Guardian, Staff};
 use super::households::ChildPath;
 use super::pagination::{PageParams, Paging};
 use super::problem::{ApiError, Problem};
+use crate::enrollments::Program;
 use crate::households::{self, CareNeed};
 use crate::partners::PartnerKind;
 use crate::short_stays::{
@@ -99,13 +100,7 @@ pub struct StayPath {
 }
 
 fn institution(device: &Device) -> Result<Uuid, ApiError> {
-    if device.device.partner_kind == PartnerKind::MedicalInstitution {
-        Ok(device.device.partner_id)
-    } else {
-        Err(ApiError::forbidden("partner_kind_mismatch")
-            .with("partner_kind", device.device.partner_kind.as_str())
-            .with("program", "short_stay"))
-    }
+    device.partner_of(&[PartnerKind::MedicalInstitution], Program::ShortStay)
 }
 
 fn page(rows: Vec<ShortStay>, paging: Paging) -> AppJson<ShortStayList> {
@@ -412,14 +407,7 @@ pub async fn get_short_stay_counts(
 ) -> Result<AppJson<YearCounts>, ApiError> {
     let cal = state.calendar();
     let fy = match q.fiscal_year.as_deref() {
-        Some(s) => short_stays::parse_fiscal_year(s).ok_or_else(|| {
-            ApiError::bad_request("invalid_query")
-                .detail(
-                    "fiscal_year must look like FY2024",
-                    "fiscal_year は FY2024 の形式で指定してください",
-                )
-                .with("field", "fiscal_year")
-        })?,
+        Some(s) => super::params::fiscal_year(s)?,
         None => cal.fiscal_year_of(state.now()),
     };
     Ok(AppJson(

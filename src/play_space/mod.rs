@@ -335,27 +335,45 @@ pub struct Booking {
 }
 
 async fn booking_of(conn: &impl ConnectionTrait, m: play_booking::Model) -> Result<Booking, DbErr> {
-    let child_ids = play_booking_child::Entity::find()
-        .filter(play_booking_child::Column::BookingId.eq(m.id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|c| c.child_id)
-        .collect();
-    Ok(Booking {
-        id: m.id,
-        session_id: m.session_id,
-        status: BookingStatus::parse(&m.status)
-            .ok_or_else(|| DbErr::Custom(format!("unknown booking status {}", m.status)))?,
-        child_ids,
-        children: m.children,
-        adults: m.adults,
-        ventilator_children: m.ventilator_children,
-        created_at: from_micros(m.created_at),
-        promoted_at: m.promoted_at.map(from_micros),
-        cancelled_at: m.cancelled_at.map(from_micros),
-        checked_in_at: m.checked_in_at.map(from_micros),
-    })
+    let mut one = bookings_of(conn, vec![m]).await?;
+    one.pop()
+        .ok_or_else(|| DbErr::RecordNotFound("play booking".into()))
+}
+
+/// Bookings with their children, read with one query for the whole page.
+async fn bookings_of(
+    conn: &impl ConnectionTrait,
+    rows: Vec<play_booking::Model>,
+) -> Result<Vec<Booking>, DbErr> {
+    let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
+    let mut children: std::collections::HashMap<Uuid, Vec<Uuid>> = Default::default();
+    if !ids.is_empty() {
+        for c in play_booking_child::Entity::find()
+            .filter(play_booking_child::Column::BookingId.is_in(ids))
+            .all(conn)
+            .await?
+        {
+            children.entry(c.booking_id).or_default().push(c.child_id);
+        }
+    }
+    rows.into_iter()
+        .map(|m| {
+            Ok(Booking {
+                id: m.id,
+                session_id: m.session_id,
+                status: BookingStatus::parse(&m.status)
+                    .ok_or_else(|| DbErr::Custom(format!("unknown booking status {}", m.status)))?,
+                child_ids: children.remove(&m.id).unwrap_or_default(),
+                children: m.children,
+                adults: m.adults,
+                ventilator_children: m.ventilator_children,
+                created_at: from_micros(m.created_at),
+                promoted_at: m.promoted_at.map(from_micros),
+                cancelled_at: m.cancelled_at.map(from_micros),
+                checked_in_at: m.checked_in_at.map(from_micros),
+            })
+        })
+        .collect()
 }
 
 /// Takes places on the session if they are all free: one conditional update.
@@ -560,11 +578,7 @@ pub async fn bookings_of_household(
         .offset(offset)
         .all(conn)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for m in rows {
-        out.push(booking_of(conn, m).await?);
-    }
-    Ok(out)
+    bookings_of(conn, rows).await
 }
 
 /// A household's booking; another household's is not found.

@@ -274,17 +274,7 @@ impl NewVisit {
             ));
         }
         let minutes = span(start, end, "ends_at")?;
-        let mut care_needs = input.care_needs;
-        let listed = care_needs.len();
-        care_needs.sort();
-        care_needs.dedup();
-        if care_needs.len() != listed {
-            return Err(field(
-                "care_needs",
-                "lists the same care need more than once",
-                "同じ医療的ケアが重複しています",
-            ));
-        }
+        let care_needs = crate::households::distinct_care_needs(input.care_needs)?;
         let notes = if input.notes.trim().is_empty() {
             String::new()
         } else {

@@ -263,17 +263,7 @@ impl NewStay {
             text::multiline(&input.reason_detail, 1000)
                 .map_err(|e| FieldError::text("reason_detail", e))?
         };
-        let mut care_needs = input.care_needs;
-        let listed = care_needs.len();
-        care_needs.sort();
-        care_needs.dedup();
-        if care_needs.len() != listed {
-            return Err(field(
-                "care_needs",
-                "lists the same care need more than once",
-                "同じ医療的ケアが重複しています",
-            ));
-        }
+        let care_needs = crate::households::distinct_care_needs(input.care_needs)?;
         Ok(NewStay(StayInput {
             contact,
             reason_detail,
@@ -472,8 +462,11 @@ pub async fn step(
         let (actor, step) = (actor.clone(), step.clone());
         Box::pin(async move {
             use short_stay::Column as C;
-            let before = match short_stay::Entity::find_by_id(id).one(tx).await? {
-                Some(m) if party.may_see(&m) => ShortStay::try_from(m)?,
+            let (before, household) = match short_stay::Entity::find_by_id(id).one(tx).await? {
+                Some(m) if party.may_see(&m) => {
+                    let household = m.household_id;
+                    (ShortStay::try_from(m)?, household)
+                }
                 _ => return Err(ShortStayError::NotFound),
             };
             let to = step.target();
@@ -543,11 +536,6 @@ pub async fn step(
                 },
             )
             .await?;
-            let household = short_stay::Entity::find_by_id(id)
-                .one(tx)
-                .await?
-                .map(|m| m.household_id)
-                .ok_or(ShortStayError::NotFound)?;
             if !matches!(step, Step::Withdraw) {
                 notify(
                     tx,
@@ -670,10 +658,4 @@ pub async fn year_counts(
         cases: all.iter().filter(|m| in_year(m.admitted_at)).count() as i64,
         discharged: all.iter().filter(|m| in_year(m.discharged_at)).count() as i64,
     })
-}
-
-/// "FY2024" → the fiscal year.
-pub fn parse_fiscal_year(s: &str) -> Option<FiscalYear> {
-    let y: i32 = s.strip_prefix("FY")?.parse().ok()?;
-    (2000..=2100).contains(&y).then_some(FiscalYear(y))
 }
