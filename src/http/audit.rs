@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::extract::{AppJson, AppQuery, Staff};
 use super::pagination::Paging;
-use super::problem::ApiError;
+use super::problem::{ApiError, Code};
 use crate::audit;
 use crate::state::AppState;
 
@@ -72,7 +72,7 @@ pub async fn list_audit_log(
     if q.object_type.as_ref().is_some_and(|s| s.len() > 50)
         || q.action.as_ref().is_some_and(|s| s.len() > 100)
     {
-        return Err(ApiError::bad_request("invalid_query")
+        return Err(ApiError::bad_request(Code::InvalidQuery)
             .detail("filter too long", "絞り込み条件が長すぎます"));
     }
     let filter = audit::Filter {

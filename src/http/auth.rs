@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::extract::{AnyAccount, AppJson};
-use super::problem::{ApiError, Problem};
+use super::problem::{ApiError, Code, Problem};
 use crate::auth::sessions::{self, IssuedTokens};
 use crate::auth::{AuthError, Role, invitations};
 use crate::state::AppState;
@@ -229,7 +229,7 @@ pub async fn get_me(
 ) -> Result<AppJson<AccountResponse>, ApiError> {
     let a = sessions::find_account(&state.read, account.principal.account_id)
         .await?
-        .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
+        .ok_or_else(|| ApiError::unauthorized(Code::InvalidToken))?;
     Ok(AppJson(AccountResponse {
         id: a.id,
         role: account.principal.role,

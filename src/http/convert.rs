@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 
-use super::problem::ApiError;
+use super::problem::{ApiError, Code};
 use crate::allowances::AllowanceError;
 use crate::auth::AuthError;
 use crate::auth::accounts::DisableError;
@@ -19,17 +19,19 @@ use crate::vouchers::VoucherError;
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> ApiError {
         match e {
-            AuthError::InvalidCredentials => ApiError::unauthorized("invalid_credentials"),
-            AuthError::AccountDisabled => ApiError::forbidden("account_disabled"),
+            AuthError::InvalidCredentials => ApiError::unauthorized(Code::InvalidCredentials),
+            AuthError::AccountDisabled => ApiError::forbidden(Code::AccountDisabled),
             AuthError::Throttled {
                 retry_after_seconds,
-            } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+            } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, Code::TooManyAttempts)
                 .retry_after(retry_after_seconds),
-            AuthError::InvalidToken => ApiError::unauthorized("invalid_token"),
-            AuthError::InvalidRefreshToken => ApiError::unauthorized("refresh_token_invalid"),
-            AuthError::RefreshTokenReused => ApiError::unauthorized("refresh_token_reused"),
-            AuthError::InvitationInvalid => ApiError::new(StatusCode::GONE, "invitation_invalid"),
-            AuthError::EmailTaken => ApiError::conflict("email_taken"),
+            AuthError::InvalidToken => ApiError::unauthorized(Code::InvalidToken),
+            AuthError::InvalidRefreshToken => ApiError::unauthorized(Code::RefreshTokenInvalid),
+            AuthError::RefreshTokenReused => ApiError::unauthorized(Code::RefreshTokenReused),
+            AuthError::InvitationInvalid => {
+                ApiError::new(StatusCode::GONE, Code::InvitationInvalid)
+            }
+            AuthError::EmailTaken => ApiError::conflict(Code::EmailTaken),
             AuthError::InvalidField(e) => e.into(),
             AuthError::Db(e) => e.into(),
         }
@@ -40,7 +42,7 @@ impl From<InviteError> for ApiError {
     fn from(e: InviteError) -> ApiError {
         match e {
             InviteError::Auth(a) => a.into(),
-            InviteError::HouseholdNotFound => ApiError::not_found("household_not_found"),
+            InviteError::HouseholdNotFound => ApiError::not_found(Code::HouseholdNotFound),
         }
     }
 }
@@ -48,9 +50,9 @@ impl From<InviteError> for ApiError {
 impl From<HouseholdError> for ApiError {
     fn from(e: HouseholdError) -> ApiError {
         match e {
-            HouseholdError::HouseholdNotFound => ApiError::not_found("household_not_found"),
-            HouseholdError::ChildNotFound => ApiError::not_found("child_not_found"),
-            HouseholdError::TooManyChildren => ApiError::conflict("too_many_children").detail(
+            HouseholdError::HouseholdNotFound => ApiError::not_found(Code::HouseholdNotFound),
+            HouseholdError::ChildNotFound => ApiError::not_found(Code::ChildNotFound),
+            HouseholdError::TooManyChildren => ApiError::conflict(Code::TooManyChildren).detail(
                 format!(
                     "a household can register at most {} children",
                     crate::households::MAX_CHILDREN_PER_HOUSEHOLD
@@ -69,15 +71,17 @@ impl From<HouseholdError> for ApiError {
 impl From<EnrollmentError> for ApiError {
     fn from(e: EnrollmentError) -> ApiError {
         match e {
-            EnrollmentError::ChildNotFound => ApiError::not_found("child_not_found"),
-            EnrollmentError::NotFound => ApiError::not_found("enrollment_not_found"),
-            EnrollmentError::NotPending { current } => ApiError::conflict("enrollment_not_pending")
-                .detail(
-                    format!("This application is already {}.", current.as_str()),
-                    format!("この申請は既に{}です。", status_ja(current)),
-                )
-                .with("current_status", current.as_str()),
-            EnrollmentError::AlreadyOpen => ApiError::conflict("enrollment_already_open"),
+            EnrollmentError::ChildNotFound => ApiError::not_found(Code::ChildNotFound),
+            EnrollmentError::NotFound => ApiError::not_found(Code::EnrollmentNotFound),
+            EnrollmentError::NotPending { current } => {
+                ApiError::conflict(Code::EnrollmentNotPending)
+                    .detail(
+                        format!("This application is already {}.", current.as_str()),
+                        format!("この申請は既に{}です。", status_ja(current)),
+                    )
+                    .with("current_status", current.as_str())
+            }
+            EnrollmentError::AlreadyOpen => ApiError::conflict(Code::EnrollmentAlreadyOpen),
             EnrollmentError::InvalidField(e) => e.into(),
             EnrollmentError::Db(e) => e.into(),
         }
@@ -97,12 +101,12 @@ fn status_ja(s: crate::enrollments::Status) -> &'static str {
 impl From<PartnerError> for ApiError {
     fn from(e: PartnerError) -> ApiError {
         match e {
-            PartnerError::PartnerNotFound => ApiError::not_found("partner_not_found"),
-            PartnerError::DeviceNotFound => ApiError::not_found("device_not_found"),
-            PartnerError::NameTaken => ApiError::conflict("partner_name_taken"),
-            PartnerError::AlreadyRevoked => ApiError::conflict("device_already_revoked"),
-            PartnerError::UnknownCredential => ApiError::unauthorized("invalid_token"),
-            PartnerError::Revoked => ApiError::unauthorized("device_revoked"),
+            PartnerError::PartnerNotFound => ApiError::not_found(Code::PartnerNotFound),
+            PartnerError::DeviceNotFound => ApiError::not_found(Code::DeviceNotFound),
+            PartnerError::NameTaken => ApiError::conflict(Code::PartnerNameTaken),
+            PartnerError::AlreadyRevoked => ApiError::conflict(Code::DeviceAlreadyRevoked),
+            PartnerError::UnknownCredential => ApiError::unauthorized(Code::InvalidToken),
+            PartnerError::Revoked => ApiError::unauthorized(Code::DeviceRevoked),
             PartnerError::InvalidField(e) => e.into(),
             PartnerError::Db(e) => e.into(),
         }
@@ -112,9 +116,9 @@ impl From<PartnerError> for ApiError {
 impl From<DisableError> for ApiError {
     fn from(e: DisableError) -> ApiError {
         match e {
-            DisableError::NotFound => ApiError::not_found("account_not_found"),
-            DisableError::OwnAccount => ApiError::conflict("cannot_disable_self"),
-            DisableError::AlreadyDisabled => ApiError::conflict("account_already_disabled"),
+            DisableError::NotFound => ApiError::not_found(Code::AccountNotFound),
+            DisableError::OwnAccount => ApiError::conflict(Code::CannotDisableSelf),
+            DisableError::AlreadyDisabled => ApiError::conflict(Code::AccountAlreadyDisabled),
             DisableError::Db(e) => e.into(),
         }
     }
@@ -134,12 +138,12 @@ impl From<FieldError> for ApiError {
 impl From<AllowanceError> for ApiError {
     fn from(e: AllowanceError) -> ApiError {
         match e {
-            AllowanceError::NotEnrolled => ApiError::conflict("not_enrolled"),
-            AllowanceError::NoAllowance => ApiError::unprocessable("program_has_no_allowance"),
+            AllowanceError::NotEnrolled => ApiError::conflict(Code::NotEnrolled),
+            AllowanceError::NoAllowance => ApiError::unprocessable(Code::ProgramHasNoAllowance),
             AllowanceError::Insufficient {
                 remaining,
                 requested,
-            } => ApiError::conflict("insufficient_balance")
+            } => ApiError::conflict(Code::InsufficientBalance)
                 .detail(
                     format!("Only {remaining} remain; {requested} were asked for."),
                     format!("残りは{remaining}です（{requested}が必要です）。"),
@@ -156,25 +160,27 @@ impl From<VoucherError> for ApiError {
     fn from(e: VoucherError) -> ApiError {
         use axum::http::StatusCode;
         match e {
-            VoucherError::NotVoucherProgram => ApiError::unprocessable("program_has_no_vouchers"),
-            VoucherError::NotEnrolled => ApiError::conflict("not_enrolled"),
-            VoucherError::Exhausted => ApiError::conflict("allowance_exhausted"),
-            VoucherError::Malformed => ApiError::unprocessable("voucher_malformed"),
-            VoucherError::UnknownKey => ApiError::unprocessable("voucher_unknown_key"),
-            VoucherError::BadSignature => ApiError::unprocessable("voucher_signature_invalid"),
-            VoucherError::Expired => ApiError::new(StatusCode::GONE, "voucher_expired"),
-            VoucherError::Cancelled => ApiError::new(StatusCode::GONE, "voucher_cancelled"),
-            VoucherError::AlreadyRedeemed => ApiError::conflict("voucher_already_redeemed"),
+            VoucherError::NotVoucherProgram => ApiError::unprocessable(Code::ProgramHasNoVouchers),
+            VoucherError::NotEnrolled => ApiError::conflict(Code::NotEnrolled),
+            VoucherError::Exhausted => ApiError::conflict(Code::AllowanceExhausted),
+            VoucherError::Malformed => ApiError::unprocessable(Code::VoucherMalformed),
+            VoucherError::UnknownKey => ApiError::unprocessable(Code::VoucherUnknownKey),
+            VoucherError::BadSignature => ApiError::unprocessable(Code::VoucherSignatureInvalid),
+            VoucherError::Expired => ApiError::new(StatusCode::GONE, Code::VoucherExpired),
+            VoucherError::Cancelled => ApiError::new(StatusCode::GONE, Code::VoucherCancelled),
+            VoucherError::AlreadyRedeemed => ApiError::conflict(Code::VoucherAlreadyRedeemed),
             VoucherError::WrongPartnerKind { kind, program } => {
-                ApiError::forbidden("partner_kind_mismatch")
+                ApiError::forbidden(Code::PartnerKindMismatch)
                     .with("partner_kind", kind.as_str())
                     .with("program", program.as_str())
             }
-            VoucherError::IdempotencyMismatch => ApiError::unprocessable("idempotency_key_reused"),
-            VoucherError::RedemptionNotFound => ApiError::not_found("redemption_not_found"),
-            VoucherError::AlreadyReversed => ApiError::conflict("redemption_already_reversed"),
-            VoucherError::ReversalWindowClosed => ApiError::conflict("reversal_window_closed"),
-            VoucherError::DeviceRevoked => ApiError::unauthorized("device_revoked"),
+            VoucherError::IdempotencyMismatch => {
+                ApiError::unprocessable(Code::IdempotencyKeyReused)
+            }
+            VoucherError::RedemptionNotFound => ApiError::not_found(Code::RedemptionNotFound),
+            VoucherError::AlreadyReversed => ApiError::conflict(Code::RedemptionAlreadyReversed),
+            VoucherError::ReversalWindowClosed => ApiError::conflict(Code::ReversalWindowClosed),
+            VoucherError::DeviceRevoked => ApiError::unauthorized(Code::DeviceRevoked),
             VoucherError::InvalidField(f) => f.into(),
             VoucherError::Db(e) => e.into(),
         }
@@ -190,14 +196,14 @@ fn hours(minutes: i64) -> (String, String) {
 impl From<RespiteError> for ApiError {
     fn from(e: RespiteError) -> ApiError {
         match e {
-            RespiteError::NotEnrolled => ApiError::conflict("not_enrolled"),
+            RespiteError::NotEnrolled => ApiError::conflict(Code::NotEnrolled),
             RespiteError::HoursExceeded {
                 remaining,
                 requested,
             } => {
                 let (left_en, left_ja) = hours(remaining);
                 let (asked_en, asked_ja) = hours(requested);
-                ApiError::conflict("respite_hours_exceeded")
+                ApiError::conflict(Code::RespiteHoursExceeded)
                     .detail(
                         format!("{left_en} ({remaining} minutes) remain this fiscal year; this visit needs {asked_en}."),
                         format!("今年度の残りは{left_ja}（{remaining}分）です。この訪問には{asked_ja}が必要です。"),
@@ -205,16 +211,16 @@ impl From<RespiteError> for ApiError {
                     .with("remaining_minutes", remaining)
                     .with("requested_minutes", requested)
             }
-            RespiteError::VisitNotFound => ApiError::not_found("visit_not_found"),
+            RespiteError::VisitNotFound => ApiError::not_found(Code::VisitNotFound),
             RespiteError::InvalidTransition { from, to } => {
-                ApiError::conflict("visit_state_conflict")
+                ApiError::conflict(Code::VisitStateConflict)
                     .detail(
                         format!("A {} visit cannot be {to}.", from.as_str()),
                         format!("状態が「{}」の訪問は「{to}」にできません。", from.as_str()),
                     )
                     .with("visit_status", from.as_str())
             }
-            RespiteError::AlreadyStarted => ApiError::conflict("visit_already_started"),
+            RespiteError::AlreadyStarted => ApiError::conflict(Code::VisitAlreadyStarted),
             RespiteError::InvalidField(f) => f.into(),
             RespiteError::Db(e) => e.into(),
         }
@@ -224,10 +230,10 @@ impl From<RespiteError> for ApiError {
 impl From<ShortStayError> for ApiError {
     fn from(e: ShortStayError) -> ApiError {
         match e {
-            ShortStayError::NotEnrolled => ApiError::conflict("not_enrolled"),
-            ShortStayError::NotFound => ApiError::not_found("short_stay_not_found"),
+            ShortStayError::NotEnrolled => ApiError::conflict(Code::NotEnrolled),
+            ShortStayError::NotFound => ApiError::not_found(Code::ShortStayNotFound),
             ShortStayError::InvalidTransition { from, to } => {
-                ApiError::conflict("short_stay_state_conflict")
+                ApiError::conflict(Code::ShortStayStateConflict)
                     .detail(
                         format!("A {} request cannot be {to}.", from.as_str()),
                         format!("状態が「{}」の申請は「{to}」にできません。", from.as_str()),
@@ -243,18 +249,18 @@ impl From<ShortStayError> for ApiError {
 impl From<PlayError> for ApiError {
     fn from(e: PlayError) -> ApiError {
         match e {
-            PlayError::SessionNotFound => ApiError::not_found("play_session_not_found"),
-            PlayError::BookingNotFound => ApiError::not_found("play_booking_not_found"),
-            PlayError::BookingClosed => ApiError::conflict("booking_closed"),
-            PlayError::Full => ApiError::conflict("session_full"),
-            PlayError::AlreadyBooked => ApiError::conflict("already_booked"),
-            PlayError::CutOffPassed => ApiError::conflict("cancellation_closed"),
+            PlayError::SessionNotFound => ApiError::not_found(Code::PlaySessionNotFound),
+            PlayError::BookingNotFound => ApiError::not_found(Code::PlayBookingNotFound),
+            PlayError::BookingClosed => ApiError::conflict(Code::BookingClosed),
+            PlayError::Full => ApiError::conflict(Code::SessionFull),
+            PlayError::AlreadyBooked => ApiError::conflict(Code::AlreadyBooked),
+            PlayError::CutOffPassed => ApiError::conflict(Code::CancellationClosed),
             PlayError::NotConfirmed(s) => {
-                ApiError::conflict("booking_not_confirmed").with("booking_status", s.as_str())
+                ApiError::conflict(Code::BookingNotConfirmed).with("booking_status", s.as_str())
             }
-            PlayError::AlreadyCheckedIn => ApiError::conflict("already_checked_in"),
-            PlayError::NotNow => ApiError::conflict("not_during_session"),
-            PlayError::NotABookingCode => ApiError::unprocessable("not_a_booking_code"),
+            PlayError::AlreadyCheckedIn => ApiError::conflict(Code::AlreadyCheckedIn),
+            PlayError::NotNow => ApiError::conflict(Code::NotDuringSession),
+            PlayError::NotABookingCode => ApiError::unprocessable(Code::NotABookingCode),
             PlayError::InvalidField(f) => f.into(),
             PlayError::Db(e) => e.into(),
         }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::problem::ApiError;
+use super::problem::{ApiError, Code};
 use crate::audit::Actor;
 use crate::auth::{AccountPrincipal, AuthError, Role, sessions};
 use crate::partners::DevicePrincipal;
@@ -40,26 +40,26 @@ where
         if !is_json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                Code::UnsupportedMediaType,
             ));
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|e| {
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+                    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Code::PayloadTooLarge)
                 } else {
-                    ApiError::bad_request("invalid_json")
+                    ApiError::bad_request(Code::InvalidJson)
                         .detail(e.body_text(), "リクエスト本文を読み取れません")
                 }
             })?;
         let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-            ApiError::bad_request("invalid_json")
+            ApiError::bad_request(Code::InvalidJson)
                 .detail(e.to_string(), format!("JSONの構文が正しくありません: {e}"))
         })?;
         // Every request body is an object; serde would otherwise accept a struct as an array.
         if !value.is_object() {
-            return Err(ApiError::unprocessable("invalid_json").detail(
+            return Err(ApiError::unprocessable(Code::InvalidJson).detail(
                 "the body must be a JSON object",
                 "リクエスト本文はJSONオブジェクトである必要があります",
             ));
@@ -68,7 +68,7 @@ where
             .map(AppJson)
             .map_err(|e| {
                 let msg = e.to_string();
-                ApiError::unprocessable("invalid_json")
+                ApiError::unprocessable(Code::InvalidJson)
                     .detail(msg.clone(), format!("JSONの内容が正しくありません: {msg}"))
                     .with("field", e.path().to_string())
             })
@@ -97,7 +97,7 @@ where
             .map(|q| AppQuery(q.0))
             .map_err(|e: QueryRejection| {
                 let msg = e.body_text();
-                ApiError::bad_request("invalid_query").detail(
+                ApiError::bad_request(Code::InvalidQuery).detail(
                     msg.clone(),
                     format!("クエリパラメータが正しくありません: {msg}"),
                 )
@@ -121,7 +121,7 @@ where
             .map(|p| AppPath(p.0))
             .map_err(|e: PathRejection| {
                 let msg = e.body_text();
-                ApiError::bad_request("invalid_path").detail(
+                ApiError::bad_request(Code::InvalidPath).detail(
                     msg.clone(),
                     format!("パスのパラメータが正しくありません: {msg}"),
                 )
@@ -142,15 +142,15 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let value = parts
         .headers
         .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("unauthenticated"))?;
+        .ok_or_else(|| ApiError::unauthorized(Code::Unauthenticated))?;
     let value = value
         .to_str()
-        .map_err(|_| ApiError::unauthorized("invalid_token"))?;
+        .map_err(|_| ApiError::unauthorized(Code::InvalidToken))?;
     let (scheme, token) = value
         .split_once(' ')
-        .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
+        .ok_or_else(|| ApiError::unauthorized(Code::InvalidToken))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() || token.len() > 512 {
-        return Err(ApiError::unauthorized("invalid_token"));
+        return Err(ApiError::unauthorized(Code::InvalidToken));
     }
     Ok(token.trim())
 }
@@ -168,13 +168,13 @@ async fn account(parts: &Parts, state: &AppState) -> Result<AccountPrincipal, Ap
             .authenticate(&state.read, token)
             .await
             .map_err(ApiError::from)?;
-        return Err(ApiError::forbidden("forbidden_role"));
+        return Err(ApiError::forbidden(Code::ForbiddenRole));
     }
     sessions::authenticate(&state.read, state.now(), token)
         .await
         .map_err(|e| match e {
             AuthError::Db(db) => ApiError::from(db),
-            _ => ApiError::unauthorized("invalid_token"),
+            _ => ApiError::unauthorized(Code::InvalidToken),
         })
 }
 
@@ -220,7 +220,7 @@ impl Device {
         if kinds.contains(&self.device.partner_kind) {
             Ok(self.device.partner_id)
         } else {
-            Err(ApiError::forbidden("partner_kind_mismatch")
+            Err(ApiError::forbidden(Code::PartnerKindMismatch)
                 .with("partner_kind", self.device.partner_kind.as_str())
                 .with("program", program.as_str()))
         }
@@ -268,7 +268,7 @@ impl FromRequestParts<AppState> for Guardian {
                     actor,
                 })
             }
-            _ => Err(ApiError::forbidden("forbidden_role")),
+            _ => Err(ApiError::forbidden(Code::ForbiddenRole)),
         }
     }
 }
@@ -282,7 +282,7 @@ impl FromRequestParts<AppState> for Staff {
     ) -> Result<Self, Self::Rejection> {
         let p = account(parts, state).await?;
         if !p.role.is_staff() {
-            return Err(ApiError::forbidden("forbidden_role"));
+            return Err(ApiError::forbidden(Code::ForbiddenRole));
         }
         let actor = actor_of(&p, parts);
         Ok(Staff {
@@ -301,7 +301,7 @@ impl FromRequestParts<AppState> for Admin {
     ) -> Result<Self, Self::Rejection> {
         let p = account(parts, state).await?;
         if p.role != Role::Admin {
-            return Err(ApiError::forbidden("forbidden_role"));
+            return Err(ApiError::forbidden(Code::ForbiddenRole));
         }
         let actor = actor_of(&p, parts);
         Ok(Admin {
@@ -325,9 +325,9 @@ impl FromRequestParts<AppState> for Device {
                 .await
                 .map_err(|e| match e {
                     AuthError::Db(db) => ApiError::from(db),
-                    _ => ApiError::unauthorized("invalid_token"),
+                    _ => ApiError::unauthorized(Code::InvalidToken),
                 })?;
-            return Err(ApiError::forbidden("forbidden_role"));
+            return Err(ApiError::forbidden(Code::ForbiddenRole));
         }
         let d = state
             .devices

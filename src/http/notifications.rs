@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::extract::{AppJson, AppPath, AppQuery, Device, Guardian, Staff};
 use super::pagination::Paging;
-use super::problem::{ApiError, Problem};
+use super::problem::{ApiError, Code, Problem};
 use crate::notifications::{self, DeliveryStatus, Notification, Recipient};
 use crate::state::AppState;
 
@@ -111,7 +111,7 @@ pub async fn mark_notification_read(
     )
     .await?
     .map(AppJson)
-    .ok_or_else(|| ApiError::not_found("notification_not_found"))
+    .ok_or_else(|| ApiError::not_found(Code::NotificationNotFound))
 }
 
 /// Your partner's notifications, newest first (respite requests and cancellations, short-stay
@@ -176,5 +176,5 @@ pub async fn retry_notification(
     notifications::retry(&state.db, path.notification_id, state.now())
         .await?
         .map(AppJson)
-        .ok_or_else(|| ApiError::not_found("notification_not_found"))
+        .ok_or_else(|| ApiError::not_found(Code::NotificationNotFound))
 }

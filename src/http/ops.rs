@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::AppJson;
-use super::problem::{ApiError, Problem};
+use super::problem::{ApiError, Code, Problem};
 use crate::state::AppState;
 
 /// Health answer.
@@ -54,11 +54,12 @@ pub async fn get_readiness(State(state): State<AppState>) -> Result<AppJson<Heal
         Ok(Ok(_)) => Ok(AppJson(Health {
             status: "ok".into(),
         })),
-        _ => Err(
-            ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "service_busy")
-                .retry_after(5)
-                .detail("database unreachable", "データベースに接続できません"),
-        ),
+        _ => Err(ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Code::ServiceBusy,
+        )
+        .retry_after(5)
+        .detail("database unreachable", "データベースに接続できません")),
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::problem::ApiError;
+use super::problem::{ApiError, Code};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -27,7 +27,7 @@ impl Paging {
     pub fn parse(limit: Option<u64>, offset: Option<u64>, max: u64) -> Result<Paging, ApiError> {
         let limit = limit.unwrap_or(50.min(max));
         if limit == 0 || limit > max {
-            return Err(ApiError::bad_request("invalid_query")
+            return Err(ApiError::bad_request(Code::InvalidQuery)
                 .detail(
                     format!("limit must be between 1 and {max}"),
                     format!("limit は1から{max}の間で指定してください"),
@@ -36,7 +36,7 @@ impl Paging {
         }
         let offset = offset.unwrap_or(0);
         if offset > 1_000_000 {
-            return Err(ApiError::bad_request("invalid_query")
+            return Err(ApiError::bad_request(Code::InvalidQuery)
                 .detail("offset is too large", "offset が大きすぎます")
                 .with("field", "offset"));
         }

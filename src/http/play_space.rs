@@ -14,7 +14,7 @@ use super::download::{self, Format};
 use super::extract::{AnyAccount, AppJson, AppPath, AppQuery, Device, Guardian, Staff};
 use super::pagination::{PageParams, Paging};
 use super::params;
-use super::problem::{ApiError, Problem};
+use super::problem::{ApiError, Code, Problem};
 use crate::enrollments::Program;
 use crate::partners::PartnerKind;
 use crate::play_space::stats::{self, PlayStatistics};
@@ -357,7 +357,7 @@ pub async fn get_play_statistics(
             (format!("FY{}", year.0), from, to)
         }
         _ => {
-            return Err(ApiError::bad_request("invalid_query")
+            return Err(ApiError::bad_request(Code::InvalidQuery)
                 .detail(
                     "give either month or fiscal_year",
                     "month または fiscal_year のどちらか一方を指定してください",

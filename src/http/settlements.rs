@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::download::{self, Format};
 use super::extract::{AppJson, AppPath, AppQuery, Staff};
 use super::pagination::Paging;
-use super::problem::{ApiError, Problem};
+use super::problem::{ApiError, Code, Problem};
 use super::vouchers::{AllowancePath, RedemptionPath};
 use crate::allowances::{self, Summary};
 use crate::households;
@@ -165,7 +165,7 @@ pub async fn adjust_allowance(
         .await?
         .is_none()
     {
-        return Err(ApiError::not_found("child_not_found"));
+        return Err(ApiError::not_found(Code::ChildNotFound));
     }
     let now = state.now();
     let cal = state.calendar();
@@ -248,7 +248,7 @@ pub async fn get_partner_settlement(
     let month = month(&q.month)?;
     let mut s = settlement::for_partner(&state.read, path.partner_id, &month)
         .await?
-        .ok_or_else(|| ApiError::not_found("partner_not_found"))?;
+        .ok_or_else(|| ApiError::not_found(Code::PartnerNotFound))?;
     if q.format == Some(Format::Csv) {
         let body = settlement::to_csv(&s, state.config.calendar.time_zone);
         return Ok(download::csv(body, &format!("settlement-{month}.csv")));

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::extract::{Admin, AppJson, AppPath, AppQuery, Device, Guardian};
 use super::households::ChildPath;
 use super::pagination::Paging;
-use super::problem::{ApiError, Problem};
+use super::problem::{ApiError, Code, Problem};
 use crate::allowances::{self, Entry, Summary, Unit};
 use crate::enrollments::Program;
 use crate::households;
@@ -221,7 +221,7 @@ pub async fn get_allowance_history(
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     households::child_of_household(&state.read, g.household_id, path.child_id).await?;
     let rule = allowances::rule(&state.config.programs, path.program)
-        .ok_or_else(|| ApiError::not_found("allowance_not_found"))?;
+        .ok_or_else(|| ApiError::not_found(Code::AllowanceNotFound))?;
     let now = state.now();
     let period = match q.period {
         Some(p) => parse_period(&p, rule.period)?,
@@ -262,7 +262,7 @@ fn parse_period(p: &str, kind: allowances::PeriodKind) -> Result<String, ApiErro
     if let Some(period) = allowances::parse_period(kind, p) {
         Ok(period)
     } else {
-        Err(ApiError::bad_request("invalid_query")
+        Err(ApiError::bad_request(Code::InvalidQuery)
             .detail(
                 "period must look like 2026-11 (monthly) or FY2026 (fiscal year)",
                 "period は 2026-11（月）または FY2026（年度）の形式で指定してください",
@@ -406,13 +406,13 @@ pub async fn verify_voucher(
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     let value = headers
         .get("idempotency-key")
-        .ok_or_else(|| ApiError::bad_request("idempotency_key_missing"))?;
+        .ok_or_else(|| ApiError::bad_request(Code::IdempotencyKeyMissing))?;
     let key = value
         .to_str()
-        .map_err(|_| ApiError::bad_request("idempotency_key_missing"))?
+        .map_err(|_| ApiError::bad_request(Code::IdempotencyKeyMissing))?
         .trim();
     if key.is_empty() || key.len() > 100 || !key.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(ApiError::bad_request("idempotency_key_missing").detail(
+        return Err(ApiError::bad_request(Code::IdempotencyKeyMissing).detail(
             "Idempotency-Key must be 1 to 100 visible ASCII characters",
             "Idempotency-Key は1〜100文字の英数字記号で指定してください",
         ));

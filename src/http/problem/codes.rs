@@ -1,0 +1,138 @@
+//! Every problem code the service answers with, and its title in English and Japanese: one
+//! list, so a code cannot be emitted without a title (the match in [`Code::title`] is generated
+//! from it and therefore exhaustive).
+
+macro_rules! problem_codes {
+    ($($variant:ident = $code:literal: $en:literal, $ja:literal;)*) => {
+        /// A stable, machine-readable problem code; the app switches on it, never on the text.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $($variant,)*
+        }
+
+        impl Code {
+            /// Every code, in the order of the list.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as it appears in `code` and in the problem's `type`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $code,)*
+                }
+            }
+
+            /// The problem type's short summary: (English, Japanese).
+            pub fn title(self) -> (&'static str, &'static str) {
+                match self {
+                    $(Code::$variant => ($en, $ja),)*
+                }
+            }
+        }
+    };
+}
+
+problem_codes! {
+    InvalidJson = "invalid_json": "The request body is not valid JSON for this operation", "リクエスト本文がこの操作のJSONとして正しくありません";
+    UnsupportedMediaType = "unsupported_media_type": "The request body must be application/json", "リクエスト本文は application/json である必要があります";
+    InvalidQuery = "invalid_query": "A query parameter is invalid", "クエリパラメータが正しくありません";
+    InvalidPath = "invalid_path": "A path parameter is invalid", "パスのパラメータが正しくありません";
+    InvalidField = "invalid_field": "A field of the request is invalid", "リクエストの項目が正しくありません";
+    PayloadTooLarge = "payload_too_large": "The request body is too large", "リクエスト本文が大きすぎます";
+    Unauthenticated = "unauthenticated": "Authentication is required", "認証が必要です";
+    InvalidToken = "invalid_token": "The token is invalid or has expired", "トークンが無効か、有効期限が切れています";
+    InvalidCredentials = "invalid_credentials": "The email address or password is wrong", "メールアドレスまたはパスワードが違います";
+    AccountDisabled = "account_disabled": "This account is disabled", "このアカウントは利用停止中です";
+    RefreshTokenInvalid = "refresh_token_invalid": "The refresh token is invalid or has expired", "リフレッシュトークンが無効か、有効期限が切れています";
+    RefreshTokenReused = "refresh_token_reused": "The refresh token was already used; all sessions of this login were signed out", "使用済みのリフレッシュトークンです。このログインのセッションはすべて無効になりました";
+    TooManyAttempts = "too_many_attempts": "Too many failed attempts; try again later", "失敗が続いたため、しばらくしてから再度お試しください";
+    InvitationInvalid = "invitation_invalid": "The invitation code is invalid, expired or already used", "招待コードが無効、期限切れ、または使用済みです";
+    EmailTaken = "email_taken": "This email address is already registered", "このメールアドレスは既に登録されています";
+    ForbiddenRole = "forbidden_role": "Your role may not perform this operation", "この操作を行う権限がありません";
+    DeviceRevoked = "device_revoked": "This device has been revoked", "この端末は無効化されています";
+    NotFound = "not_found": "The resource does not exist", "リソースが見つかりません";
+    HouseholdNotFound = "household_not_found": "The household does not exist", "世帯が見つかりません";
+    ChildNotFound = "child_not_found": "The child does not exist", "対象児が見つかりません";
+    TooManyChildren = "too_many_children": "The household has reached the limit of registered children", "世帯の登録児童数の上限に達しています";
+    EnrollmentNotFound = "enrollment_not_found": "The application does not exist", "申請が見つかりません";
+    PartnerNotFound = "partner_not_found": "The partner does not exist", "事業者が見つかりません";
+    DeviceNotFound = "device_not_found": "The device does not exist", "端末が見つかりません";
+    MethodNotAllowed = "method_not_allowed": "This method is not allowed on this resource", "このリソースではこのメソッドは使えません";
+    EnrollmentNotPending = "enrollment_not_pending": "The application has already been decided", "この申請は既に処理済みです";
+    EnrollmentAlreadyOpen = "enrollment_already_open": "The child already has an open application or enrollment for this program", "この対象児には、この事業の申請中または承認済みの登録が既にあります";
+    PartnerNameTaken = "partner_name_taken": "A partner with this name already exists", "同じ名前の事業者が既に登録されています";
+    DeviceAlreadyRevoked = "device_already_revoked": "The device is already revoked", "この端末は既に無効化されています";
+    AccountNotFound = "account_not_found": "The account does not exist", "アカウントが見つかりません";
+    CannotDisableSelf = "cannot_disable_self": "You cannot disable your own account", "自分自身のアカウントは停止できません";
+    AccountAlreadyDisabled = "account_already_disabled": "The account is already disabled", "このアカウントは既に停止されています";
+    NotEnrolled = "not_enrolled": "The child is not enrolled in this program today", "この対象児は本日この事業の利用登録がありません";
+    ProgramHasNoAllowance = "program_has_no_allowance": "This program has no allowance", "この事業には残高がありません";
+    InsufficientBalance = "insufficient_balance": "Not enough balance", "残高が足りません";
+    ProgramHasNoVouchers = "program_has_no_vouchers": "This program has no vouchers", "この事業には助成券がありません";
+    AllowanceExhausted = "allowance_exhausted": "Nothing is left this period", "今期の残高がありません";
+    VoucherMalformed = "voucher_malformed": "This is not a valid voucher code (or it was cut short)", "助成券のコードとして読み取れません（途中で切れている可能性があります）";
+    VoucherUnknownKey = "voucher_unknown_key": "The code was signed by a key this service does not know", "このサービスが発行したコードではありません（不明な署名鍵）";
+    VoucherSignatureInvalid = "voucher_signature_invalid": "The code has been altered", "コードが改ざんされています";
+    VoucherExpired = "voucher_expired": "The code has expired; ask the family to show a new one", "コードの有効期限が切れています。新しいコードを表示してもらってください";
+    VoucherCancelled = "voucher_cancelled": "A newer code replaced this one", "新しいコードが発行されたため、このコードは無効です";
+    VoucherAlreadyRedeemed = "voucher_already_redeemed": "The code has already been used", "このコードは使用済みです";
+    PartnerKindMismatch = "partner_kind_mismatch": "Your organisation cannot redeem this kind of voucher", "この事業者ではこの種類の助成券を利用できません";
+    IdempotencyKeyReused = "idempotency_key_reused": "This Idempotency-Key was already used for a different request", "この Idempotency-Key は別のリクエストで使用済みです";
+    IdempotencyKeyMissing = "idempotency_key_missing": "An Idempotency-Key header is required", "Idempotency-Key ヘッダーが必要です";
+    RedemptionNotFound = "redemption_not_found": "The redemption does not exist", "利用記録が見つかりません";
+    RedemptionAlreadyReversed = "redemption_already_reversed": "The redemption has already been cancelled", "この利用は既に取り消されています";
+    ReversalWindowClosed = "reversal_window_closed": "A partner can cancel a redemption only on the day it was made", "事業者による取消は利用当日のみ可能です";
+    RespiteHoursExceeded = "respite_hours_exceeded": "Not enough respite hours remain this fiscal year", "今年度のレスパイト利用可能時間が足りません";
+    NotificationNotFound = "notification_not_found": "The notification does not exist", "お知らせが見つかりません";
+    ShortStayNotFound = "short_stay_not_found": "The short-stay request does not exist", "ショートステイの申請が見つかりません";
+    ShortStayStateConflict = "short_stay_state_conflict": "The short-stay request cannot make this move from its current state", "現在の状態ではこの操作はできません";
+    PlaySessionNotFound = "play_session_not_found": "The session does not exist", "開催回が見つかりません";
+    PlayBookingNotFound = "play_booking_not_found": "The booking does not exist", "予約が見つかりません";
+    BookingClosed = "booking_closed": "Bookings for this session are not open", "この回の予約受付期間外です";
+    SessionFull = "session_full": "The session is full", "この回は満員です";
+    AlreadyBooked = "already_booked": "A child already has a booking for this session", "この回には既に予約済みの児童が含まれています";
+    CancellationClosed = "cancellation_closed": "The cancellation deadline has passed", "キャンセル期限を過ぎています";
+    BookingNotConfirmed = "booking_not_confirmed": "The booking is not confirmed", "予約が確定していません";
+    AlreadyCheckedIn = "already_checked_in": "The booking has already been checked in", "既に入場済みです";
+    NotDuringSession = "not_during_session": "Entry is possible from an hour before the session until it ends", "入場受付は開始1時間前から終了までです";
+    NotABookingCode = "not_a_booking_code": "This is not a valid play-space booking code", "ひろばの予約コードではありません";
+    VisitNotFound = "visit_not_found": "The respite visit does not exist", "訪問予約が見つかりません";
+    VisitStateConflict = "visit_state_conflict": "The visit cannot make this move from its current state", "現在の状態ではこの操作はできません";
+    VisitAlreadyStarted = "visit_already_started": "The visit has already started and can no longer be cancelled", "訪問開始後は取り消せません";
+    AllowanceNotFound = "allowance_not_found": "This program keeps no allowance history", "この事業には残高の履歴がありません";
+    Conflict = "conflict": "The request conflicts with the current state", "現在の状態と矛盾するリクエストです";
+    RequestTimeout = "request_timeout": "The request took too long", "リクエストの処理に時間がかかりすぎました";
+    ServiceBusy = "service_busy": "The service is busy; try again shortly", "混み合っています。しばらくしてから再度お試しください";
+    InternalError = "internal_error": "Something went wrong on our side", "サーバー側で問題が発生しました";
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Code;
+
+    #[test]
+    fn every_code_has_its_own_name_and_title_in_both_languages() {
+        let mut names = std::collections::HashSet::new();
+        let mut titles = std::collections::HashSet::new();
+        for code in Code::ALL {
+            let (en, ja) = code.title();
+            assert!(
+                !en.is_empty() && !ja.is_empty(),
+                "{code} has an empty title"
+            );
+            assert!(names.insert(code.as_str()), "{code} is listed twice");
+            assert!(titles.insert(en), "{code} shares its English title");
+            assert!(
+                code.as_str()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{code} is not snake_case"
+            );
+        }
+    }
+}
