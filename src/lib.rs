@@ -21,6 +21,7 @@ pub mod play_space;
 pub mod respite;
 pub mod server;
 pub mod short_stays;
+pub mod signed_codes;
 pub mod state;
 pub mod tasks;
 pub mod text;

@@ -8,8 +8,8 @@ use tracing_subscriber::EnvFilter;
 
 use carepass::clock::SystemClock;
 use carepass::config::Config;
+use carepass::signed_codes::keys::KeyRing;
 use carepass::state::AppState;
-use carepass::vouchers::keys::KeyRing;
 use carepass::{build_app, db, demo, server, tasks};
 
 #[derive(Parser)]

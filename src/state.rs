@@ -10,7 +10,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::clock::{Calendar, Clock};
 use crate::config::Config;
 use crate::partners::DeviceCache;
-use crate::vouchers::keys::KeyRing;
+use crate::signed_codes::keys::KeyRing;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -20,8 +20,8 @@ use carepass::config::{Config, SqliteSynchronous};
 use carepass::enrollments::Program;
 use carepass::entity::{child, enrollment, household, voucher};
 use carepass::partners::{self, PartnerKind};
-use carepass::vouchers::keys::KeyRing;
-use carepass::vouchers::token::{self, Claims};
+use carepass::signed_codes::keys::KeyRing;
+use carepass::signed_codes::token::{self, Claims};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
 use sea_orm::{

@@ -170,6 +170,25 @@ fn convert(rows: Vec<enrollment::Model>) -> Result<Vec<Enrollment>, DbErr> {
     rows.into_iter().map(Enrollment::try_from).collect()
 }
 
+/// Whether the child has an approved enrollment in the program on this local date.
+pub async fn is_enrolled(
+    conn: &impl ConnectionTrait,
+    child_id: Uuid,
+    program: Program,
+    date: NaiveDate,
+) -> Result<bool, DbErr> {
+    let rows = enrollment::Entity::find()
+        .filter(enrollment::Column::ChildId.eq(child_id))
+        .filter(enrollment::Column::Program.eq(program.as_str()))
+        .filter(enrollment::Column::Status.eq(Status::Approved.as_str()))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|m| Enrollment::try_from(m).ok())
+        .any(|e| e.is_active_on(date)))
+}
+
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Enrollment>, DbErr> {
     enrollment::Entity::find_by_id(id)
         .one(conn)

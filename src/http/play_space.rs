@@ -284,8 +284,8 @@ pub async fn get_play_booking_code(
 ) -> Result<AppJson<EntryCode>, ApiError> {
     let (code, expires_at) =
         play_space::entry_code(&state.read, &state.keys, g.household_id, path.booking_id).await?;
-    let png = crate::vouchers::qr::png(&code).map_err(ApiError::internal)?;
-    let svg = crate::vouchers::qr::svg(&code).map_err(ApiError::internal)?;
+    let png = crate::signed_codes::qr::png(&code).map_err(ApiError::internal)?;
+    let svg = crate::signed_codes::qr::svg(&code).map_err(ApiError::internal)?;
     Ok(AppJson(EntryCode {
         booking_id: path.booking_id,
         payload: code,

@@ -17,9 +17,9 @@ use super::problem::{ApiError, Code, Problem};
 use crate::allowances::{self, Entry, Summary, Unit};
 use crate::enrollments::Program;
 use crate::households;
+use crate::signed_codes::keys::Jwk;
 use crate::state::AppState;
 use crate::units::Yen;
-use crate::vouchers::keys::Jwk;
 use crate::vouchers::{self, Charge, Receipt, Redeemed, RedemptionView, Reverser, Verified};
 
 /// Which voucher to issue.
@@ -179,7 +179,8 @@ pub async fn list_allowances(
     let cal = state.calendar();
     let mut out = Vec::new();
     for program in [Program::TaxiFuel, Program::CareTaxi, Program::Respite] {
-        if allowances::is_enrolled(&state.read, path.child_id, program, cal.local_date(now)).await?
+        if crate::enrollments::is_enrolled(&state.read, path.child_id, program, cal.local_date(now))
+            .await?
         {
             out.push(
                 allowances::summary(
@@ -302,8 +303,8 @@ pub async fn issue_voucher(
         body.program,
     )
     .await?;
-    let png = vouchers::qr::png(&v.code).map_err(ApiError::internal)?;
-    let svg = vouchers::qr::svg(&v.code).map_err(ApiError::internal)?;
+    let png = crate::signed_codes::qr::png(&v.code).map_err(ApiError::internal)?;
+    let svg = crate::signed_codes::qr::svg(&v.code).map_err(ApiError::internal)?;
     Ok((
         StatusCode::CREATED,
         AppJson(VoucherResponse {

@@ -27,9 +27,9 @@ use crate::enrollments::Program;
 use crate::entity::{play_booking, play_booking_child, play_session};
 use crate::households::{self, CareNeed};
 use crate::notifications::{Event, Recipient, notify};
+use crate::signed_codes::keys::KeyRing;
+use crate::signed_codes::token::{self, Claims};
 use crate::text::{self, FieldError};
-use crate::vouchers::keys::KeyRing;
-use crate::vouchers::token::{self, Claims};
 
 /// Most companions one booking may bring.
 pub const MAX_COMPANIONS: i64 = 10;
@@ -760,7 +760,7 @@ pub async fn check_in(
     now: DateTime<Utc>,
     code: &str,
 ) -> Result<Booking, PlayError> {
-    let claims = crate::vouchers::check_code(db, keys, code, now)
+    let claims = crate::signed_codes::check(db, keys, code, now)
         .await
         .map_err(|_| PlayError::NotABookingCode)?;
     if claims.program != Program::PlaySpace {

@@ -17,11 +17,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::allowances::is_enrolled;
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::clock::{Calendar, FiscalYear, from_micros, to_micros};
 use crate::db;
 use crate::enrollments::Program;
+use crate::enrollments::is_enrolled;
 use crate::entity::{partner, short_stay};
 use crate::households::CareNeed;
 use crate::notifications::{Event, Recipient, notify};

@@ -6,7 +6,7 @@ use base64::Engine;
 use carepass::clock::to_micros;
 use carepass::enrollments::Program;
 use carepass::entity::voucher;
-use carepass::vouchers::token::{self, Claims};
+use carepass::signed_codes::token::{self, Claims};
 use chrono::{DateTime, Duration, Utc};
 use reqwest::{Response, StatusCode};
 use sea_orm::{ActiveValue::Set, EntityTrait};

@@ -1,0 +1,185 @@
+//! Posting to the ledger: every balance change is one conditional UPDATE plus one entry.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::{
+    Account, AllowanceError, EntryKind, Refs, account_at, find_account, get_account, period_of,
+    rule,
+};
+use crate::audit::Actor;
+use crate::clock::{Calendar, to_micros};
+use crate::config::ProgramRules;
+use crate::enrollments::Program;
+use crate::entity::{allowance_account, ledger_entry};
+
+/// Moves an account's balance by `kind` and `amount` (a positive magnitude, or a signed value
+/// for adjustments) and writes the matching ledger entry. Fails with `Insufficient` when the
+/// balance would go below zero; nothing is written then.
+pub async fn post(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+    kind: EntryKind,
+    amount: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    refs: Refs<'_>,
+) -> Result<(), AllowanceError> {
+    use allowance_account::Column as C;
+    let delta = match kind {
+        EntryKind::Grant | EntryKind::CarryIn | EntryKind::Release | EntryKind::Reversal => amount,
+        EntryKind::Hold | EntryKind::Capture | EntryKind::Lapse => -amount,
+        EntryKind::Adjustment => amount,
+    };
+    let mut update = allowance_account::Entity::update_many()
+        .col_expr(C::Balance, Expr::col(C::Balance).add(delta))
+        .filter(C::Id.eq(account_id));
+    update = match kind {
+        EntryKind::Grant | EntryKind::CarryIn | EntryKind::Adjustment => {
+            update.col_expr(C::Granted, Expr::col(C::Granted).add(delta))
+        }
+        EntryKind::Capture => update.col_expr(C::Used, Expr::col(C::Used).add(amount)),
+        EntryKind::Reversal => update.col_expr(C::Used, Expr::col(C::Used).sub(amount)),
+        EntryKind::Hold => update.col_expr(C::Held, Expr::col(C::Held).add(amount)),
+        EntryKind::Release => update
+            .col_expr(C::Held, Expr::col(C::Held).sub(amount))
+            .filter(C::Held.gte(amount)),
+        EntryKind::Lapse => update.col_expr(C::LapsedAt, Expr::value(to_micros(now))),
+    };
+    if delta < 0 {
+        update = update.filter(C::Balance.gte(-delta));
+    }
+    let changed = update.exec(conn).await?.rows_affected;
+    if changed != 1 {
+        let remaining = get_account(conn, account_id).await?.balance;
+        return Err(AllowanceError::Insufficient {
+            remaining,
+            requested: delta.abs(),
+        });
+    }
+    record_entry(conn, account_id, kind, delta, actor, now, refs).await
+}
+
+pub(super) async fn record_entry(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+    kind: EntryKind,
+    delta: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    refs: Refs<'_>,
+) -> Result<(), AllowanceError> {
+    ledger_entry::Entity::insert(ledger_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        account_id: Set(account_id),
+        kind: Set(kind.as_str().to_owned()),
+        amount: Set(delta),
+        voucher_id: Set(refs.voucher_id),
+        redemption_id: Set(refs.redemption_id),
+        reason: Set(refs.reason.map(str::to_owned)),
+        actor_type: Set(actor.kind.to_owned()),
+        actor_id: Set(actor.id),
+        occurred_at: Set(to_micros(now)),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// How much a capture may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Take {
+    /// Whatever is left, up to this much (a fare: the family pays the rest).
+    UpTo(i64),
+    /// Exactly this much, or nothing (a ticket).
+    Exactly(i64),
+}
+
+/// A capture: whose account, when, and how much.
+#[derive(Debug, Clone, Copy)]
+pub struct Capture {
+    pub child_id: Uuid,
+    pub program: Program,
+    pub at: DateTime<Utc>,
+    pub take: Take,
+}
+
+/// Captures from the child's account for the period containing `at` (opening it when this is
+/// the period's first use) and writes the ledger entry; returns the account after the capture
+/// and how much was taken. The common case is one conditional `UPDATE … RETURNING`.
+pub async fn capture(
+    conn: &impl ConnectionTrait,
+    rules: &ProgramRules,
+    cal: &Calendar,
+    what: Capture,
+    actor: &Actor,
+    refs: Refs<'_>,
+) -> Result<(Account, i64), AllowanceError> {
+    use allowance_account::Column as C;
+    use sea_orm::sea_query::CaseStatement;
+    let Capture {
+        child_id,
+        program,
+        at,
+        take,
+    } = what;
+    let rule = rule(rules, program).ok_or(AllowanceError::NoAllowance)?;
+    let period = period_of(cal, rule.period, at);
+    let (max, exact) = match take {
+        Take::UpTo(n) => (n, false),
+        Take::Exactly(n) => (n, true),
+    };
+    if max <= 0 {
+        return Err(AllowanceError::Insufficient {
+            remaining: 0,
+            requested: max,
+        });
+    }
+    // In SET and RETURNING every column is read as it was before the update.
+    let taken = || {
+        Expr::expr(
+            CaseStatement::new()
+                .case(Expr::col(C::Balance).gte(max), max)
+                .finally(Expr::col(C::Balance)),
+        )
+    };
+    for attempt in 0..2 {
+        let mut update = allowance_account::Entity::update_many()
+            .col_expr(C::Balance, Expr::col(C::Balance).sub(taken()))
+            .col_expr(C::Used, Expr::col(C::Used).add(taken()))
+            .col_expr(C::LastMovement, taken())
+            .filter(C::ChildId.eq(child_id))
+            .filter(C::Program.eq(program.as_str()))
+            .filter(C::Period.eq(period.key.as_str()));
+        update = if exact {
+            update.filter(C::Balance.gte(max))
+        } else {
+            update.filter(C::Balance.gt(0))
+        };
+        if let Some(row) = update.exec_with_returning(conn).await?.into_iter().next() {
+            let took = row.last_movement;
+            let account = Account::try_from(row)?;
+            record_entry(conn, account.id, EntryKind::Capture, -took, actor, at, refs).await?;
+            return Ok((account, took));
+        }
+        if attempt == 0
+            && find_account(conn, child_id, program, &period.key)
+                .await?
+                .is_none()
+        {
+            // First use this period: open (and grant), then take.
+            account_at(conn, rules, cal, child_id, program, at).await?;
+            continue;
+        }
+        break;
+    }
+    let remaining = find_account(conn, child_id, program, &period.key)
+        .await?
+        .map_or(0, |a| a.balance);
+    Err(AllowanceError::Insufficient {
+        remaining,
+        requested: max,
+    })
+}

@@ -1,0 +1,297 @@
+//! Redeeming a scanned code exactly once, with an Idempotency-Key whose retries get the first answer.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{Charge, Context, Purpose, VoucherError, check_code, partner_may_redeem, status_error};
+use crate::allowances::{self, Refs, Unit};
+use crate::audit::{self, Actor, Change};
+use crate::clock::to_micros;
+use crate::db;
+use crate::enrollments::Program;
+use crate::entity::{device, redemption, voucher};
+use crate::partners::DevicePrincipal;
+
+/// The answer to a redemption; stored, so that a retry gets the same bytes back.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "redemption_id": "019ab5c2-6f10-7c3e-9a55-0d6f6a1e2b3c",
+    "voucher_id": "6c1d5f5e-2b0a-4f7c-8f59-1c2d3e4f5a6b",
+    "program": "taxi_fuel",
+    "purpose": "taxi_fare",
+    "requested_yen": 3200,
+    "covered_yen": 3200,
+    "family_pays_yen": 0,
+    "tickets_used": 0,
+    "unit": "yen",
+    "remaining": 16800,
+    "redeemed_at": "2026-11-24T05:10:00Z"
+}))]
+pub struct Receipt {
+    pub redemption_id: Uuid,
+    pub voucher_id: Uuid,
+    pub program: Program,
+    pub purpose: Purpose,
+    /// The fare, fuel amount, or the sum of the care-taxi fees.
+    pub requested_yen: i64,
+    /// Paid by the ward.
+    pub covered_yen: i64,
+    /// Paid by the family.
+    pub family_pays_yen: i64,
+    /// Care-taxi tickets used (0 or 1).
+    pub tickets_used: i64,
+    pub unit: Unit,
+    /// Yen or tickets left this month after this redemption.
+    pub remaining: i64,
+    pub redeemed_at: DateTime<Utc>,
+}
+
+/// A redemption's outcome: new, or the stored answer to an earlier identical request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redeemed {
+    Created(String),
+    Replayed(String),
+}
+
+fn request_hash(code: &str, charge: Charge) -> String {
+    let canonical = match charge {
+        Charge::Amount(y) => format!("{}|amount|{}", code.trim(), y.0),
+        Charge::Fees {
+            reservation,
+            pickup,
+            assistance,
+        } => {
+            format!(
+                "{}|fees|{}|{}|{}",
+                code.trim(),
+                reservation.0,
+                pickup.0,
+                assistance.0
+            )
+        }
+    };
+    crate::auth::token::digest(&canonical)
+}
+
+async fn stored_answer(
+    conn: &impl ConnectionTrait,
+    device_id: Uuid,
+    key: &str,
+    hash: &str,
+) -> Result<Option<Redeemed>, VoucherError> {
+    let found = redemption::Entity::find()
+        .filter(redemption::Column::DeviceId.eq(device_id))
+        .filter(redemption::Column::IdempotencyKey.eq(key))
+        .one(conn)
+        .await?;
+    match found {
+        Some(r) if r.request_hash == hash => Ok(Some(Redeemed::Replayed(r.response_json))),
+        Some(_) => Err(VoucherError::IdempotencyMismatch),
+        None => Ok(None),
+    }
+}
+
+/// Redeems a scanned code exactly once. A retry with the same Idempotency-Key and the same
+/// request gets the stored answer; the same key with another request is refused.
+pub async fn redeem(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    device: &DevicePrincipal,
+    idempotency_key: &str,
+    code: &str,
+    charge: Charge,
+) -> Result<Redeemed, VoucherError> {
+    let hash = request_hash(code, charge);
+    let claims = match check_code(ctx.db, ctx.keys, code, now).await {
+        Ok(c) => c,
+        // An expired code may still be a retry of a redemption that succeeded in time.
+        Err(VoucherError::Expired) => {
+            return match stored_answer(ctx.db, device.device_id, idempotency_key, &hash).await? {
+                Some(answer) => Ok(answer),
+                None => Err(VoucherError::Expired),
+            };
+        }
+        Err(e) => return Err(e),
+    };
+    let purpose = partner_may_redeem(device, claims.program)?;
+    let charge = charge.validate(claims.program)?;
+    let (rules, cal) = (ctx.rules, ctx.calendar);
+    let device = *device;
+    let result = db::write(ctx.db, |tx| {
+        let (actor, hash, claims) = (actor.clone(), hash.clone(), claims.clone());
+        let (rules, idempotency_key) = (rules.clone(), idempotency_key.to_owned());
+        Box::pin(async move {
+            let (rules, idempotency_key) = (&rules, idempotency_key.as_str());
+            let claimed = voucher::Entity::update_many()
+                .col_expr(voucher::Column::Status, Expr::value("redeemed"))
+                .col_expr(voucher::Column::RedeemedAt, Expr::value(to_micros(now)))
+                .filter(voucher::Column::Id.eq(claims.voucher_id))
+                .filter(voucher::Column::Status.eq("issued"))
+                .filter(voucher::Column::ExpiresAt.gt(to_micros(now)))
+                // The device must still be active at the moment money moves, whatever a
+                // cached authentication said.
+                .filter(Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(device::Entity)
+                        .and_where(device::Column::Id.eq(device.device_id))
+                        .and_where(device::Column::Status.eq("active"))
+                        .to_owned(),
+                ))
+                .exec_with_returning(tx)
+                .await?;
+            let Some(v) = claimed.into_iter().next() else {
+                if let Some(answer) =
+                    stored_answer(tx, device.device_id, idempotency_key, &hash).await?
+                {
+                    return Ok(answer);
+                }
+                let v = voucher::Entity::find_by_id(claims.voucher_id)
+                    .one(tx)
+                    .await?
+                    .ok_or(VoucherError::Malformed)?;
+                return Err(status_error(&v, now));
+            };
+            let program = claims.program;
+            let redemption_id = Uuid::now_v7();
+            let refs = || Refs {
+                voucher_id: Some(v.id),
+                redemption_id: Some(redemption_id),
+                reason: None,
+            };
+            let (take, tickets) = match charge {
+                Charge::Amount(y) => (allowances::Take::UpTo(y.0), 0),
+                Charge::Fees { .. } => (allowances::Take::Exactly(1), 1),
+            };
+            // Enrollment was checked when the code was issued; a code is honoured for its few
+            // minutes of life (a new period's account still checks it when opened).
+            let (account, debited) = allowances::capture(
+                tx,
+                rules,
+                &cal,
+                allowances::Capture {
+                    child_id: v.child_id,
+                    program,
+                    at: now,
+                    take,
+                },
+                &actor,
+                refs(),
+            )
+            .await?;
+            let covered = match charge {
+                Charge::Amount(_) => debited,
+                Charge::Fees { .. } => {
+                    let total = charge.total();
+                    total.min(
+                        rules
+                            .care_taxi
+                            .per_ticket_ceiling_yen
+                            .map_or(total, |c| c.0),
+                    )
+                }
+            };
+            let receipt = Receipt {
+                redemption_id,
+                voucher_id: v.id,
+                program,
+                purpose,
+                requested_yen: charge.total(),
+                covered_yen: covered,
+                family_pays_yen: charge.total() - covered,
+                tickets_used: tickets,
+                unit: account.unit,
+                remaining: account.balance,
+                redeemed_at: now,
+            };
+            let json = serde_json::to_string(&receipt).map_err(|e| DbErr::Custom(e.to_string()))?;
+            let (reservation, pickup, assistance) = match charge {
+                Charge::Fees {
+                    reservation,
+                    pickup,
+                    assistance,
+                } => (Some(reservation.0), Some(pickup.0), Some(assistance.0)),
+                Charge::Amount(_) => (None, None, None),
+            };
+            let local_date = cal.local_date(now);
+            redemption::Entity::insert(redemption::ActiveModel {
+                id: Set(redemption_id),
+                voucher_id: Set(v.id),
+                account_id: Set(account.id),
+                child_id: Set(v.child_id),
+                program: Set(program.as_str().to_owned()),
+                purpose: Set(purpose.as_str().to_owned()),
+                partner_id: Set(device.partner_id),
+                device_id: Set(device.device_id),
+                idempotency_key: Set(idempotency_key.to_owned()),
+                request_hash: Set(hash.clone()),
+                requested_yen: Set(charge.total()),
+                reservation_fee_yen: Set(reservation),
+                pickup_fee_yen: Set(pickup),
+                assistance_fee_yen: Set(assistance),
+                covered_yen: Set(covered),
+                family_pays_yen: Set(charge.total() - covered),
+                tickets_used: Set(tickets),
+                redeemed_at: Set(to_micros(now)),
+                local_date: Set(local_date),
+                month: Set(cal.month_of(now).to_string()),
+                response_json: Set(json.clone()),
+                reversed_at: Set(None),
+                reversed_by_type: Set(None),
+                reversed_by: Set(None),
+                reversal_reason: Set(None),
+            })
+            .exec_without_returning(tx)
+            .await?;
+            audit::record(
+                tx,
+                &actor,
+                now,
+                Change {
+                    action: "voucher.redeemed",
+                    object_type: "redemption",
+                    object_id: Some(redemption_id),
+                    before: None,
+                    after: serde_json::from_str(&json).ok(),
+                },
+            )
+            .await?;
+            crate::notifications::notify(
+                tx,
+                now,
+                crate::notifications::Event {
+                    kind: "voucher.redeemed",
+                    recipient: crate::notifications::Recipient::Household(v.household_id),
+                    subject_type: "redemption",
+                    subject_id: redemption_id,
+                    data: serde_json::json!({
+                        "child_id": v.child_id,
+                        "program": program,
+                        "covered_yen": covered,
+                        "family_pays_yen": charge.total() - covered,
+                        "tickets_used": tickets,
+                        "remaining": account.balance,
+                    }),
+                },
+            )
+            .await?;
+            Ok(Redeemed::Created(json))
+        })
+    })
+    .await;
+    match result {
+        // The same key raced in with another request; whatever it wrote is the answer.
+        Err(VoucherError::Db(e)) if db::is_unique_violation(&e) => {
+            match stored_answer(ctx.db, device.device_id, idempotency_key, &hash).await? {
+                Some(answer) => Ok(answer),
+                None => Err(VoucherError::AlreadyRedeemed),
+            }
+        }
+        other => other,
+    }
+}

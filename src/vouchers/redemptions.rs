@@ -1,0 +1,109 @@
+//! Redemptions as partners, staff and families read them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::Purpose;
+use crate::clock::from_micros;
+use crate::enrollments::Program;
+use crate::entity::redemption;
+
+/// A redemption as partners and staff list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RedemptionView {
+    pub id: Uuid,
+    pub voucher_id: Uuid,
+    pub program: Program,
+    pub purpose: Purpose,
+    pub partner_id: Uuid,
+    pub device_id: Uuid,
+    pub requested_yen: i64,
+    pub reservation_fee_yen: Option<i64>,
+    pub pickup_fee_yen: Option<i64>,
+    pub basic_assistance_fee_yen: Option<i64>,
+    pub covered_yen: i64,
+    pub family_pays_yen: i64,
+    pub tickets_used: i64,
+    pub redeemed_at: DateTime<Utc>,
+    /// The Asia/Tokyo calendar date of the redemption.
+    pub local_date: NaiveDate,
+    pub reversed_at: Option<DateTime<Utc>>,
+    pub reversal_reason: Option<String>,
+}
+
+impl TryFrom<redemption::Model> for RedemptionView {
+    type Error = DbErr;
+    fn try_from(r: redemption::Model) -> Result<Self, DbErr> {
+        Ok(RedemptionView {
+            id: r.id,
+            voucher_id: r.voucher_id,
+            program: Program::parse(&r.program)
+                .ok_or_else(|| DbErr::Custom("unknown program".into()))?,
+            purpose: Purpose::parse(&r.purpose)
+                .ok_or_else(|| DbErr::Custom("unknown purpose".into()))?,
+            partner_id: r.partner_id,
+            device_id: r.device_id,
+            requested_yen: r.requested_yen,
+            reservation_fee_yen: r.reservation_fee_yen,
+            pickup_fee_yen: r.pickup_fee_yen,
+            basic_assistance_fee_yen: r.assistance_fee_yen,
+            covered_yen: r.covered_yen,
+            family_pays_yen: r.family_pays_yen,
+            tickets_used: r.tickets_used,
+            redeemed_at: from_micros(r.redeemed_at),
+            local_date: r.local_date,
+            reversed_at: r.reversed_at.map(from_micros),
+            reversal_reason: r.reversal_reason,
+        })
+    }
+}
+
+/// A device's redemptions on one local date, newest first, `limit` of them from `offset`.
+pub async fn list_for_device(
+    conn: &impl ConnectionTrait,
+    device_id: Uuid,
+    date: NaiveDate,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<RedemptionView>, DbErr> {
+    redemption::Entity::find()
+        .filter(redemption::Column::DeviceId.eq(device_id))
+        .filter(redemption::Column::LocalDate.eq(date))
+        .order_by_desc(redemption::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(RedemptionView::try_from)
+        .collect()
+}
+
+/// A child's redemptions in one month (for the guardian's history), newest first, `limit`
+/// of them from `offset`.
+pub async fn list_for_child(
+    conn: &impl ConnectionTrait,
+    child_id: Uuid,
+    program: Program,
+    month: &str,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<RedemptionView>, DbErr> {
+    redemption::Entity::find()
+        .filter(redemption::Column::ChildId.eq(child_id))
+        .filter(redemption::Column::Program.eq(program.as_str()))
+        .filter(redemption::Column::Month.eq(month))
+        .order_by_desc(redemption::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(RedemptionView::try_from)
+        .collect()
+}

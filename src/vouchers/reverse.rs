@@ -1,0 +1,164 @@
+//! Reversing a redemption: a partner's same-day cancel (取消) or a staff reversal with a reason.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::{RedemptionView, VoucherError};
+use crate::allowances::{self, EntryKind, Refs, Unit};
+use crate::audit::{self, Actor, Change, snapshot};
+use crate::clock::{Calendar, to_micros};
+use crate::config::{ProgramRules, UnusedBalance};
+use crate::db;
+use crate::entity::redemption;
+use crate::households;
+use crate::partners::DevicePrincipal;
+use crate::text::FieldError;
+
+/// Who is reversing, and within which limits.
+pub enum Reverser<'a> {
+    /// The partner that redeemed, on the same Asia/Tokyo day.
+    Partner(&'a DevicePrincipal),
+    /// Ward staff, any time, with a reason.
+    Staff { reason: String },
+}
+
+/// Undoes a redemption: the balance comes back through a reversal entry (and lapses again at
+/// once if its period has already ended and the rule is to lapse).
+pub async fn reverse(
+    db: &DatabaseConnection,
+    rules: &ProgramRules,
+    cal: &Calendar,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    redemption_id: Uuid,
+    by: Reverser<'_>,
+) -> Result<RedemptionView, VoucherError> {
+    let reason = match &by {
+        Reverser::Staff { reason } => {
+            Some(crate::text::multiline(reason, 500).map_err(|e| FieldError::text("reason", e))?)
+        }
+        Reverser::Partner(_) => None,
+    };
+    let cal = *cal;
+    let partner = match &by {
+        Reverser::Partner(d) => Some(d.partner_id),
+        Reverser::Staff { .. } => None,
+    };
+    db::write(db, |tx| {
+        let (actor, reason, rules) = (actor.clone(), reason.clone(), rules.clone());
+        Box::pin(async move {
+            let rules = &rules;
+            let r = redemption::Entity::find_by_id(redemption_id)
+                .one(tx)
+                .await?
+                .ok_or(VoucherError::RedemptionNotFound)?;
+            if let Some(p) = partner {
+                // Another partner's redemption does not exist for this one.
+                if r.partner_id != p {
+                    return Err(VoucherError::RedemptionNotFound);
+                }
+                if r.reversed_at.is_none() && r.local_date != cal.local_date(now) {
+                    return Err(VoucherError::ReversalWindowClosed);
+                }
+            }
+            let before = RedemptionView::try_from(r.clone())?;
+            let changed = redemption::Entity::update_many()
+                .col_expr(redemption::Column::ReversedAt, Expr::value(to_micros(now)))
+                .col_expr(redemption::Column::ReversedByType, Expr::value(actor.kind))
+                .col_expr(redemption::Column::ReversedBy, Expr::value(actor.id))
+                .col_expr(
+                    redemption::Column::ReversalReason,
+                    Expr::value(reason.clone()),
+                )
+                .filter(redemption::Column::Id.eq(redemption_id))
+                .filter(redemption::Column::ReversedAt.is_null())
+                .exec(tx)
+                .await?
+                .rows_affected;
+            if changed != 1 {
+                return Err(VoucherError::AlreadyReversed);
+            }
+            let account = allowances::get_account(tx, r.account_id).await?;
+            let amount = if account.unit == Unit::Ticket {
+                r.tickets_used
+            } else {
+                r.covered_yen
+            };
+            let refs = Refs {
+                voucher_id: Some(r.voucher_id),
+                redemption_id: Some(r.id),
+                reason: reason.as_deref(),
+            };
+            allowances::post(
+                tx,
+                account.id,
+                EntryKind::Reversal,
+                amount,
+                &actor,
+                now,
+                refs,
+            )
+            .await?;
+            let lapses = allowances::rule(rules, account.program)
+                .is_some_and(|rule| rule.unused == UnusedBalance::Lapse);
+            if account.period_end <= now && lapses && amount > 0 {
+                let refs = Refs {
+                    reason: Some("period ended"),
+                    ..Default::default()
+                };
+                allowances::post(
+                    tx,
+                    account.id,
+                    EntryKind::Lapse,
+                    amount,
+                    &Actor::system(),
+                    now,
+                    refs,
+                )
+                .await?;
+            }
+            let after = RedemptionView::try_from(
+                redemption::Entity::find_by_id(redemption_id)
+                    .one(tx)
+                    .await?
+                    .ok_or(VoucherError::RedemptionNotFound)?,
+            )?;
+            audit::record(
+                tx,
+                &actor,
+                now,
+                Change {
+                    action: "redemption.reversed",
+                    object_type: "redemption",
+                    object_id: Some(redemption_id),
+                    before: snapshot(&before),
+                    after: snapshot(&after),
+                },
+            )
+            .await?;
+            if let Some(child) = households::find_child(tx, r.child_id).await? {
+                crate::notifications::notify(
+                    tx,
+                    now,
+                    crate::notifications::Event {
+                        kind: "voucher.reversed",
+                        recipient: crate::notifications::Recipient::Household(child.household_id),
+                        subject_type: "redemption",
+                        subject_id: redemption_id,
+                        data: serde_json::json!({
+                            "child_id": r.child_id,
+                            "program": after.program,
+                            "covered_yen": after.covered_yen,
+                            "reason": after.reversal_reason,
+                        }),
+                    },
+                )
+                .await?;
+            }
+            Ok(after)
+        })
+    })
+    .await
+}
