@@ -19,7 +19,43 @@ pub struct Config {
     pub auth: AuthConfig,
     pub calendar: CalendarConfig,
     pub programs: ProgramRules,
+    pub settlement: SettlementConfig,
+    pub signed_codes: SignedCodesConfig,
     pub notifications: NotificationsConfig,
+}
+
+/// Closing a month's settlement (締め).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SettlementConfig {
+    /// A month can be closed once it has ended by this long, so that no redemption begun in
+    /// the month's last instants can still commit after its statement was fixed.
+    pub close_grace_minutes: i64,
+}
+
+impl Default for SettlementConfig {
+    fn default() -> Self {
+        SettlementConfig {
+            close_grace_minutes: 60,
+        }
+    }
+}
+
+/// The keys that sign voucher and entry codes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignedCodesConfig {
+    /// A rotated key keeps verifying for the longest code lifetime plus this margin; then it
+    /// leaves the published keys, its codes are refused and its private half is deleted.
+    pub retirement_margin_minutes: i64,
+}
+
+impl Default for SignedCodesConfig {
+    fn default() -> Self {
+        SignedCodesConfig {
+            retirement_margin_minutes: 60,
+        }
+    }
 }
 
 /// Delivery of notifications to the push gateway (the mobile team's service).
@@ -185,6 +221,122 @@ pub struct ProgramRules {
     pub taxi_fuel: TaxiFuelRules,
     pub care_taxi: CareTaxiRules,
     pub respite: RespiteRules,
+    pub play_space: PlaySpaceRules,
+    pub short_stay: ShortStayRules,
+}
+
+/// Keeps every configured amount far from where `i64` arithmetic could overflow.
+const MAX_CONFIGURED: i64 = 100_000_000;
+
+fn within(name: &str, value: i64, min: i64, max: i64) -> Result<(), String> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!("programs.{name} must be between {min} and {max}"))
+    }
+}
+
+impl ProgramRules {
+    fn validate(&self) -> Result<(), String> {
+        let (t, c, r) = (&self.taxi_fuel, &self.care_taxi, &self.respite);
+        within(
+            "taxi_fuel.monthly_allowance_yen",
+            t.monthly_allowance_yen.0,
+            0,
+            MAX_CONFIGURED,
+        )?;
+        within(
+            "taxi_fuel.voucher_ttl_minutes",
+            t.voucher_ttl_minutes,
+            1,
+            24 * 60,
+        )?;
+        within(
+            "taxi_fuel.max_amount_per_redemption_yen",
+            t.max_amount_per_redemption_yen.0,
+            1,
+            MAX_CONFIGURED,
+        )?;
+        within("care_taxi.tickets_per_month", c.tickets_per_month, 0, 1_000)?;
+        within(
+            "care_taxi.per_ticket_ceiling_yen",
+            c.per_ticket_ceiling_yen.0,
+            0,
+            MAX_CONFIGURED,
+        )?;
+        within("care_taxi.max_fee_yen", c.max_fee_yen.0, 1, MAX_CONFIGURED)?;
+        within(
+            "care_taxi.voucher_ttl_minutes",
+            c.voucher_ttl_minutes,
+            1,
+            24 * 60,
+        )?;
+        within(
+            "respite.minutes_per_fiscal_year",
+            r.minutes_per_fiscal_year.0,
+            0,
+            366 * 24 * 60,
+        )?;
+        within(
+            "respite.billing_unit_minutes",
+            r.billing_unit_minutes.0,
+            1,
+            24 * 60,
+        )?;
+        within(
+            "respite.early_start_tolerance_minutes",
+            r.early_start_tolerance_minutes.0,
+            0,
+            24 * 60,
+        )?;
+        within(
+            "respite.late_end_tolerance_minutes",
+            r.late_end_tolerance_minutes.0,
+            0,
+            24 * 60,
+        )?;
+        within("respite.dispute_days", r.dispute_days, 0, 366)?;
+        within(
+            "play_space.entry_code_ttl_hours",
+            self.play_space.entry_code_ttl_hours,
+            1,
+            24 * 31,
+        )?;
+        within(
+            "short_stay.admission_tolerance_days",
+            self.short_stay.admission_tolerance_days,
+            0,
+            31,
+        )?;
+        for (name, limit) in [
+            (
+                "taxi_fuel.one_approver_limit_yen",
+                t.one_approver_limit_yen.map(|y| y.0),
+            ),
+            (
+                "taxi_fuel.max_adjustment_yen",
+                t.max_adjustment_yen.map(|y| y.0),
+            ),
+            (
+                "care_taxi.one_approver_limit_tickets",
+                c.one_approver_limit_tickets,
+            ),
+            ("care_taxi.max_adjustment_tickets", c.max_adjustment_tickets),
+            (
+                "respite.one_approver_limit_minutes",
+                r.one_approver_limit_minutes.map(|m| m.0),
+            ),
+            (
+                "respite.max_adjustment_minutes",
+                r.max_adjustment_minutes.map(|m| m.0),
+            ),
+        ] {
+            if let Some(v) = limit {
+                within(name, v, 1, MAX_CONFIGURED)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// ⑪ 福祉タクシー・自動車燃料費の助成.
@@ -195,6 +347,14 @@ pub struct TaxiFuelRules {
     pub unused_balance: UnusedBalance,
     /// How long a shown QR code stays valid.
     pub voucher_ttl_minutes: i64,
+    /// The largest fare or refuel one redemption may claim; more is refused (a typo of 200,000
+    /// for 2,000 is caught, not silently capped).
+    pub max_amount_per_redemption_yen: Yen,
+    /// The largest correction one staff member may post alone on a month's account (in total);
+    /// more needs a second staff member's approval. Unset: one month's grant.
+    pub one_approver_limit_yen: Option<Yen>,
+    /// The largest single correction even with two approvers. Unset: a year of grants.
+    pub max_adjustment_yen: Option<Yen>,
 }
 
 impl Default for TaxiFuelRules {
@@ -203,6 +363,9 @@ impl Default for TaxiFuelRules {
             monthly_allowance_yen: Yen(20_000),
             unused_balance: UnusedBalance::Lapse,
             voucher_ttl_minutes: 5,
+            max_amount_per_redemption_yen: Yen(50_000),
+            one_approver_limit_yen: None,
+            max_adjustment_yen: None,
         }
     }
 }
@@ -212,19 +375,29 @@ impl Default for TaxiFuelRules {
 #[serde(default, deny_unknown_fields)]
 pub struct CareTaxiRules {
     pub tickets_per_month: i64,
-    /// Most one ticket covers (reservation + pick-up + basic assistance); none = no ceiling.
-    pub per_ticket_ceiling_yen: Option<Yen>,
+    /// Most one ticket covers (reservation + pick-up + basic assistance); the family pays the
+    /// rest. The default is a placeholder for the ward's own figure.
+    pub per_ticket_ceiling_yen: Yen,
+    /// The largest amount accepted for any one fee component; more is refused.
+    pub max_fee_yen: Yen,
     pub unused_tickets: UnusedBalance,
     pub voucher_ttl_minutes: i64,
+    /// As for taxi/fuel, in tickets. Unset: one month's tickets.
+    pub one_approver_limit_tickets: Option<i64>,
+    /// Unset: a year of tickets.
+    pub max_adjustment_tickets: Option<i64>,
 }
 
 impl Default for CareTaxiRules {
     fn default() -> Self {
         CareTaxiRules {
             tickets_per_month: 4,
-            per_ticket_ceiling_yen: None,
+            per_ticket_ceiling_yen: Yen(5_000),
+            max_fee_yen: Yen(10_000),
             unused_tickets: UnusedBalance::Lapse,
             voucher_ttl_minutes: 5,
+            one_approver_limit_tickets: None,
+            max_adjustment_tickets: None,
         }
     }
 }
@@ -236,6 +409,17 @@ pub struct RespiteRules {
     pub minutes_per_fiscal_year: Minutes,
     pub billing_unit_minutes: Minutes,
     pub unused_minutes: UnusedBalance,
+    /// A station may record a visit that started at most this long before the booked start…
+    pub early_start_tolerance_minutes: Minutes,
+    /// …and ended at most this long after the booked end; outside that only staff may record
+    /// it, as an exception with a reason.
+    pub late_end_tolerance_minutes: Minutes,
+    /// The family may dispute a recorded visit for this many days after it was recorded.
+    pub dispute_days: i64,
+    /// As for taxi/fuel, in minutes. Unset: one fiscal year's minutes.
+    pub one_approver_limit_minutes: Option<Minutes>,
+    /// Unset: one fiscal year's minutes.
+    pub max_adjustment_minutes: Option<Minutes>,
 }
 
 impl Default for RespiteRules {
@@ -244,6 +428,48 @@ impl Default for RespiteRules {
             minutes_per_fiscal_year: Minutes::from_hours(288),
             billing_unit_minutes: Minutes(30),
             unused_minutes: UnusedBalance::Lapse,
+            early_start_tolerance_minutes: Minutes(60),
+            late_end_tolerance_minutes: Minutes(120),
+            dispute_days: 14,
+            one_approver_limit_minutes: None,
+            max_adjustment_minutes: None,
+        }
+    }
+}
+
+/// ⑤ インクルーシブひろばベル.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlaySpaceRules {
+    /// `false`: a booking needs an approved play-space enrollment valid on the session's date;
+    /// `true`: every registered household may book.
+    pub open_to_all_households: bool,
+    /// How long a booking's entry code stays valid once shown (also bounded by the session's end).
+    pub entry_code_ttl_hours: i64,
+}
+
+impl Default for PlaySpaceRules {
+    fn default() -> Self {
+        PlaySpaceRules {
+            open_to_all_households: false,
+            entry_code_ttl_hours: 24,
+        }
+    }
+}
+
+/// ⑧ 障害者医療ショートステイ事業.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShortStayRules {
+    /// An admission may be recorded from this many days before the confirmed first day (and up
+    /// to the confirmed last day).
+    pub admission_tolerance_days: i64,
+}
+
+impl Default for ShortStayRules {
+    fn default() -> Self {
+        ShortStayRules {
+            admission_tolerance_days: 1,
         }
     }
 }
@@ -303,16 +529,12 @@ impl Config {
         if !(1..=12).contains(&self.calendar.fiscal_year_start_month) {
             return bad("calendar.fiscal_year_start_month must be 1..=12");
         }
-        if self.programs.taxi_fuel.monthly_allowance_yen.0 < 0 {
-            return bad("programs.taxi_fuel.monthly_allowance_yen must not be negative");
+        self.programs.validate().map_err(ConfigError::Invalid)?;
+        if !(0..=24 * 60).contains(&self.settlement.close_grace_minutes) {
+            return bad("settlement.close_grace_minutes must be between 0 and 1440");
         }
-        if self.programs.care_taxi.tickets_per_month < 0 {
-            return bad("programs.care_taxi.tickets_per_month must not be negative");
-        }
-        if self.programs.respite.minutes_per_fiscal_year.0 < 0
-            || self.programs.respite.billing_unit_minutes.0 <= 0
-        {
-            return bad("programs.respite minutes must be positive");
+        if !(0..=7 * 24 * 60).contains(&self.signed_codes.retirement_margin_minutes) {
+            return bad("signed_codes.retirement_margin_minutes must be between 0 and 10080");
         }
         if self.auth.access_token_minutes <= 0 || self.auth.refresh_token_days <= 0 {
             return bad("auth token lifetimes must be positive");

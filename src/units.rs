@@ -40,6 +40,22 @@ impl std::fmt::Display for Yen {
     }
 }
 
+/// An integer with thousands separators: 20000 → "20,000", -1500 → "-1,500".
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A duration in whole minutes (respite hours are counted in minutes: 288 h = 17,280 min).
 #[derive(
     Debug,
@@ -88,6 +104,15 @@ mod tests {
     #[test]
     fn two_hundred_eighty_eight_hours_are_seventeen_thousand_two_hundred_eighty_minutes() {
         assert_eq!(Minutes::from_hours(288), Minutes(17_280));
+    }
+
+    #[test]
+    fn numbers_are_grouped_by_thousands_even_at_the_extremes() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(20_000), "20,000");
+        assert_eq!(grouped(-1_500), "-1,500");
+        assert_eq!(grouped(i64::MIN), "-9,223,372,036,854,775,808");
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod m20261124_000006_create_respite_visits;
 mod m20261124_000007_create_notifications;
 mod m20261124_000008_create_short_stays;
 mod m20261124_000009_create_play_space;
+mod m20261129_000010_create_adjustment_proposals;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_create_notifications::Migration),
             Box::new(m20261124_000008_create_short_stays::Migration),
             Box::new(m20261124_000009_create_play_space::Migration),
+            Box::new(m20261129_000010_create_adjustment_proposals::Migration),
         ]
     }
 }

@@ -29,10 +29,16 @@ pub async fn post(
 ) -> Result<(), AllowanceError> {
     use allowance_account::Column as C;
     let delta = match kind {
-        EntryKind::Grant | EntryKind::CarryIn | EntryKind::Release | EntryKind::Reversal => amount,
-        EntryKind::Hold | EntryKind::Capture | EntryKind::Lapse => -amount,
         EntryKind::Adjustment => amount,
+        _ if amount < 0 => return Err(AllowanceError::NegativeMagnitude),
+        EntryKind::Grant | EntryKind::CarryIn | EntryKind::Release | EntryKind::Reversal => amount,
+        // Non-negative, so the negation cannot overflow.
+        EntryKind::Hold | EntryKind::Capture | EntryKind::Lapse => -amount,
     };
+    // An adjustment of i64::MIN has no positive counterpart; refused before any SQL.
+    let magnitude = delta
+        .checked_abs()
+        .ok_or(AllowanceError::NegativeMagnitude)?;
     let mut update = allowance_account::Entity::update_many()
         .col_expr(C::Balance, Expr::col(C::Balance).add(delta))
         .filter(C::Id.eq(account_id));
@@ -49,14 +55,14 @@ pub async fn post(
         EntryKind::Lapse => update.col_expr(C::LapsedAt, Expr::value(to_micros(now))),
     };
     if delta < 0 {
-        update = update.filter(C::Balance.gte(-delta));
+        update = update.filter(C::Balance.gte(magnitude));
     }
     let changed = update.exec(conn).await?.rows_affected;
     if changed != 1 {
         let remaining = get_account(conn, account_id).await?.balance;
         return Err(AllowanceError::Insufficient {
             remaining,
-            requested: delta.abs(),
+            requested: magnitude,
         });
     }
     record_entry(conn, account_id, kind, delta, actor, now, refs).await
@@ -79,6 +85,7 @@ pub(super) async fn record_entry(
         voucher_id: Set(refs.voucher_id),
         redemption_id: Set(refs.redemption_id),
         reason: Set(refs.reason.map(str::to_owned)),
+        approved_by: Set(refs.approved_by),
         actor_type: Set(actor.kind.to_owned()),
         actor_id: Set(actor.id),
         occurred_at: Set(to_micros(now)),

@@ -10,11 +10,13 @@
 mod accounts;
 mod adjust;
 mod ledger;
+mod proposals;
 mod summary;
 
 pub use accounts::{account_at, account_for, current_account, lapse_ended};
-pub use adjust::{Adjustment, adjust};
+pub use adjust::{Adjusted, Adjustment, adjust, check_one_approver};
 pub use ledger::{Capture, Take, capture, post};
+pub use proposals::{Proposal, ProposalStatus, approve_proposal, list_proposals, reject_proposal};
 pub use summary::{Entry, Summary, entries, summary};
 
 use chrono::{DateTime, Utc};
@@ -108,29 +110,76 @@ pub struct Rule {
     pub period: PeriodKind,
     pub grant: i64,
     pub unused: UnusedBalance,
+    /// The most one staff member may correct alone on one account (in total, either way).
+    pub one_approver_limit: i64,
+    /// The most any single correction may be, even with two approvers.
+    pub max_adjustment: i64,
+}
+
+/// What a program's allowance counts, if it has one.
+pub fn unit_of(program: Program) -> Option<Unit> {
+    match program {
+        Program::TaxiFuel => Some(Unit::Yen),
+        Program::CareTaxi => Some(Unit::Ticket),
+        Program::Respite => Some(Unit::Minute),
+        Program::PlaySpace | Program::ShortStay => None,
+    }
 }
 
 /// The allowance rule of a program, if it has one.
 pub fn rule(rules: &ProgramRules, program: Program) -> Option<Rule> {
+    // Unset limits: one period's grant alone, a year of grants with two approvers.
+    let monthly = |grant: i64, limit: Option<i64>, max: Option<i64>| {
+        let year = grant.saturating_mul(12).max(1);
+        (limit.unwrap_or(grant).max(1), max.unwrap_or(year))
+    };
+    let unit = unit_of(program)?;
     match program {
-        Program::TaxiFuel => Some(Rule {
-            unit: Unit::Yen,
-            period: PeriodKind::Month,
-            grant: rules.taxi_fuel.monthly_allowance_yen.0,
-            unused: rules.taxi_fuel.unused_balance,
-        }),
-        Program::CareTaxi => Some(Rule {
-            unit: Unit::Ticket,
-            period: PeriodKind::Month,
-            grant: rules.care_taxi.tickets_per_month,
-            unused: rules.care_taxi.unused_tickets,
-        }),
-        Program::Respite => Some(Rule {
-            unit: Unit::Minute,
-            period: PeriodKind::FiscalYear,
-            grant: rules.respite.minutes_per_fiscal_year.0,
-            unused: rules.respite.unused_minutes,
-        }),
+        Program::TaxiFuel => {
+            let t = &rules.taxi_fuel;
+            let grant = t.monthly_allowance_yen.0;
+            let (one, max) = monthly(
+                grant,
+                t.one_approver_limit_yen.map(|y| y.0),
+                t.max_adjustment_yen.map(|y| y.0),
+            );
+            Some(Rule {
+                unit,
+                period: PeriodKind::Month,
+                grant,
+                unused: t.unused_balance,
+                one_approver_limit: one,
+                max_adjustment: max,
+            })
+        }
+        Program::CareTaxi => {
+            let c = &rules.care_taxi;
+            let (one, max) = monthly(
+                c.tickets_per_month,
+                c.one_approver_limit_tickets,
+                c.max_adjustment_tickets,
+            );
+            Some(Rule {
+                unit,
+                period: PeriodKind::Month,
+                grant: c.tickets_per_month,
+                unused: c.unused_tickets,
+                one_approver_limit: one,
+                max_adjustment: max,
+            })
+        }
+        Program::Respite => {
+            let r = &rules.respite;
+            let grant = r.minutes_per_fiscal_year.0;
+            Some(Rule {
+                unit,
+                period: PeriodKind::FiscalYear,
+                grant,
+                unused: r.unused_minutes,
+                one_approver_limit: r.one_approver_limit_minutes.map_or(grant, |m| m.0).max(1),
+                max_adjustment: r.max_adjustment_minutes.map_or(grant, |m| m.0).max(1),
+            })
+        }
         Program::PlaySpace | Program::ShortStay => None,
     }
 }
@@ -226,6 +275,20 @@ pub enum AllowanceError {
     NoAllowance,
     #[error("not enough balance: {remaining} remaining, {requested} requested")]
     Insufficient { remaining: i64, requested: i64 },
+    #[error("a ledger movement was asked with a negative size")]
+    NegativeMagnitude,
+    #[error("a correction may be at most {max} in size")]
+    AdjustmentOverLimit { max: i64, unit: Unit },
+    #[error("this would take the corrections one person made alone beyond {limit}")]
+    NeedsSecondApprover { limit: i64, unit: Unit },
+    #[error("proposal not found")]
+    ProposalNotFound,
+    #[error("the proposal is already {0}")]
+    ProposalNotPending(ProposalStatus),
+    #[error("the proposer cannot approve their own proposal")]
+    SameApprover,
+    #[error("the proposal's period has ended")]
+    ProposalPeriodEnded,
     #[error(transparent)]
     InvalidField(#[from] crate::text::FieldError),
     #[error(transparent)]
@@ -283,4 +346,6 @@ pub struct Refs<'a> {
     pub voucher_id: Option<Uuid>,
     pub redemption_id: Option<Uuid>,
     pub reason: Option<&'a str>,
+    /// The second staff member of an adjustment above the one-approver limit.
+    pub approved_by: Option<Uuid>,
 }

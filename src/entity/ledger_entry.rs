@@ -16,6 +16,8 @@ pub struct Model {
     pub actor_type: String,
     pub actor_id: Option<Uuid>,
     pub occurred_at: i64,
+    /// The second staff member who approved an adjustment above the one-approver limit.
+    pub approved_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

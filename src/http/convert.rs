@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 
 use super::problem::{ApiError, Code};
-use crate::allowances::AllowanceError;
+use crate::allowances::{AllowanceError, ProposalStatus, Unit};
 use crate::auth::AuthError;
 use crate::auth::accounts::DisableError;
 use crate::auth::invitations::InviteError;
@@ -150,6 +150,48 @@ impl From<AllowanceError> for ApiError {
                 )
                 .with("remaining", remaining)
                 .with("requested", requested),
+            AllowanceError::NegativeMagnitude => ApiError::invalid_field(
+                "amount",
+                "must be a size the ledger can hold",
+                "数量が扱える範囲を超えています",
+            ),
+            AllowanceError::AdjustmentOverLimit { max, unit } => {
+                let (en, ja) = quantity(max, unit);
+                ApiError::unprocessable(Code::AdjustmentOverLimit)
+                    .detail(
+                        format!(
+                            "A single correction may be at most {en}, even with two approvers."
+                        ),
+                        format!("1回の補正は、2人で承認する場合でも{ja}までです。"),
+                    )
+                    .with("field", "amount")
+                    .with("max", max)
+            }
+            AllowanceError::NeedsSecondApprover { limit, unit } => {
+                let (en, ja) = quantity(limit, unit);
+                ApiError::conflict(Code::SecondApproverRequired)
+                    .detail(
+                        format!("One person may correct at most {en} on this account alone; propose a correction for a second staff member to approve."),
+                        format!("1人で行える補正はこの残高につき{ja}までです。補正を申請し、別の職員の承認を受けてください。"),
+                    )
+                    .with("limit", limit)
+            }
+            AllowanceError::ProposalNotFound => ApiError::not_found(Code::ProposalNotFound),
+            AllowanceError::ProposalNotPending(status) => {
+                let ja = match status {
+                    ProposalStatus::Proposed => "承認待ち",
+                    ProposalStatus::Approved => "承認済み",
+                    ProposalStatus::Rejected => "却下済み",
+                };
+                ApiError::conflict(Code::ProposalNotPending)
+                    .detail(
+                        format!("This proposal is already {status}."),
+                        format!("この補正申請は既に{ja}です。"),
+                    )
+                    .with("proposal_status", status.as_str())
+            }
+            AllowanceError::SameApprover => ApiError::conflict(Code::SameApprover),
+            AllowanceError::ProposalPeriodEnded => ApiError::conflict(Code::ProposalPeriodEnded),
             AllowanceError::InvalidField(f) => f.into(),
             AllowanceError::Db(e) => e.into(),
         }
@@ -181,10 +223,58 @@ impl From<VoucherError> for ApiError {
             VoucherError::AlreadyReversed => ApiError::conflict(Code::RedemptionAlreadyReversed),
             VoucherError::ReversalWindowClosed => ApiError::conflict(Code::ReversalWindowClosed),
             VoucherError::DeviceRevoked => ApiError::unauthorized(Code::DeviceRevoked),
+            VoucherError::AmountOverLimit { max } => ApiError::unprocessable(Code::AmountOverLimit)
+                .detail(
+                    format!(
+                        "One redemption may claim at most {}; check the amount.",
+                        yen_en(max)
+                    ),
+                    format!(
+                        "1回の利用で入力できるのは{}までです。金額をご確認ください。",
+                        yen_ja(max)
+                    ),
+                )
+                .with("field", "amount_yen")
+                .with("max_yen", max.0),
+            VoucherError::FeeOverLimit { field, max } => {
+                ApiError::unprocessable(Code::FeeOverLimit)
+                    .detail(
+                        format!(
+                            "Each fee may be at most {}; check the amounts.",
+                            yen_en(max)
+                        ),
+                        format!("各料金は{}までです。金額をご確認ください。", yen_ja(max)),
+                    )
+                    .with("field", field)
+                    .with("max_yen", max.0)
+            }
+            VoucherError::Ledger(e) => e.into(),
             VoucherError::InvalidField(f) => f.into(),
             VoucherError::Db(e) => e.into(),
         }
     }
+}
+
+/// An amount in a program's unit, for problem details: "¥20,000" / "20,000円", "4 tickets" /
+/// "4枚", "2 h 30 min" / "2時間30分".
+fn quantity(n: i64, unit: Unit) -> (String, String) {
+    match unit {
+        Unit::Yen => (yen_en(crate::units::Yen(n)), yen_ja(crate::units::Yen(n))),
+        Unit::Ticket => (
+            format!("{} tickets", crate::units::grouped(n)),
+            format!("{}枚", crate::units::grouped(n)),
+        ),
+        Unit::Minute => hours(n),
+    }
+}
+
+/// "¥20,000" / "20,000円" for problem details.
+fn yen_en(y: crate::units::Yen) -> String {
+    format!("¥{}", crate::units::grouped(y.0))
+}
+
+fn yen_ja(y: crate::units::Yen) -> String {
+    format!("{}円", crate::units::grouped(y.0))
 }
 
 /// "2 時間 30 分" / "2 h 30 min" for problem details.
@@ -221,6 +311,7 @@ impl From<RespiteError> for ApiError {
                     .with("visit_status", from.as_str())
             }
             RespiteError::AlreadyStarted => ApiError::conflict(Code::VisitAlreadyStarted),
+            RespiteError::Ledger(e) => e.into(),
             RespiteError::InvalidField(f) => f.into(),
             RespiteError::Db(e) => e.into(),
         }

@@ -53,10 +53,7 @@ where
                         .detail(e.body_text(), "リクエスト本文を読み取れません")
                 }
             })?;
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-            ApiError::bad_request(Code::InvalidJson)
-                .detail(e.to_string(), format!("JSONの構文が正しくありません: {e}"))
-        })?;
+        let value = parse_unique_keys(&bytes)?;
         // Every request body is an object; serde would otherwise accept a struct as an array.
         if !value.is_object() {
             return Err(ApiError::unprocessable(Code::InvalidJson).detail(
@@ -78,6 +75,113 @@ where
 impl<T: Serialize> IntoResponse for AppJson<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+/// Parses a JSON body, refusing an object that names the same key twice (RFC 8259 leaves
+/// the meaning open, and parsers disagree about which value wins: `{"amount_yen": 100,
+/// "amount_yen": 200}` must not be read as one of them).
+fn parse_unique_keys(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    let syntax = |e: serde_json::Error| {
+        ApiError::bad_request(Code::InvalidJson).detail(
+            format!("The body is not valid JSON: {e}"),
+            format!(
+                "リクエスト本文がJSONとして読み取れません（{}行目 {}文字目付近）。",
+                e.line(),
+                e.column()
+            ),
+        )
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize(&mut de) {
+        Ok(UniqueKeys(value)) => {
+            de.end().map_err(syntax)?;
+            Ok(value)
+        }
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let message = inner.to_string();
+            let Some(key) = inner
+                .is_data()
+                .then(|| message.strip_prefix(DUPLICATE))
+                .flatten()
+            else {
+                return Err(syntax(inner));
+            };
+            let key = key.split(" at line ").next().unwrap_or(key);
+            let field = if path == "." {
+                key.to_owned()
+            } else {
+                format!("{path}.{key}")
+            };
+            Err(ApiError::unprocessable(Code::DuplicateJsonKey)
+                .detail(
+                    format!("The key {field} appears more than once; send it once."),
+                    format!("項目「{field}」が2回以上指定されています。1回だけ指定してください。"),
+                )
+                .with("field", field))
+        }
+    }
+}
+
+const DUPLICATE: &str = "duplicate key ";
+
+/// A JSON value read with every object's keys checked for repeats.
+struct UniqueKeys(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(UniqueKeys(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(out.into())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("{DUPLICATE}{key}")));
+            }
+            let UniqueKeys(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(out.into())
     }
 }
 

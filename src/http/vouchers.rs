@@ -20,7 +20,9 @@ use crate::households;
 use crate::signed_codes::keys::Jwk;
 use crate::state::AppState;
 use crate::units::Yen;
-use crate::vouchers::{self, Charge, Receipt, Redeemed, RedemptionView, Reverser, Verified};
+use crate::vouchers::{
+    self, CareTaxiFees, Charge, Receipt, Redeemed, RedemptionView, Reverser, Verified,
+};
 
 /// Which voucher to issue.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -61,21 +63,6 @@ pub struct VerifyRequest {
     pub payload: String,
 }
 
-/// Care-taxi fee components.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CareTaxiFees {
-    /// 予約料
-    #[schema(minimum = 0, maximum = 100000)]
-    pub reservation_yen: i64,
-    /// 迎車料
-    #[schema(minimum = 0, maximum = 100000)]
-    pub pickup_yen: i64,
-    /// 基本介助料
-    #[schema(minimum = 0, maximum = 100000)]
-    pub basic_assistance_yen: i64,
-}
-
 /// A redemption: the code and either the amount (taxi fare or fuel) or the care-taxi fees.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -83,8 +70,9 @@ pub struct CareTaxiFees {
 pub struct RedeemRequest {
     #[schema(max_length = 512)]
     pub payload: String,
-    /// Taxi fare or fuel amount (taxi companies and gas stations).
-    #[schema(minimum = 1, maximum = 1000000)]
+    /// Taxi fare or fuel amount (taxi companies and gas stations), at most the configured
+    /// maximum per redemption (`amount_over_limit` above it).
+    #[schema(minimum = 1)]
     pub amount_yen: Option<i64>,
     /// Fee components (care-taxi operators).
     pub fees: Option<CareTaxiFees>,
@@ -447,11 +435,7 @@ pub async fn redeem_voucher(
     let key = idempotency_key(&headers)?;
     let charge = match (body.amount_yen, body.fees) {
         (Some(a), None) => Charge::Amount(Yen(a)),
-        (None, Some(f)) => Charge::Fees {
-            reservation: Yen(f.reservation_yen),
-            pickup: Yen(f.pickup_yen),
-            assistance: Yen(f.basic_assistance_yen),
-        },
+        (None, Some(f)) => Charge::Fees(f),
         _ => {
             return Err(ApiError::invalid_field(
                 "amount_yen",

@@ -51,6 +51,8 @@ pub enum RespiteError {
     #[error("the visit has already started")]
     AlreadyStarted,
     #[error(transparent)]
+    Ledger(AllowanceError),
+    #[error(transparent)]
     InvalidField(#[from] FieldError),
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -78,6 +80,7 @@ impl From<AllowanceError> for RespiteError {
             },
             AllowanceError::InvalidField(f) => RespiteError::InvalidField(f),
             AllowanceError::Db(d) => RespiteError::Db(d),
+            other => RespiteError::Ledger(other),
         }
     }
 }
@@ -790,8 +793,15 @@ pub async fn complete(
             )
             .await?;
             if let Recorder::StaffException { reason } = &recorder {
-                let shortfall = used - account.balance;
+                let shortfall = used.saturating_sub(account.balance);
                 if shortfall > 0 {
+                    // Extra minutes are a correction like any other: one person alone may
+                    // grant at most the one-approver limit on the account.
+                    allowances::lock_account(tx, account.id).await?;
+                    let rule = allowances::rule(&rules, Program::Respite)
+                        .ok_or(RespiteError::NotEnrolled)?;
+                    allowances::check_one_approver(tx, &rule, account.id, &actor, shortfall)
+                        .await?;
                     allowances::post(
                         tx,
                         account.id,

@@ -1,24 +1,18 @@
 //! What a partner charges and what a redemption covers: the one place for the coverage rule.
+//!
+//! Taxi fare or fuel: the ward covers the amount up to what is left of the month; the family
+//! pays the rest. Care taxi: one ticket covers the three fees up to the per-ticket ceiling; the
+//! family pays the rest. Every amount is bounded by the configuration and refused above it.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::VoucherError;
+use crate::allowances::Take;
 use crate::config::ProgramRules;
 use crate::enrollments::Program;
 use crate::text::FieldError;
 use crate::units::Yen;
-
-/// Largest single fare or fuel amount accepted (yen).
-pub const MAX_AMOUNT_YEN: i64 = 1_000_000;
-/// Largest single care-taxi fee component accepted (yen).
-pub const MAX_FEE_YEN: i64 = 100_000;
-
-/// The most one redemption can cover right now, in yen, when that is known.
-pub(super) fn max_cover(rules: &ProgramRules, program: Program, remaining: i64) -> Option<i64> {
-    match program {
-        Program::TaxiFuel => Some(remaining),
-        Program::CareTaxi if remaining > 0 => rules.care_taxi.per_ticket_ceiling_yen.map(|y| y.0),
-        _ => Some(0),
-    }
-}
 
 /// The charge a partner submits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,63 +20,99 @@ pub enum Charge {
     /// Taxi fare or fuel amount.
     Amount(Yen),
     /// Care-taxi fee components.
-    Fees {
-        reservation: Yen,
-        pickup: Yen,
-        assistance: Yen,
-    },
+    Fees(CareTaxiFees),
+}
+
+/// The three care-taxi fee components, as itemised on the redemption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CareTaxiFees {
+    /// 予約料
+    pub reservation_yen: Yen,
+    /// 迎車料
+    pub pickup_yen: Yen,
+    /// 基本介助料
+    pub basic_assistance_yen: Yen,
+}
+
+impl CareTaxiFees {
+    fn items(self) -> [(&'static str, Yen); 3] {
+        [
+            ("fees.reservation_yen", self.reservation_yen),
+            ("fees.pickup_yen", self.pickup_yen),
+            ("fees.basic_assistance_yen", self.basic_assistance_yen),
+        ]
+    }
+
+    /// The sum of the three, `None` if it would overflow.
+    pub fn total(self) -> Option<Yen> {
+        self.items()
+            .iter()
+            .try_fold(Yen::ZERO, |sum, (_, fee)| sum.checked_add(*fee))
+    }
+}
+
+/// What a redemption covers, once the ledger has said how much it could take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Coverage {
+    /// The fare, the fuel amount, or the sum of the fees.
+    pub requested: Yen,
+    /// Paid by the ward.
+    pub covered: Yen,
+    /// Paid by the family.
+    pub family_pays: Yen,
+    /// Care-taxi tickets used (0 or 1).
+    pub tickets: i64,
 }
 
 impl Charge {
-    pub(super) fn total(self) -> i64 {
+    /// The amount claimed: the fare or fuel amount, or the sum of the fees.
+    pub fn requested(self) -> Yen {
         match self {
-            Charge::Amount(y) => y.0,
-            Charge::Fees {
-                reservation,
-                pickup,
-                assistance,
-            } => reservation.0 + pickup.0 + assistance.0,
+            Charge::Amount(y) => y,
+            // Bounded by `validate`; an unvalidated overflowing sum never reaches the ledger.
+            Charge::Fees(f) => f.total().unwrap_or(Yen(i64::MAX)),
         }
     }
 
-    /// Checks the amounts and that the charge fits the program.
-    pub fn validate(self, program: Program) -> Result<Charge, VoucherError> {
+    /// Checks that the charge fits the program and stays within the configured bounds.
+    pub fn validate(self, program: Program, rules: &ProgramRules) -> Result<Charge, VoucherError> {
         match (self, program) {
             (Charge::Amount(y), Program::TaxiFuel) => {
-                if !(1..=MAX_AMOUNT_YEN).contains(&y.0) {
+                if y.0 < 1 {
                     return Err(FieldError::new(
                         "amount_yen",
-                        format!("must be between 1 and {MAX_AMOUNT_YEN}"),
-                        format!("1から{MAX_AMOUNT_YEN}の間で入力してください"),
+                        "must be at least 1 yen",
+                        "1円以上で入力してください",
                     )
                     .into());
+                }
+                let max = rules.taxi_fuel.max_amount_per_redemption_yen;
+                if y > max {
+                    return Err(VoucherError::AmountOverLimit { max });
                 }
                 Ok(self)
             }
-            (
-                Charge::Fees {
-                    reservation,
-                    pickup,
-                    assistance,
-                },
-                Program::CareTaxi,
-            ) => {
-                if [reservation, pickup, assistance]
-                    .iter()
-                    .any(|f| !(0..=MAX_FEE_YEN).contains(&f.0))
-                {
-                    return Err(FieldError::new(
-                        "fees",
-                        format!("each fee must be between 0 and {MAX_FEE_YEN}"),
-                        format!("各料金は0から{MAX_FEE_YEN}の間で入力してください"),
-                    )
-                    .into());
+            (Charge::Fees(fees), Program::CareTaxi) => {
+                let max = rules.care_taxi.max_fee_yen;
+                for (field, fee) in fees.items() {
+                    if fee.0 < 0 {
+                        return Err(FieldError::new(
+                            field,
+                            "must not be negative",
+                            "0円以上で入力してください",
+                        )
+                        .into());
+                    }
+                    if fee > max {
+                        return Err(VoucherError::FeeOverLimit { field, max });
+                    }
                 }
-                if self.total() == 0 {
+                if fees.total() == Some(Yen::ZERO) {
                     return Err(FieldError::new(
                         "fees",
                         "must not all be zero",
-                        "料金がすべて0です",
+                        "料金がすべて0円です",
                     )
                     .into());
                 }
@@ -91,15 +121,108 @@ impl Charge {
             (Charge::Amount(_), _) => Err(FieldError::new(
                 "fees",
                 "care-taxi tickets take the three fee components, not amount_yen",
-                "介護タクシー券は amount_yen ではなく3種類の料金（fees）で入力してください",
+                "介護タクシー券は利用額ではなく、予約料・迎車料・基本介助料の3つで入力してください",
             )
             .into()),
-            (Charge::Fees { .. }, _) => Err(FieldError::new(
+            (Charge::Fees(_), _) => Err(FieldError::new(
                 "amount_yen",
                 "taxi and fuel vouchers take amount_yen, not fees",
-                "タクシー・燃料券は fees ではなく amount_yen で入力してください",
+                "タクシー・燃料の助成券は、3つの料金ではなく利用額で入力してください",
             )
             .into()),
         }
+    }
+
+    /// What to take from the balance: up to the fare (yen), or exactly one ticket.
+    pub fn take(self) -> Take {
+        match self {
+            Charge::Amount(y) => Take::UpTo(y.0),
+            Charge::Fees(_) => Take::Exactly(1),
+        }
+    }
+
+    /// What the redemption covers, given what the ledger took for it.
+    pub fn coverage(self, rules: &ProgramRules, taken: i64) -> Coverage {
+        let requested = self.requested();
+        let (covered, tickets) = match self {
+            Charge::Amount(_) => (Yen(taken).min(requested), 0),
+            Charge::Fees(_) => (requested.min(rules.care_taxi.per_ticket_ceiling_yen), taken),
+        };
+        Coverage {
+            requested,
+            covered,
+            family_pays: requested.checked_sub(covered).unwrap_or(Yen::ZERO),
+            tickets,
+        }
+    }
+}
+
+/// The most one redemption can cover right now, in yen: what is left (taxi/fuel), or the
+/// per-ticket ceiling while a ticket is left (care taxi).
+pub fn max_cover(rules: &ProgramRules, program: Program, remaining: i64) -> Option<i64> {
+    match program {
+        Program::TaxiFuel => Some(remaining),
+        Program::CareTaxi if remaining > 0 => Some(rules.care_taxi.per_ticket_ceiling_yen.0),
+        _ => Some(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fees(r: i64, p: i64, a: i64) -> Charge {
+        Charge::Fees(CareTaxiFees {
+            reservation_yen: Yen(r),
+            pickup_yen: Yen(p),
+            basic_assistance_yen: Yen(a),
+        })
+    }
+
+    #[test]
+    fn a_fare_is_covered_up_to_what_the_ledger_took_and_the_family_pays_the_rest() {
+        let rules = ProgramRules::default();
+        let c = Charge::Amount(Yen(8_000)).coverage(&rules, 5_000);
+        assert_eq!(
+            (c.covered, c.family_pays, c.tickets),
+            (Yen(5_000), Yen(3_000), 0)
+        );
+    }
+
+    #[test]
+    fn a_care_taxi_ticket_covers_the_fees_up_to_the_ceiling_which_is_on_by_default() {
+        let rules = ProgramRules::default();
+        let c = fees(1_000, 2_000, 3_000).coverage(&rules, 1);
+        assert_eq!(rules.care_taxi.per_ticket_ceiling_yen, Yen(5_000));
+        assert_eq!(
+            (c.requested, c.covered, c.family_pays),
+            (Yen(6_000), Yen(5_000), Yen(1_000))
+        );
+        assert_eq!(c.tickets, 1);
+    }
+
+    #[test]
+    fn amounts_beyond_the_configured_bounds_are_refused_without_overflow() {
+        let rules = ProgramRules::default();
+        for bad in [i64::MAX, i64::MIN, 50_001, 0, -1] {
+            assert!(
+                Charge::Amount(Yen(bad))
+                    .validate(Program::TaxiFuel, &rules)
+                    .is_err(),
+                "{bad}"
+            );
+        }
+        for bad in [i64::MAX, i64::MIN, 10_001] {
+            assert!(
+                fees(bad, bad, bad)
+                    .validate(Program::CareTaxi, &rules)
+                    .is_err(),
+                "{bad}"
+            );
+        }
+        let Charge::Fees(huge) = fees(i64::MAX, i64::MAX, 0) else {
+            unreachable!()
+        };
+        assert!(huge.total().is_none());
     }
 }

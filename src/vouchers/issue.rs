@@ -5,8 +5,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::cover::max_cover;
-use super::{Context, VoucherError};
+use super::{Context, VoucherError, max_cover};
 use crate::allowances::{self, Unit};
 use crate::audit::{self, Actor, Change};
 use crate::clock::to_micros;

@@ -10,7 +10,7 @@ mod reverse;
 pub mod settlement;
 mod verify;
 
-pub use cover::{Charge, MAX_AMOUNT_YEN, MAX_FEE_YEN};
+pub use cover::{CareTaxiFees, Charge, Coverage, max_cover};
 pub use issue::{Issued, issue};
 pub use redeem::{Receipt, Redeemed, redeem};
 pub use redemptions::{RedemptionView, list_for_child, list_for_device};
@@ -32,6 +32,7 @@ use crate::signed_codes::keys::KeyRing;
 use crate::signed_codes::token::Claims;
 use crate::signed_codes::{self, CodeError};
 use crate::text::FieldError;
+use crate::units::Yen;
 
 #[derive(Debug, thiserror::Error)]
 pub enum VoucherError {
@@ -65,6 +66,12 @@ pub enum VoucherError {
     ReversalWindowClosed,
     #[error("the device has been revoked")]
     DeviceRevoked,
+    #[error("the amount is above the most one redemption may claim ({max})")]
+    AmountOverLimit { max: Yen },
+    #[error("{field} is above the most one fee may be ({max})")]
+    FeeOverLimit { field: &'static str, max: Yen },
+    #[error(transparent)]
+    Ledger(AllowanceError),
     #[error(transparent)]
     InvalidField(#[from] FieldError),
     #[error(transparent)]
@@ -88,6 +95,7 @@ impl From<AllowanceError> for VoucherError {
             AllowanceError::Insufficient { .. } => VoucherError::Exhausted,
             AllowanceError::InvalidField(f) => VoucherError::InvalidField(f),
             AllowanceError::Db(d) => VoucherError::Db(d),
+            other => VoucherError::Ledger(other),
         }
     }
 }

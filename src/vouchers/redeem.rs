@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Charge, Context, Purpose, VoucherError, check_code, partner_may_redeem, status_error};
+use super::{
+    CareTaxiFees, Charge, Context, Purpose, VoucherError, check_code, partner_may_redeem,
+    status_error,
+};
 use crate::allowances::{self, Refs, Unit};
 use crate::audit::{self, Actor, Change};
 use crate::clock::to_micros;
@@ -44,6 +47,9 @@ pub struct Receipt {
     pub family_pays_yen: i64,
     /// Care-taxi tickets used (0 or 1).
     pub tickets_used: i64,
+    /// The care-taxi fee components as the operator entered them (care taxi only).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub fees: Option<CareTaxiFees>,
     pub unit: Unit,
     /// Yen or tickets left this month after this redemption.
     pub remaining: i64,
@@ -60,19 +66,13 @@ pub enum Redeemed {
 fn request_hash(code: &str, charge: Charge) -> String {
     let canonical = match charge {
         Charge::Amount(y) => format!("{}|amount|{}", code.trim(), y.0),
-        Charge::Fees {
-            reservation,
-            pickup,
-            assistance,
-        } => {
-            format!(
-                "{}|fees|{}|{}|{}",
-                code.trim(),
-                reservation.0,
-                pickup.0,
-                assistance.0
-            )
-        }
+        Charge::Fees(f) => format!(
+            "{}|fees|{}|{}|{}",
+            code.trim(),
+            f.reservation_yen.0,
+            f.pickup_yen.0,
+            f.basic_assistance_yen.0
+        ),
     };
     crate::auth::token::digest(&canonical)
 }
@@ -119,7 +119,7 @@ pub async fn redeem(
         Err(e) => return Err(e),
     };
     let purpose = partner_may_redeem(device, claims.program)?;
-    let charge = charge.validate(claims.program)?;
+    let charge = charge.validate(claims.program, ctx.rules)?;
     let (rules, cal) = (ctx.rules, ctx.calendar);
     let device = *device;
     let result = db::write(ctx.db, |tx| {
@@ -163,14 +163,11 @@ pub async fn redeem(
                 voucher_id: Some(v.id),
                 redemption_id: Some(redemption_id),
                 reason: None,
-            };
-            let (take, tickets) = match charge {
-                Charge::Amount(y) => (allowances::Take::UpTo(y.0), 0),
-                Charge::Fees { .. } => (allowances::Take::Exactly(1), 1),
+                approved_by: None,
             };
             // Enrollment was checked when the code was issued; a code is honoured for its few
             // minutes of life (a new period's account still checks it when opened).
-            let (account, debited) = allowances::capture(
+            let (account, taken) = allowances::capture(
                 tx,
                 rules,
                 &cal,
@@ -178,46 +175,32 @@ pub async fn redeem(
                     child_id: v.child_id,
                     program,
                     at: now,
-                    take,
+                    take: charge.take(),
                 },
                 &actor,
                 refs(),
             )
             .await?;
-            let covered = match charge {
-                Charge::Amount(_) => debited,
-                Charge::Fees { .. } => {
-                    let total = charge.total();
-                    total.min(
-                        rules
-                            .care_taxi
-                            .per_ticket_ceiling_yen
-                            .map_or(total, |c| c.0),
-                    )
-                }
+            let cover = charge.coverage(rules, taken);
+            let fees = match charge {
+                Charge::Fees(f) => Some(f),
+                Charge::Amount(_) => None,
             };
             let receipt = Receipt {
                 redemption_id,
                 voucher_id: v.id,
                 program,
                 purpose,
-                requested_yen: charge.total(),
-                covered_yen: covered,
-                family_pays_yen: charge.total() - covered,
-                tickets_used: tickets,
+                requested_yen: cover.requested.0,
+                covered_yen: cover.covered.0,
+                family_pays_yen: cover.family_pays.0,
+                tickets_used: cover.tickets,
+                fees,
                 unit: account.unit,
                 remaining: account.balance,
                 redeemed_at: now,
             };
             let json = serde_json::to_string(&receipt).map_err(|e| DbErr::Custom(e.to_string()))?;
-            let (reservation, pickup, assistance) = match charge {
-                Charge::Fees {
-                    reservation,
-                    pickup,
-                    assistance,
-                } => (Some(reservation.0), Some(pickup.0), Some(assistance.0)),
-                Charge::Amount(_) => (None, None, None),
-            };
             let local_date = cal.local_date(now);
             redemption::Entity::insert(redemption::ActiveModel {
                 id: Set(redemption_id),
@@ -230,13 +213,13 @@ pub async fn redeem(
                 device_id: Set(device.device_id),
                 idempotency_key: Set(idempotency_key.to_owned()),
                 request_hash: Set(hash.clone()),
-                requested_yen: Set(charge.total()),
-                reservation_fee_yen: Set(reservation),
-                pickup_fee_yen: Set(pickup),
-                assistance_fee_yen: Set(assistance),
-                covered_yen: Set(covered),
-                family_pays_yen: Set(charge.total() - covered),
-                tickets_used: Set(tickets),
+                requested_yen: Set(cover.requested.0),
+                reservation_fee_yen: Set(fees.map(|f| f.reservation_yen.0)),
+                pickup_fee_yen: Set(fees.map(|f| f.pickup_yen.0)),
+                assistance_fee_yen: Set(fees.map(|f| f.basic_assistance_yen.0)),
+                covered_yen: Set(cover.covered.0),
+                family_pays_yen: Set(cover.family_pays.0),
+                tickets_used: Set(cover.tickets),
                 redeemed_at: Set(to_micros(now)),
                 local_date: Set(local_date),
                 month: Set(cal.month_of(now).to_string()),
@@ -272,9 +255,9 @@ pub async fn redeem(
                     data: serde_json::json!({
                         "child_id": v.child_id,
                         "program": program,
-                        "covered_yen": covered,
-                        "family_pays_yen": charge.total() - covered,
-                        "tickets_used": tickets,
+                        "covered_yen": cover.covered,
+                        "family_pays_yen": cover.family_pays,
+                        "tickets_used": cover.tickets,
                         "remaining": account.balance,
                     }),
                 },

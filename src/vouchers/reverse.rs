@@ -90,6 +90,7 @@ pub async fn reverse(
                 voucher_id: Some(r.voucher_id),
                 redemption_id: Some(r.id),
                 reason: reason.as_deref(),
+                approved_by: None,
             };
             allowances::post(
                 tx,

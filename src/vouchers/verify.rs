@@ -6,8 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::cover::max_cover;
-use super::{Purpose, VoucherError, check_code, partner_may_redeem, status_error};
+use super::{Purpose, VoucherError, check_code, max_cover, partner_may_redeem, status_error};
 use crate::allowances::{self, Unit};
 use crate::clock::{Calendar, from_micros};
 use crate::config::ProgramRules;

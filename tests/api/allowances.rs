@@ -6,8 +6,8 @@ use carepass::audit::Actor;
 use carepass::enrollments::Program;
 use serde_json::json;
 
+use crate::helpers::family;
 use crate::helpers::{NowUtc, spawn_app};
-use crate::vouchers::family;
 
 #[tokio::test]
 async fn holds_and_releases_move_the_balance_and_the_held_amount_through_the_ledger() {

@@ -330,6 +330,27 @@ pub fn rows() -> Vec<Row> {
             STAFF,
         ),
         row(
+            "listAdjustmentProposals",
+            "GET",
+            "/api/v1/staff/adjustment-proposals".into(),
+            None,
+            STAFF,
+        ),
+        row(
+            "approveAdjustmentProposal",
+            "POST",
+            format!("/api/v1/staff/adjustment-proposals/{id}/approve"),
+            None,
+            STAFF,
+        ),
+        row(
+            "rejectAdjustmentProposal",
+            "POST",
+            format!("/api/v1/staff/adjustment-proposals/{id}/reject"),
+            Some(json!({ "reason": "x" })),
+            STAFF,
+        ),
+        row(
             "listSettlements",
             "GET",
             "/api/v1/staff/settlements?month=2026-11".into(),

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::helpers::{
     PASSWORD, fresh_postgres, ledger_mismatches, postgres_url, spawn_app, spawn_app_with,
 };
-use crate::vouchers::{family, issue, redeem};
+use crate::helpers::{family, issue, redeem};
 
 #[tokio::test]
 async fn a_backup_taken_while_serving_restores_the_same_families_and_balances() {

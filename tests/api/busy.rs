@@ -14,8 +14,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Sta
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::helpers::family;
 use crate::helpers::{assert_problem, ledger_mismatches, postgres_url, spawn_app, spawn_app_with};
-use crate::vouchers::family;
 
 /// Sends one request until it gets an answer other than 503 (honouring Retry-After, capped),
 /// and returns every status seen on the way.

@@ -18,8 +18,8 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
+use crate::helpers::{Family, family};
 use crate::helpers::{integers, ledger_mismatches, postgres_url, spawn_app};
-use crate::vouchers::{Family, family};
 
 const KILLS: u32 = 8;
 const FAMILIES: usize = 16;

@@ -6,13 +6,17 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use carepass::audit::Actor;
 use carepass::auth::{Role, invitations};
 use carepass::clock::ManualClock;
+use carepass::clock::to_micros;
 use carepass::config::Config;
+use carepass::enrollments::Program;
+use carepass::entity::voucher;
 use carepass::signed_codes::keys::KeyRing;
+use carepass::signed_codes::token::{self, Claims};
 use carepass::state::AppState;
 use carepass::{build_app, db, server};
-use chrono::Utc;
+use chrono::{DateTime, Duration, Utc};
 use reqwest::{Client, Response, StatusCode};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -395,4 +399,160 @@ pub async fn ledger_mismatches(db: &DatabaseConnection) -> Vec<Vec<i64>> {
     .into_iter()
     .filter(|r| r[0] != r[1] || r[0] < 0)
     .collect()
+}
+
+/// A family with one child enrolled (approved, open-ended from 2020) in `programs`.
+pub struct Family {
+    pub staff: User,
+    pub guardian: User,
+    pub child: Uuid,
+}
+
+pub async fn family(app: &TestApp, programs: &[&str]) -> Family {
+    let staff = app.staff().await;
+    let guardian = app.guardian(&staff).await;
+    let child = app.child(&guardian).await;
+    for p in programs {
+        let id = app.apply(&guardian, child, p).await;
+        let r = app
+            .post(
+                &format!("/api/v1/staff/enrollments/{id}/approve"),
+                Some(&staff.access),
+                &json!({ "valid_from": "2020-01-01" }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    Family {
+        staff,
+        guardian,
+        child,
+    }
+}
+
+pub async fn issue(app: &TestApp, f: &Family, program: &str) -> Value {
+    let r = app
+        .post(
+            &format!("/api/v1/children/{}/vouchers", f.child),
+            Some(&f.guardian.access),
+            &json!({ "program": program }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
+    r.json().await.unwrap()
+}
+
+pub async fn redeem(app: &TestApp, device: &str, key: &str, body: &Value) -> Response {
+    app.client
+        .post(app.url("/api/v1/device/vouchers/redeem"))
+        .bearer_auth(device)
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+pub async fn remaining(app: &TestApp, f: &Family, program: &str) -> i64 {
+    let list: Value = app
+        .get(
+            &format!("/api/v1/children/{}/allowances", f.child),
+            Some(&f.guardian.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["program"] == program)
+        .unwrap()["remaining"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Inserts `n` unused vouchers for the child directly and signs their codes, so that many
+/// codes can race against one balance (the app itself keeps one live code per program).
+pub async fn mint(app: &TestApp, f: &Family, program: Program, n: usize) -> Vec<String> {
+    let now = app.clock.now_utc();
+    let expires_at =
+        DateTime::<Utc>::from_timestamp((now + Duration::minutes(5)).timestamp(), 0).unwrap();
+    let mut codes = Vec::new();
+    for _ in 0..n {
+        let id = Uuid::new_v4();
+        let (kid, input, sig) = app
+            .keys
+            .sign_with(|kid| {
+                token::signing_input(&Claims {
+                    kid: kid.to_owned(),
+                    voucher_id: id,
+                    program,
+                    expires_at,
+                })
+            })
+            .unwrap();
+        voucher::Entity::insert(voucher::ActiveModel {
+            id: Set(id),
+            child_id: Set(f.child),
+            household_id: Set(f.guardian.household_id.unwrap()),
+            program: Set(program.as_str().to_owned()),
+            kid: Set(kid),
+            status: Set("issued".into()),
+            issued_by: Set(f.guardian.id),
+            issued_at: Set(to_micros(now)),
+            expires_at: Set(to_micros(expires_at)),
+            redeemed_at: Set(None),
+            cancelled_at: Set(None),
+        })
+        .exec_without_returning(&app.db)
+        .await
+        .unwrap();
+        codes.push(token::assemble(&input, &sig));
+    }
+    codes
+}
+
+/// Sum of the ledger of every account of the child, and the sum of the balances.
+pub async fn ledger_and_balance(app: &TestApp, child: Uuid) -> (i64, i64) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let q = |sql: String| Statement::from_string(app.db.get_database_backend(), sql);
+    let child_literal = match app.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => format!("'{child}'"),
+        _ => format!("X'{}'", child.simple()),
+    };
+    let ledger = app
+        .db
+        .query_one_raw(q(format!(
+            "SELECT CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) AS n FROM ledger_entries l JOIN allowance_accounts a ON a.id = l.account_id WHERE a.child_id = {child_literal}"
+        )))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    let balance = app
+        .db
+        .query_one_raw(q(format!("SELECT CAST(COALESCE(SUM(balance), 0) AS BIGINT) AS n FROM allowance_accounts WHERE child_id = {child_literal}")))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    (ledger, balance)
+}
+
+impl TestApp {
+    /// Proposes a staff correction above the one-approver limit; returns the proposal.
+    pub async fn propose(&self, staff: &User, child: Uuid, program: &str, amount: i64) -> Value {
+        let r = self
+            .post(
+                &format!("/api/v1/staff/children/{child}/allowances/{program}/adjustments"),
+                Some(&staff.access),
+                &json!({ "amount": amount, "reason": "区の決定による追加支給" }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED, "{:?}", r.text().await);
+        r.json().await.unwrap()
+    }
 }

@@ -11,7 +11,7 @@ use carepass::enrollments::{self, Decision, Program};
 use carepass::households::{self, CareNeed, ChildInput, NewChild};
 use carepass::partners::{self, DevicePrincipal, PartnerKind};
 use carepass::units::Yen;
-use carepass::vouchers::{self, Charge, Context, Redeemed, Reverser};
+use carepass::vouchers::{self, CareTaxiFees, Charge, Context, Redeemed, Reverser};
 use chrono::{Duration, NaiveDate};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -167,11 +167,11 @@ async fn step(w: &mut World, op: &Op) {
             let (device, charge) = match program {
                 Program::CareTaxi => (
                     w.care,
-                    Charge::Fees {
-                        reservation: Yen(amount / 3),
-                        pickup: Yen(amount / 3),
-                        assistance: Yen(amount / 3 + 1),
-                    },
+                    Charge::Fees(CareTaxiFees {
+                        reservation_yen: Yen(amount / 3),
+                        pickup_yen: Yen(amount / 3),
+                        basic_assistance_yen: Yen(amount / 3 + 1),
+                    }),
                 ),
                 _ => (w.taxi, Charge::Amount(Yen(amount))),
             };

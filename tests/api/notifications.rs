@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
+use crate::helpers::family;
 use crate::helpers::{TestApp, assert_problem, integers, spawn_app};
-use crate::vouchers::family;
 
 const SECRET: &str = "test-webhook-secret-0123456789abcdef";
 

@@ -10,8 +10,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::helpers::{Family, family, issue, redeem};
 use crate::helpers::{NowUtc, TestApp, User, spawn_app};
-use crate::vouchers::{Family, family, issue, redeem};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Owner {
@@ -87,6 +87,8 @@ struct World {
     our_accepted: [String; 2],
     /// Theirs, at their station.
     their_visit: String,
+    /// Corrections another staff member proposed: one to approve, one to reject.
+    proposals: [Uuid; 2],
 }
 
 async fn world(app: &TestApp) -> World {
@@ -200,7 +202,15 @@ async fn world(app: &TestApp) -> World {
     let play_session = play["id"].as_str().unwrap().to_owned();
     let our_notification = newest(&ours).await;
     let their_notification = newest(&theirs).await;
+    let mut proposals = Vec::new();
+    for _ in 0..2 {
+        let p = app
+            .propose(&theirs.staff, theirs.child, "taxi_fuel", 30_000)
+            .await;
+        proposals.push(p["id"].as_str().unwrap().parse().unwrap());
+    }
     World {
+        proposals: [proposals[0], proposals[1]],
         play_session,
         our_bookings,
         their_booking,
@@ -590,6 +600,29 @@ fn cells(w: &World) -> Vec<Cell> {
             expect,
         );
     }
+    // Another staff member's proposal is staff's to decide; a proposal nobody made is 404.
+    for (owner, p, expect) in [(NoOne, nobody, 404), (Own, w.proposals[0], 200)] {
+        add(
+            "approveAdjustmentProposal",
+            As::Staff,
+            owner,
+            "POST",
+            format!("/api/v1/staff/adjustment-proposals/{p}/approve"),
+            None,
+            expect,
+        );
+    }
+    for (owner, p, expect) in [(NoOne, nobody, 404), (Own, w.proposals[1], 200)] {
+        add(
+            "rejectAdjustmentProposal",
+            As::Staff,
+            owner,
+            "POST",
+            format!("/api/v1/staff/adjustment-proposals/{p}/reject"),
+            Some(json!({ "reason": "金額の根拠が不明" })),
+            expect,
+        );
+    }
     for (owner, a, expect) in [(NoOne, nobody, 404), (Own, w.theirs.guardian.id, 200)] {
         add(
             "disableAccount",
@@ -816,9 +849,9 @@ async fn every_operation_on_an_object_answers_by_owner_and_refusals_change_nothi
     assert!(refusals >= 25, "only {refusals} refusal cells");
 
     // The refusals moved no money or minutes: the only new ledger entries are the own cells'
-    // (our cancellation, staff's reversal and adjustment; a respite hold, its cancellation,
-    // a decline, a record and an exception: release and capture each).
-    assert_eq!(app.count("ledger_entries").await, ledger_before + 3 + 7);
+    // (our cancellation, staff's reversal, adjustment and approved proposal; a respite hold,
+    // its cancellation, a decline, a record and an exception: release and capture each).
+    assert_eq!(app.count("ledger_entries").await, ledger_before + 4 + 7);
 }
 
 #[tokio::test]

@@ -7,8 +7,8 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::helpers::{Family, family};
 use crate::helpers::{NowUtc, TestApp, User, assert_problem, ledger_mismatches, spawn_app_with};
-use crate::vouchers::{Family, family};
 
 /// A service whose clock the tests move by days: sessions outlast them.
 async fn app_with_cap(minutes: i64) -> TestApp {

@@ -6,8 +6,8 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::helpers::{Family, family};
 use crate::helpers::{NowUtc, TestApp, User, assert_problem};
-use crate::vouchers::{Family, family};
 
 async fn app() -> TestApp {
     crate::helpers::spawn_app().await

@@ -3,158 +3,20 @@
 use std::sync::Arc;
 
 use base64::Engine;
-use carepass::clock::to_micros;
 use carepass::enrollments::Program;
 use carepass::entity::voucher;
-use carepass::signed_codes::token::{self, Claims};
-use chrono::{DateTime, Duration, Utc};
-use reqwest::{Response, StatusCode};
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use carepass::signed_codes::token::{self};
+use carepass::units::Yen;
+use chrono::Duration;
+use reqwest::StatusCode;
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{NowUtc, TestApp, User, assert_problem, spawn_app, spawn_app_with};
-
-/// A family with one child enrolled (approved, open-ended from 2020) in `programs`.
-pub struct Family {
-    pub staff: User,
-    pub guardian: User,
-    pub child: Uuid,
-}
-
-pub async fn family(app: &TestApp, programs: &[&str]) -> Family {
-    let staff = app.staff().await;
-    let guardian = app.guardian(&staff).await;
-    let child = app.child(&guardian).await;
-    for p in programs {
-        let id = app.apply(&guardian, child, p).await;
-        let r = app
-            .post(
-                &format!("/api/v1/staff/enrollments/{id}/approve"),
-                Some(&staff.access),
-                &json!({ "valid_from": "2020-01-01" }),
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::OK);
-    }
-    Family {
-        staff,
-        guardian,
-        child,
-    }
-}
-
-pub async fn issue(app: &TestApp, f: &Family, program: &str) -> Value {
-    let r = app
-        .post(
-            &format!("/api/v1/children/{}/vouchers", f.child),
-            Some(&f.guardian.access),
-            &json!({ "program": program }),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
-    r.json().await.unwrap()
-}
-
-pub async fn redeem(app: &TestApp, device: &str, key: &str, body: &Value) -> Response {
-    app.client
-        .post(app.url("/api/v1/device/vouchers/redeem"))
-        .bearer_auth(device)
-        .header("idempotency-key", key)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn remaining(app: &TestApp, f: &Family, program: &str) -> i64 {
-    let list: Value = app
-        .get(
-            &format!("/api/v1/children/{}/allowances", f.child),
-            Some(&f.guardian.access),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    list.as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["program"] == program)
-        .unwrap()["remaining"]
-        .as_i64()
-        .unwrap()
-}
-
-/// Inserts `n` unused vouchers for the child directly and signs their codes, so that many
-/// codes can race against one balance (the app itself keeps one live code per program).
-async fn mint(app: &TestApp, f: &Family, program: Program, n: usize) -> Vec<String> {
-    let now = app.clock.now_utc();
-    let expires_at =
-        DateTime::<Utc>::from_timestamp((now + Duration::minutes(5)).timestamp(), 0).unwrap();
-    let mut codes = Vec::new();
-    for _ in 0..n {
-        let id = Uuid::new_v4();
-        let (kid, input, sig) = app
-            .keys
-            .sign_with(|kid| {
-                token::signing_input(&Claims {
-                    kid: kid.to_owned(),
-                    voucher_id: id,
-                    program,
-                    expires_at,
-                })
-            })
-            .unwrap();
-        voucher::Entity::insert(voucher::ActiveModel {
-            id: Set(id),
-            child_id: Set(f.child),
-            household_id: Set(f.guardian.household_id.unwrap()),
-            program: Set(program.as_str().to_owned()),
-            kid: Set(kid),
-            status: Set("issued".into()),
-            issued_by: Set(f.guardian.id),
-            issued_at: Set(to_micros(now)),
-            expires_at: Set(to_micros(expires_at)),
-            redeemed_at: Set(None),
-            cancelled_at: Set(None),
-        })
-        .exec_without_returning(&app.db)
-        .await
-        .unwrap();
-        codes.push(token::assemble(&input, &sig));
-    }
-    codes
-}
-
-/// Sum of the ledger of every account of the child, and the sum of the balances.
-async fn ledger_and_balance(app: &TestApp, child: Uuid) -> (i64, i64) {
-    use sea_orm::{ConnectionTrait, Statement};
-    let q = |sql: String| Statement::from_string(app.db.get_database_backend(), sql);
-    let child_literal = match app.db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => format!("'{child}'"),
-        _ => format!("X'{}'", child.simple()),
-    };
-    let ledger = app
-        .db
-        .query_one_raw(q(format!(
-            "SELECT CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) AS n FROM ledger_entries l JOIN allowance_accounts a ON a.id = l.account_id WHERE a.child_id = {child_literal}"
-        )))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get::<i64>("", "n")
-        .unwrap();
-    let balance = app
-        .db
-        .query_one_raw(q(format!("SELECT CAST(COALESCE(SUM(balance), 0) AS BIGINT) AS n FROM allowance_accounts WHERE child_id = {child_literal}")))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get::<i64>("", "n")
-        .unwrap();
-    (ledger, balance)
-}
+use crate::helpers::{
+    NowUtc, assert_problem, family, issue, ledger_and_balance, mint, redeem, remaining, spawn_app,
+    spawn_app_with,
+};
 
 fn decode_qr(png_base64: &str) -> String {
     let bytes = base64::engine::general_purpose::STANDARD
@@ -406,7 +268,7 @@ async fn twenty_concurrent_care_taxi_redeems_use_exactly_the_four_tickets() {
 #[tokio::test]
 async fn a_care_taxi_ticket_covers_the_three_fees_up_to_the_ceiling() {
     let app = spawn_app_with(|c| {
-        c.programs.care_taxi.per_ticket_ceiling_yen = Some(carepass::units::Yen(1500))
+        c.programs.care_taxi.per_ticket_ceiling_yen = carepass::units::Yen(1500)
     })
     .await;
     let admin = app.admin().await;
@@ -875,7 +737,13 @@ async fn bad_amounts_unknown_programs_and_missing_keys_are_refused_without_writi
     let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
     let v = issue(&app, &f, "taxi_fuel").await;
     let p = v["payload"].clone();
-    for amount in [json!(0), json!(-100), json!(1_000_001), json!(i64::MAX)] {
+    for (amount, code) in [
+        (json!(0), "invalid_field"),
+        (json!(-100), "invalid_field"),
+        (json!(50_001), "amount_over_limit"),
+        (json!(i64::MAX), "amount_over_limit"),
+        (json!(i64::MIN), "invalid_field"),
+    ] {
         let r = redeem(
             &app,
             &taxi,
@@ -884,7 +752,7 @@ async fn bad_amounts_unknown_programs_and_missing_keys_are_refused_without_writi
         )
         .await;
         assert_eq!(
-            assert_problem(r, 422, "invalid_field").await["field"],
+            assert_problem(r, 422, code).await["field"],
             "amount_yen",
             "{amount}"
         );
@@ -1002,7 +870,9 @@ async fn a_guardian_cannot_get_vouchers_or_balances_for_another_households_child
 
 #[tokio::test]
 async fn staff_corrections_move_the_balance_with_a_reason_but_never_below_zero() {
-    let app = spawn_app().await;
+    // A limit high enough that one person may try to take the balance below zero.
+    let app =
+        spawn_app_with(|c| c.programs.taxi_fuel.one_approver_limit_yen = Some(Yen(100_000))).await;
     let f = family(&app, &["taxi_fuel"]).await;
     let path = format!(
         "/api/v1/staff/children/{}/allowances/taxi_fuel/adjustments",

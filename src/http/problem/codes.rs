@@ -33,6 +33,7 @@ macro_rules! problem_codes {
 
 problem_codes! {
     InvalidJson = "invalid_json": "The request body is not valid JSON for this operation", "リクエスト本文がこの操作のJSONとして正しくありません";
+    DuplicateJsonKey = "duplicate_json_key": "The request body names the same key twice", "リクエスト本文に同じ項目が2回以上あります";
     UnsupportedMediaType = "unsupported_media_type": "The request body must be application/json", "リクエスト本文は application/json である必要があります";
     InvalidQuery = "invalid_query": "A query parameter is invalid", "クエリパラメータが正しくありません";
     InvalidPath = "invalid_path": "A path parameter is invalid", "パスのパラメータが正しくありません";
@@ -76,6 +77,14 @@ problem_codes! {
     VoucherCancelled = "voucher_cancelled": "A newer code replaced this one", "新しいコードが発行されたため、このコードは無効です";
     VoucherAlreadyRedeemed = "voucher_already_redeemed": "The code has already been used", "このコードは使用済みです";
     PartnerKindMismatch = "partner_kind_mismatch": "Your organisation cannot redeem this kind of voucher", "この事業者ではこの種類の助成券を利用できません";
+    AmountOverLimit = "amount_over_limit": "The amount is above the most one redemption may claim", "1回の利用で入力できる金額を超えています";
+    FeeOverLimit = "fee_over_limit": "A fee is above the most one fee may be", "料金が上限を超えています";
+    AdjustmentOverLimit = "adjustment_over_limit": "The correction is larger than any single correction may be", "1回の補正の上限を超えています";
+    SecondApproverRequired = "second_approver_required": "This needs a second staff member's approval", "別の職員の承認が必要です";
+    ProposalNotFound = "proposal_not_found": "The correction proposal does not exist", "補正申請が見つかりません";
+    ProposalNotPending = "proposal_not_pending": "The correction proposal has already been decided", "この補正申請は既に処理済みです";
+    SameApprover = "same_approver": "The person who proposed a correction cannot approve it", "補正を申請した本人は承認できません";
+    ProposalPeriodEnded = "proposal_period_ended": "The period this correction was proposed for has ended", "補正の対象期間が終了しています";
     IdempotencyKeyReused = "idempotency_key_reused": "This Idempotency-Key was already used for a different request", "この Idempotency-Key は別のリクエストで使用済みです";
     IdempotencyKeyMissing = "idempotency_key_missing": "An Idempotency-Key header is required", "Idempotency-Key ヘッダーが必要です";
     RedemptionNotFound = "redemption_not_found": "The redemption does not exist", "利用記録が見つかりません";
