@@ -109,6 +109,11 @@ pub struct Calendar {
 }
 
 impl Calendar {
+    /// The ward-local wall-clock time of an instant.
+    pub fn local(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        at.with_timezone(&self.zone).naive_local()
+    }
+
     pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
         at.with_timezone(&self.zone).date_naive()
     }

@@ -85,7 +85,9 @@ impl Minutes {
         if unit.0 <= 0 || self.0 <= 0 {
             return self;
         }
-        Minutes((self.0 + unit.0 - 1) / unit.0 * unit.0)
+        // Positive on both sides: no overflow before the (saturating) multiplication.
+        let units = (self.0 - 1) / unit.0 + 1;
+        Minutes(units.saturating_mul(unit.0))
     }
 }
 
@@ -99,6 +101,10 @@ mod tests {
         assert_eq!(Minutes(120).round_up_to(Minutes(30)), Minutes(120));
         assert_eq!(Minutes(1).round_up_to(Minutes(30)), Minutes(30));
         assert_eq!(Minutes(0).round_up_to(Minutes(30)), Minutes(0));
+        assert_eq!(
+            Minutes(i64::MAX).round_up_to(Minutes(30)),
+            Minutes(i64::MAX)
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod m20261124_000007_create_notifications;
 mod m20261124_000008_create_short_stays;
 mod m20261124_000009_create_play_space;
 mod m20261129_000010_create_adjustment_proposals;
+mod m20261129_000011_add_respite_records;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_create_short_stays::Migration),
             Box::new(m20261124_000009_create_play_space::Migration),
             Box::new(m20261129_000010_create_adjustment_proposals::Migration),
+            Box::new(m20261129_000011_add_respite_records::Migration),
         ]
     }
 }

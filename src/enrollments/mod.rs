@@ -170,6 +170,27 @@ fn convert(rows: Vec<enrollment::Model>) -> Result<Vec<Enrollment>, DbErr> {
     rows.into_iter().map(Enrollment::try_from).collect()
 }
 
+/// Children with an approved enrollment in the program valid on some day of `[first, last]`.
+pub async fn children_enrolled_between(
+    conn: &impl ConnectionTrait,
+    program: Program,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<std::collections::BTreeSet<Uuid>, DbErr> {
+    let approved = enrollment::Entity::find()
+        .filter(enrollment::Column::Program.eq(program.as_str()))
+        .filter(enrollment::Column::Status.eq(Status::Approved.as_str()))
+        .all(conn)
+        .await?;
+    Ok(approved
+        .into_iter()
+        .filter(|e| {
+            e.valid_from.is_none_or(|f| f <= last) && e.valid_until.is_none_or(|u| first <= u)
+        })
+        .map(|e| e.child_id)
+        .collect())
+}
+
 /// Whether the child has an approved enrollment in the program on this local date.
 pub async fn is_enrolled(
     conn: &impl ConnectionTrait,

@@ -32,6 +32,21 @@ pub struct Model {
     pub requested_by: Uuid,
     pub created_at: i64,
     pub updated_at: i64,
+    pub used_account_id: Option<Uuid>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub exception_reason: Option<String>,
+    pub dispute_until: Option<i64>,
+    pub disputed_at: Option<i64>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub dispute_reason: Option<String>,
+    pub claimed_start: Option<i64>,
+    pub claimed_end: Option<i64>,
+    pub disputed_minutes: Option<i64>,
+    pub dispute_decision: Option<String>,
+    pub dispute_decided_by: Option<Uuid>,
+    pub dispute_decided_at: Option<i64>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub dispute_decision_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -406,6 +406,22 @@ pub async fn list_children(
         .collect())
 }
 
+/// Holds the child's row lock until the transaction ends (a no-op update, portable to both
+/// engines), so that work which must see all of a child's other rows settled (two visits that
+/// must not overlap) runs one at a time per child.
+pub async fn lock_child(conn: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    child::Entity::update_many()
+        .col_expr(
+            child::Column::UpdatedAt,
+            Expr::col(child::Column::UpdatedAt),
+        )
+        .filter(child::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// A child, if it exists.
 pub async fn find_child(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Child>, DbErr> {
     Ok(child::Entity::find_by_id(id)

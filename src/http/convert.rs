@@ -303,12 +303,55 @@ impl From<RespiteError> for ApiError {
             }
             RespiteError::VisitNotFound => ApiError::not_found(Code::VisitNotFound),
             RespiteError::InvalidTransition { from, to } => {
+                use crate::respite::VisitStatus as S;
+                let (en, ja) = match to {
+                    S::Accepted => ("accepted", "受け付けられません"),
+                    S::Declined => ("declined", "お断りできません"),
+                    S::Cancelled => ("cancelled", "取り消せません"),
+                    S::Completed => ("recorded", "記録できません"),
+                    S::Disputed => ("disputed", "異議を申し立てられません"),
+                    S::Requested => ("requested again", "もう一度依頼できません"),
+                };
                 ApiError::conflict(Code::VisitStateConflict)
                     .detail(
-                        format!("A {} visit cannot be {to}.", from.as_str()),
-                        format!("状態が「{}」の訪問は「{to}」にできません。", from.as_str()),
+                        format!("A {} visit cannot be {en}.", from.as_str()),
+                        format!("{}の訪問は{ja}。", from.ja()),
                     )
                     .with("visit_status", from.as_str())
+            }
+            RespiteError::Overlaps { other } => ApiError::conflict(Code::VisitOverlaps)
+                .with("visit_id", other.to_string()),
+            RespiteError::OutsideBooking {
+                earliest_start,
+                latest_end,
+            } => ApiError::unprocessable(Code::VisitOutsideBooking)
+                .detail(
+                    format!(
+                        "A station can record a visit from {} to {}; outside that, ward staff record it as an exception.",
+                        earliest_start.format("%Y-%m-%d %H:%M"),
+                        latest_end.format("%Y-%m-%d %H:%M")
+                    ),
+                    format!(
+                        "事業所が記録できるのは{}から{}までの時間です。それ以外は区の職員が例外として記録します。",
+                        earliest_start.format("%-m月%-d日 %H:%M"),
+                        latest_end.format("%-m月%-d日 %H:%M")
+                    ),
+                )
+                .with("earliest_start", earliest_start.format("%Y-%m-%dT%H:%M:%S").to_string())
+                .with("latest_end", latest_end.format("%Y-%m-%dT%H:%M:%S").to_string()),
+            RespiteError::DisputeWindowClosed { until } => {
+                ApiError::conflict(Code::DisputeWindowClosed)
+                    .detail(
+                        format!(
+                            "This visit could be disputed until {}; please call the ward.",
+                            until.format("%Y-%m-%d %H:%M")
+                        ),
+                        format!(
+                            "この訪問に異議を申し立てられるのは{}までです。区にお問い合わせください。",
+                            until.format("%-m月%-d日 %H:%M")
+                        ),
+                    )
+                    .with("dispute_until", until.format("%Y-%m-%dT%H:%M:%S").to_string())
             }
             RespiteError::AlreadyStarted => ApiError::conflict(Code::VisitAlreadyStarted),
             RespiteError::Ledger(e) => e.into(),

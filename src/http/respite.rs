@@ -19,8 +19,8 @@ use crate::enrollments::Program;
 use crate::households::{self, CareNeed};
 use crate::respite::report::{self, MonthlyReport};
 use crate::respite::{
-    self, Actual, ChildFilter, Context, NewVisit, Recorder, STATION_KINDS, Station, Visit,
-    VisitInput, VisitStatus,
+    self, Actual, ChildFilter, Context, DisputeDecision, DisputeInput, DisputeOutcome, NewVisit,
+    Recorder, STATION_KINDS, Station, Visit, VisitInput, VisitStatus,
 };
 use crate::state::AppState;
 
@@ -116,7 +116,8 @@ pub struct CompleteRequest {
     pub ended_at: NaiveDateTime,
 }
 
-/// The actual visit, recorded by staff beyond the remaining cap, with the reason.
+/// The actual visit, recorded by staff as an exception (beyond the remaining hours, or outside
+/// the booked window), with the reason.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExceptionRequest {
@@ -124,9 +125,52 @@ pub struct ExceptionRequest {
     pub started_at: NaiveDateTime,
     #[schema(value_type = String, example = "2027-03-20T15:00:00")]
     pub ended_at: NaiveDateTime,
-    /// Why the overrun is approved (kept in the ledger and the audit log).
+    /// Why staff record it (kept on the visit, in the ledger and in the audit log).
     #[schema(max_length = 500)]
     pub reason: String,
+}
+
+/// The family's dispute of a recorded visit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeRequest {
+    /// What is wrong with the record (kept on the visit and in the audit log).
+    #[schema(max_length = 500)]
+    pub reason: String,
+    /// When the visit really started, by the family's account (ward-local time). Leave both
+    /// times out when the visit did not take place.
+    #[schema(value_type = Option<String>, example = "2026-12-01T10:30:00")]
+    pub started_at: Option<NaiveDateTime>,
+    #[schema(value_type = Option<String>, example = "2026-12-01T12:00:00")]
+    pub ended_at: Option<NaiveDateTime>,
+}
+
+/// Staff's decision on a dispute.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeDecisionRequest {
+    /// `upheld`: the station's record stands and the held minutes are used; `accepted`: the
+    /// family is right and the held minutes go back to them.
+    pub outcome: DisputeOutcome,
+    #[schema(max_length = 500)]
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StaffVisitsQuery {
+    /// Only one station's visits.
+    pub station_id: Option<Uuid>,
+    /// Only visits in this state (`disputed`: disputes waiting for a decision).
+    #[param(inline)]
+    pub status: Option<VisitStatus>,
+    /// Items per page (1 to 100, default 50).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u64>,
+    /// Items to skip.
+    #[param(minimum = 0, maximum = 1000000)]
+    pub offset: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -382,8 +426,11 @@ pub async fn decline_respite_visit(
 }
 
 /// Record an accepted visit after it ends: the billed actual minutes (rounded up) replace the
-/// hold, more or less than booked. More than the family has left is refused with
-/// `respite_hours_exceeded`; ward staff can approve it as an exception.
+/// hold, more or less than booked. The times must fall within the booked window widened by the
+/// configured tolerances (by default from 60 minutes before the start to 120 minutes after the
+/// end): `visit_outside_booking` otherwise. More than the family has left is refused with
+/// `respite_hours_exceeded`. Ward staff can record either as an exception. The family sees the
+/// record and may dispute it for the configured number of days.
 #[utoipa::path(
     post, path = "/api/v1/device/respite-visits/{visit_id}/complete", tag = "respite",
     operation_id = "completeRespiteVisit",
@@ -393,8 +440,8 @@ pub async fn decline_respite_visit(
         (status = 200, description = "Done", body = Visit),
         (status = 403, description = "Not a respite station", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such visit for your station", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not accepted, or beyond the remaining hours", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid times", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not accepted, beyond the remaining hours, or overlapping another visit of the child", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid times, or outside the booked window", body = Problem, content_type = "application/problem+json"),
     ),
     security(("device" = []))
 )]
@@ -420,17 +467,18 @@ pub async fn complete_respite_visit(
     Ok(AppJson(v))
 }
 
-/// Record an accepted visit beyond the family's remaining hours (staff): the shortfall is
-/// granted by a ledger adjustment with the reason, then used. Audited.
+/// Record an accepted visit as an exception (staff): beyond the family's remaining hours (the
+/// shortfall is granted by a ledger adjustment, within the one-approver limit) or outside the
+/// booked window. The reason is kept on the visit. Audited.
 #[utoipa::path(
     post, path = "/api/v1/staff/respite-visits/{visit_id}/exception", tag = "respite",
     operation_id = "approveRespiteException",
     params(("visit_id" = Uuid, Path, description = "Visit id")),
     request_body = ExceptionRequest,
     responses(
-        (status = 200, description = "Done, with the exception minutes recorded", body = Visit),
+        (status = 200, description = "Done, with the exception recorded", body = Visit),
         (status = 404, description = "No such visit", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not accepted", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not accepted, overlapping another visit of the child, or a shortfall beyond what one person may grant", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid times or reason", body = Problem, content_type = "application/problem+json"),
     ),
     security(("staff" = []), ("admin" = []))
@@ -456,6 +504,116 @@ pub async fn approve_respite_exception(
     )
     .await?;
     Ok(AppJson(v))
+}
+
+/// Dispute the recorded times of one of your completed visits, within the configured days
+/// after the record (`dispute_until` on the visit). Give the times you say are right, or none
+/// if the visit did not take place: the minutes in question are held, not used, until ward
+/// staff decide.
+#[utoipa::path(
+    post, path = "/api/v1/respite-visits/{visit_id}/dispute", tag = "respite",
+    operation_id = "disputeRespiteVisit",
+    params(("visit_id" = Uuid, Path, description = "Visit id")),
+    request_body = DisputeRequest,
+    responses(
+        (status = 200, description = "Disputed; the minutes in question are held", body = Visit),
+        (status = 404, description = "No such visit in your household", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a completed visit, or the time to dispute has passed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason, invalid times, or as many minutes as recorded", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("guardian" = []))
+)]
+pub async fn dispute_respite_visit(
+    State(state): State<AppState>,
+    g: Guardian,
+    AppPath(path): AppPath<VisitPath>,
+    AppJson(body): AppJson<DisputeRequest>,
+) -> Result<AppJson<Visit>, ApiError> {
+    let claimed = match (body.started_at, body.ended_at) {
+        (Some(s), Some(e)) => Some((s, e)),
+        (None, None) => None,
+        _ => {
+            return Err(ApiError::invalid_field(
+                "ended_at",
+                "give both times, or neither if the visit did not take place",
+                "開始と終了の両方を入力してください（訪問がなかった場合はどちらも空欄）",
+            ));
+        }
+    };
+    let v = respite::dispute(
+        &context(&state),
+        &g.actor,
+        state.now(),
+        g.household_id,
+        path.visit_id,
+        DisputeInput {
+            reason: body.reason,
+            claimed,
+        },
+    )
+    .await?;
+    Ok(AppJson(v))
+}
+
+/// Decide a family's dispute (staff): `upheld` uses the held minutes, `accepted` gives them
+/// back and makes the family's times the record. The family and the station are told.
+#[utoipa::path(
+    post, path = "/api/v1/staff/respite-visits/{visit_id}/dispute-decision", tag = "respite",
+    operation_id = "decideRespiteDispute",
+    params(("visit_id" = Uuid, Path, description = "Visit id")),
+    request_body = DisputeDecisionRequest,
+    responses(
+        (status = 200, description = "Decided", body = Visit),
+        (status = 404, description = "No such visit", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not disputed", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn decide_respite_dispute(
+    State(state): State<AppState>,
+    staff: Staff,
+    AppPath(path): AppPath<VisitPath>,
+    AppJson(body): AppJson<DisputeDecisionRequest>,
+) -> Result<AppJson<Visit>, ApiError> {
+    let v = respite::decide_dispute(
+        &state.db,
+        &staff.actor,
+        state.now(),
+        path.visit_id,
+        DisputeDecision {
+            outcome: body.outcome,
+            reason: body.reason,
+        },
+    )
+    .await?;
+    Ok(AppJson(v))
+}
+
+/// Respite visits for staff, soonest first: by station and state (`status=disputed`: the
+/// disputes waiting for a decision).
+#[utoipa::path(
+    get, path = "/api/v1/staff/respite-visits", tag = "respite",
+    operation_id = "listRespiteVisits",
+    params(StaffVisitsQuery),
+    responses((status = 200, description = "Visits", body = VisitList)),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn list_respite_visits(
+    State(state): State<AppState>,
+    _staff: Staff,
+    AppQuery(q): AppQuery<StaffVisitsQuery>,
+) -> Result<AppJson<VisitList>, ApiError> {
+    let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
+    let rows = respite::list_all(
+        &state.read,
+        q.station_id,
+        q.status,
+        paging.fetch(),
+        paging.offset,
+    )
+    .await?;
+    let (items, next_offset) = paging.finish(rows);
+    Ok(AppJson(VisitList { items, next_offset }))
 }
 
 /// One month of respite per station (visits, minutes, children) and the registered users

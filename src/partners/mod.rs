@@ -228,6 +228,56 @@ pub async fn list_partners(
         .collect()
 }
 
+/// Active partners of the given kinds, by name.
+pub async fn list_active_of_kinds(
+    conn: &impl ConnectionTrait,
+    kinds: &[PartnerKind],
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<Partner>, DbErr> {
+    partner::Entity::find()
+        .filter(partner::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())))
+        .filter(partner::Column::Status.eq("active"))
+        .order_by_asc(partner::Column::Name)
+        .order_by_asc(partner::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Partner::try_from)
+        .collect()
+}
+
+/// Every partner of the given kinds, active or not (for reports over past months).
+pub async fn all_of_kinds(
+    conn: &impl ConnectionTrait,
+    kinds: &[PartnerKind],
+) -> Result<Vec<Partner>, DbErr> {
+    partner::Entity::find()
+        .filter(partner::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())))
+        .order_by_asc(partner::Column::Name)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Partner::try_from)
+        .collect()
+}
+
+/// The partner, if it exists, is active and is of one of the given kinds.
+pub async fn active_of_kinds(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    kinds: &[PartnerKind],
+) -> Result<Option<Partner>, DbErr> {
+    Ok(partner::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Partner::try_from)
+        .transpose()?
+        .filter(|p| p.status == "active" && kinds.contains(&p.kind)))
+}
+
 pub async fn get_partner(conn: &impl ConnectionTrait, id: Uuid) -> Result<Partner, PartnerError> {
     partner::Entity::find_by_id(id)
         .one(conn)

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use crate::clock::{Calendar, Month, to_micros};
 use crate::enrollments::{self, Program};
-use crate::entity::{enrollment, partner, respite_visit};
-use crate::partners::PartnerKind;
+use crate::entity::respite_visit;
+use crate::partners::{self, PartnerKind};
 
 use super::{STATION_KINDS, VisitStatus};
 
@@ -52,12 +52,12 @@ pub async fn monthly(
     month: Month,
 ) -> Result<MonthlyReport, DbErr> {
     let (from, to) = cal.month_bounds(month);
-    let stations = partner::Entity::find()
-        .filter(partner::Column::Kind.is_in(STATION_KINDS.map(PartnerKind::as_str)))
-        .all(conn)
-        .await?;
+    let stations = partners::all_of_kinds(conn, &STATION_KINDS).await?;
     let visits = respite_visit::Entity::find()
-        .filter(respite_visit::Column::Status.eq(VisitStatus::Completed.as_str()))
+        .filter(respite_visit::Column::Status.is_in([
+            VisitStatus::Completed.as_str(),
+            VisitStatus::Disputed.as_str(),
+        ]))
         .filter(respite_visit::Column::ActualStart.gte(to_micros(from)))
         .filter(respite_visit::Column::ActualStart.lt(to_micros(to)))
         .all(conn)
@@ -65,60 +65,44 @@ pub async fn monthly(
     let mut per_station: BTreeMap<Uuid, (i64, i64, BTreeSet<Uuid>)> = BTreeMap::new();
     let mut children = BTreeSet::new();
     for v in &visits {
+        // Minutes in dispute are held, not used, until staff decide.
+        let used = v.used_minutes.unwrap_or(0).saturating_sub(
+            v.disputed_minutes
+                .filter(|_| v.status == VisitStatus::Disputed.as_str())
+                .unwrap_or(0),
+        );
         let e = per_station.entry(v.station_id).or_default();
         e.0 += 1;
-        e.1 += v.used_minutes.unwrap_or(0);
+        e.1 += used;
         e.2.insert(v.child_id);
         children.insert(v.child_id);
     }
-    let mut rows: Vec<StationMonth> = stations
+    let rows: Vec<StationMonth> = stations
         .into_iter()
-        .filter_map(|p| {
-            let kind = PartnerKind::parse(&p.kind)?;
+        .map(|p| {
             let (visits, minutes, kids) = per_station.remove(&p.id).unwrap_or_default();
-            Some(StationMonth {
+            StationMonth {
                 station_id: p.id,
                 station_name: p.name,
-                station_kind: kind,
+                station_kind: p.kind,
                 visits,
                 minutes,
-                children: kids.len() as i64,
-            })
+                children: i64::try_from(kids.len()).unwrap_or(i64::MAX),
+            }
         })
         .collect();
-    rows.sort_by(|a, b| a.station_name.cmp(&b.station_name));
+    let first: NaiveDate = cal.local_date(from);
+    let last: NaiveDate = cal.local_date(to - chrono::Duration::microseconds(1));
+    let registered =
+        enrollments::children_enrolled_between(conn, Program::Respite, first, last).await?;
     Ok(MonthlyReport {
         month: month.to_string(),
         visits: rows.iter().map(|r| r.visits).sum(),
         minutes: rows.iter().map(|r| r.minutes).sum(),
-        children: children.len() as i64,
-        registered_users: registered_users(conn, cal, from, to).await?,
+        children: i64::try_from(children.len()).unwrap_or(i64::MAX),
+        registered_users: i64::try_from(registered.len()).unwrap_or(i64::MAX),
         stations: rows,
     })
-}
-
-/// Children with an approved respite enrollment valid on some day in `[from, to)`.
-async fn registered_users(
-    conn: &impl ConnectionTrait,
-    cal: &Calendar,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<i64, DbErr> {
-    let first: NaiveDate = cal.local_date(from);
-    let last: NaiveDate = cal.local_date(to - chrono::Duration::microseconds(1));
-    let approved = enrollment::Entity::find()
-        .filter(enrollment::Column::Program.eq(Program::Respite.as_str()))
-        .filter(enrollment::Column::Status.eq(enrollments::Status::Approved.as_str()))
-        .all(conn)
-        .await?;
-    let children: BTreeSet<Uuid> = approved
-        .into_iter()
-        .filter(|e| {
-            e.valid_from.is_none_or(|f| f <= last) && e.valid_until.is_none_or(|u| first <= u)
-        })
-        .map(|e| e.child_id)
-        .collect();
-    Ok(children.len() as i64)
 }
 
 /// The report as CSV for Excel (UTF-8 with BOM, CRLF).

@@ -425,6 +425,27 @@ pub fn rows() -> Vec<Row> {
             DEVICE,
         ),
         row(
+            "disputeRespiteVisit",
+            "POST",
+            format!("/api/v1/respite-visits/{id}/dispute"),
+            Some(json!({ "reason": "x" })),
+            GUARDIAN,
+        ),
+        row(
+            "decideRespiteDispute",
+            "POST",
+            format!("/api/v1/staff/respite-visits/{id}/dispute-decision"),
+            Some(json!({ "outcome": "upheld", "reason": "x" })),
+            STAFF,
+        ),
+        row(
+            "listRespiteVisits",
+            "GET",
+            "/api/v1/staff/respite-visits".into(),
+            None,
+            STAFF,
+        ),
+        row(
             "approveRespiteException",
             "POST",
             format!("/api/v1/staff/respite-visits/{id}/exception"),

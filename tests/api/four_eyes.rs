@@ -4,8 +4,8 @@
 //! and in the audit log.
 
 use chrono::Duration;
-use sea_orm::ConnectionTrait;
 use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::{

@@ -85,6 +85,12 @@ struct World {
     our_visits: [String; 3],
     /// Ours, accepted: for the station's record and for staff's exception.
     our_accepted: [String; 2],
+    /// Ours, accepted and over by now: the station's record and its times.
+    our_recordable: (String, Value),
+    /// Ours, recorded: for the family's dispute.
+    our_recorded: String,
+    /// Ours, disputed: for staff's decision.
+    our_disputed: String,
     /// Theirs, at their station.
     their_visit: String,
     /// Corrections another staff member proposed: one to approve, one to reject.
@@ -202,6 +208,47 @@ async fn world(app: &TestApp) -> World {
     let play_session = play["id"].as_str().unwrap().to_owned();
     let our_notification = newest(&ours).await;
     let their_notification = newest(&theirs).await;
+    // Visits that are over by the time the cells run: one to record, one recorded (to
+    // dispute), one disputed (to decide).
+    let mut short = Vec::new();
+    for minute in [1, 3, 5] {
+        let start = app.clock.now_utc() + chrono::Duration::minutes(minute);
+        let r = crate::respite::request(app, &ours, our_station, start, 1).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let v: Value = r.json().await.unwrap();
+        let id = v["id"].as_str().unwrap().to_owned();
+        let r = app
+            .post_empty(
+                &format!("/api/v1/device/respite-visits/{id}/accept"),
+                Some(&our_station_device),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let times = json!({
+            "started_at": crate::respite::tokyo(start),
+            "ended_at": crate::respite::tokyo(start + chrono::Duration::minutes(1)),
+        });
+        short.push((id, times));
+    }
+    app.clock.advance(chrono::Duration::minutes(8));
+    for (id, times) in &short[1..] {
+        let r = app
+            .post(
+                &format!("/api/v1/device/respite-visits/{id}/complete"),
+                Some(&our_station_device),
+                times,
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{:?}", r.text().await);
+    }
+    let r = app
+        .post(
+            &format!("/api/v1/respite-visits/{}/dispute", short[2].0),
+            Some(&ours.guardian.access),
+            &json!({ "reason": "看護師は来ませんでした" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{:?}", r.text().await);
     let mut proposals = Vec::new();
     for _ in 0..2 {
         let p = app
@@ -210,6 +257,9 @@ async fn world(app: &TestApp) -> World {
         proposals.push(p["id"].as_str().unwrap().parse().unwrap());
     }
     World {
+        our_recordable: short[0].clone(),
+        our_recorded: short[1].0.clone(),
+        our_disputed: short[2].0.clone(),
         proposals: [proposals[0], proposals[1]],
         play_session,
         our_bookings,
@@ -416,7 +466,7 @@ fn cells(w: &World) -> Vec<Cell> {
             );
         }
     }
-    for (owner, v, expect) in visits(&w.our_accepted[0]) {
+    for (owner, v, expect) in visits(&w.our_recordable.0) {
         let owner = if owner == OtherHousehold {
             OtherPartner
         } else {
@@ -428,7 +478,32 @@ fn cells(w: &World) -> Vec<Cell> {
             owner,
             "POST",
             format!("/api/v1/device/respite-visits/{v}/complete"),
-            Some(record.clone()),
+            Some(w.our_recordable.1.clone()),
+            expect,
+        );
+    }
+    for (owner, v, expect) in visits(&w.our_recorded) {
+        add(
+            "disputeRespiteVisit",
+            As::Guardian,
+            owner,
+            "POST",
+            format!("/api/v1/respite-visits/{v}/dispute"),
+            Some(json!({ "reason": "訪問は1時間遅れて始まりました" })),
+            expect,
+        );
+    }
+    for (owner, v, expect) in [
+        (NoOne, nobody.to_string(), 404),
+        (Own, w.our_disputed.clone(), 200),
+    ] {
+        add(
+            "decideRespiteDispute",
+            As::Staff,
+            owner,
+            "POST",
+            format!("/api/v1/staff/respite-visits/{v}/dispute-decision"),
+            Some(json!({ "outcome": "accepted", "reason": "事業所に確認しました" })),
             expect,
         );
     }
@@ -850,8 +925,9 @@ async fn every_operation_on_an_object_answers_by_owner_and_refusals_change_nothi
 
     // The refusals moved no money or minutes: the only new ledger entries are the own cells'
     // (our cancellation, staff's reversal, adjustment and approved proposal; a respite hold,
-    // its cancellation, a decline, a record and an exception: release and capture each).
-    assert_eq!(app.count("ledger_entries").await, ledger_before + 4 + 7);
+    // its cancellation, a decline, a record and an exception: release and capture each; a
+    // dispute: reversal and hold; an accepted dispute: release).
+    assert_eq!(app.count("ledger_entries").await, ledger_before + 4 + 7 + 3);
 }
 
 #[tokio::test]

@@ -708,3 +708,351 @@ async fn the_monthly_report_counts_visits_minutes_and_children_per_station_and_r
         .unwrap();
     assert_eq!(other["visits"], 0);
 }
+
+async fn staff_call(
+    app: &TestApp,
+    staff: &User,
+    visit: &Value,
+    action: &str,
+    body: Value,
+) -> Response {
+    app.post(
+        &format!(
+            "/api/v1/staff/respite-visits/{}/{action}",
+            visit["id"].as_str().unwrap()
+        ),
+        Some(&staff.access),
+        &body,
+    )
+    .await
+}
+
+async fn dispute(app: &TestApp, f: &Family, visit: &Value, body: Value) -> Response {
+    app.post(
+        &format!(
+            "/api/v1/respite-visits/{}/dispute",
+            visit["id"].as_str().unwrap()
+        ),
+        Some(&f.guardian.access),
+        &body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_station_records_only_within_the_booked_window_and_staff_record_the_rest_as_an_exception()
+{
+    let app = app_with_cap(17_280).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, device) = station(&app, &admin).await;
+    let start = tomorrow_at_ten(&app);
+    let v = requested(&app, &f, station_id, start, 120).await;
+    accept(&app, &device, &v).await;
+    app.clock.set(start + Duration::days(1));
+
+    // The finding: the previous 24 hours recorded against a 10:00–12:00 booking.
+    let r = complete(
+        &app,
+        &device,
+        &v,
+        start + Duration::hours(2) - Duration::days(1),
+        1_440,
+    )
+    .await;
+    let p = assert_problem(r, 422, "visit_outside_booking").await;
+    assert_eq!(p["earliest_start"], tokyo(start - Duration::hours(1)));
+    assert_eq!(p["latest_end"], tokyo(start + Duration::hours(4)));
+    assert!(p["detail"].as_str().unwrap().contains("09:00から"), "{p}");
+    // One minute too early, one minute too late: still outside.
+    let r = complete(&app, &device, &v, start - Duration::minutes(61), 90).await;
+    assert_problem(r, 422, "visit_outside_booking").await;
+    let r = complete(&app, &device, &v, start, 241).await;
+    assert_problem(r, 422, "visit_outside_booking").await;
+    assert_eq!(balance(&app, &f).await["used"], 0);
+    assert_eq!(balance(&app, &f).await["held"], 120);
+
+    // Ward staff record what really happened, with the reason kept on the visit.
+    let r = staff_call(
+        &app,
+        &f.staff,
+        &v,
+        "exception",
+        json!({
+            "started_at": tokyo(start - Duration::hours(3)),
+            "ended_at": tokyo(start + Duration::hours(1)),
+            "reason": "家族の通院に合わせて早朝から対応",
+        }),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let done: Value = r.json().await.unwrap();
+    assert_eq!(done["used_minutes"], 240);
+    assert_eq!(done["exception_reason"], "家族の通院に合わせて早朝から対応");
+    assert!(ledger_mismatches(&app.db).await.is_empty());
+}
+
+#[tokio::test]
+async fn within_the_tolerances_a_station_records_an_early_start_and_a_late_end() {
+    let app = app_with_cap(17_280).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, device) = station(&app, &admin).await;
+    let start = tomorrow_at_ten(&app);
+    let v = requested(&app, &f, station_id, start, 120).await;
+    accept(&app, &device, &v).await;
+    app.clock.set(start + Duration::days(1));
+    // 09:00 to 14:00: the widest the defaults allow.
+    let r = complete(&app, &device, &v, start - Duration::hours(1), 300).await;
+    assert_eq!(r.status(), StatusCode::OK, "{:?}", r.text().await);
+}
+
+#[tokio::test]
+async fn two_requests_for_the_same_child_and_slot_hold_the_hours_once() {
+    let app = app_with_cap(17_280).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, _) = station(&app, &admin).await;
+    let (other_station, _) = station(&app, &admin).await;
+    let start = tomorrow_at_ten(&app);
+    let attempts = (0..10).map(|i| {
+        let s = if i % 2 == 0 {
+            station_id
+        } else {
+            other_station
+        };
+        request(&app, &f, s, start + Duration::minutes(i * 10), 120)
+    });
+    let responses = futures::future::join_all(attempts).await;
+    let mut statuses = Vec::new();
+    for r in responses {
+        let status = r.status().as_u16();
+        if status == 409 {
+            assert_problem(r, 409, "visit_overlaps").await;
+        }
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(balance(&app, &f).await["held"], 120);
+    // Back to back is fine.
+    let r = request(&app, &f, station_id, start + Duration::hours(3), 60).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert!(ledger_mismatches(&app.db).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_family_sees_the_record_and_a_dispute_holds_the_minutes_until_staff_decide() {
+    let app = app_with_cap(17_280).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, device) = station(&app, &admin).await;
+    let start = tomorrow_at_ten(&app);
+    let v = requested(&app, &f, station_id, start, 180).await;
+    accept(&app, &device, &v).await;
+    app.clock.set(start + Duration::hours(4));
+    let r = complete(&app, &device, &v, start, 180).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // The family's list shows the recorded times and until when they may dispute them.
+    let list: Value = app
+        .get(
+            &format!("/api/v1/children/{}/respite-visits", f.child),
+            Some(&f.guardian.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let seen = &list["items"][0];
+    assert_eq!(seen["actual_start"], v["scheduled_start"]);
+    assert_eq!(seen["used_minutes"], 180);
+    let until: chrono::DateTime<Utc> = seen["dispute_until"].as_str().unwrap().parse().unwrap();
+    assert_eq!(until, app.clock.now_utc() + Duration::days(14));
+
+    // The nurse came an hour late: the hour in question is held, not used.
+    let r = dispute(
+        &app,
+        &f,
+        &v,
+        json!({ "reason": "看護師の到着が1時間遅れました", "started_at": tokyo(start + Duration::hours(1)), "ended_at": tokyo(start + Duration::hours(3)) }),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK, "{:?}", r.text().await);
+    let disputed: Value = r.json().await.unwrap();
+    assert_eq!(disputed["status"], "disputed");
+    assert_eq!(disputed["disputed_minutes"], 60);
+    let b = balance(&app, &f).await;
+    assert_eq!(
+        (b["used"].as_i64(), b["held"].as_i64()),
+        (Some(120), Some(60))
+    );
+    // The station hears of it; staff find it in their queue.
+    let inbox: Value = app
+        .client
+        .get(app.url("/api/v1/device/notifications"))
+        .bearer_auth(&device)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox["items"][0]["type"], "respite.disputed");
+    let queue: Value = app
+        .get(
+            "/api/v1/staff/respite-visits?status=disputed",
+            Some(&f.staff.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(queue["items"][0]["id"], v["id"]);
+    // Disputed once only.
+    let r = dispute(&app, &f, &v, json!({ "reason": "もう一度" })).await;
+    assert_problem(r, 409, "visit_state_conflict").await;
+
+    // Staff uphold the record: the hour is used again.
+    let r = staff_call(
+        &app,
+        &f.staff,
+        &v,
+        "dispute-decision",
+        json!({ "outcome": "upheld", "reason": "訪問記録と入退室記録を確認しました" }),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let decided: Value = r.json().await.unwrap();
+    assert_eq!(decided["status"], "completed");
+    assert_eq!(decided["dispute_outcome"], "upheld");
+    let b = balance(&app, &f).await;
+    assert_eq!(
+        (b["used"].as_i64(), b["held"].as_i64()),
+        (Some(180), Some(0))
+    );
+    let r = staff_call(
+        &app,
+        &f.staff,
+        &v,
+        "dispute-decision",
+        json!({ "outcome": "accepted", "reason": "再審査" }),
+    )
+    .await;
+    assert_problem(r, 409, "visit_state_conflict").await;
+
+    // Audited both ways.
+    let log: Value = app
+        .get(
+            &format!(
+                "/api/v1/staff/audit-log?object_id={}",
+                v["id"].as_str().unwrap()
+            ),
+            Some(&f.staff.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"respite.disputed") && actions.contains(&"respite.dispute_decided"),
+        "{actions:?}"
+    );
+    assert!(ledger_mismatches(&app.db).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_accepted_dispute_gives_the_minutes_back_and_the_familys_times_become_the_record() {
+    let app = app_with_cap(17_280).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, device) = station(&app, &admin).await;
+    let start = tomorrow_at_ten(&app);
+    let v = requested(&app, &f, station_id, start, 120).await;
+    accept(&app, &device, &v).await;
+    app.clock.set(start + Duration::hours(3));
+    complete(&app, &device, &v, start, 120).await;
+    // The visit did not take place at all.
+    let r = dispute(&app, &f, &v, json!({ "reason": "訪問はありませんでした" })).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["disputed_minutes"], 120);
+    let r = staff_call(
+        &app,
+        &f.staff,
+        &v,
+        "dispute-decision",
+        json!({ "outcome": "accepted", "reason": "事業所が誤記録を認めました" }),
+    )
+    .await;
+    let decided: Value = r.json().await.unwrap();
+    assert_eq!(decided["used_minutes"], 0);
+    assert_eq!(decided["actual_start"], Value::Null);
+    let b = balance(&app, &f).await;
+    assert_eq!(
+        (
+            b["used"].as_i64(),
+            b["held"].as_i64(),
+            b["remaining"].as_i64()
+        ),
+        (Some(0), Some(0), Some(17_280))
+    );
+    assert!(ledger_mismatches(&app.db).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_dispute_after_the_configured_days_or_claiming_as_much_as_recorded_is_refused() {
+    let app = app_with_cap(17_280).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, device) = station(&app, &admin).await;
+    let start = tomorrow_at_ten(&app);
+    let v = requested(&app, &f, station_id, start, 120).await;
+    accept(&app, &device, &v).await;
+    app.clock.set(start + Duration::hours(3));
+    complete(&app, &device, &v, start, 120).await;
+    let r = dispute(&app, &f, &v, json!({ "reason": "長すぎます", "started_at": tokyo(start), "ended_at": tokyo(start + Duration::hours(2)) })).await;
+    assert_problem(r, 422, "invalid_field").await;
+    let r = dispute(
+        &app,
+        &f,
+        &v,
+        json!({ "reason": "片方だけ", "started_at": tokyo(start) }),
+    )
+    .await;
+    assert_problem(r, 422, "invalid_field").await;
+    app.clock.advance(Duration::days(15));
+    let r = dispute(&app, &f, &v, json!({ "reason": "遅れて気づきました" })).await;
+    let p = assert_problem(r, 409, "dispute_window_closed").await;
+    assert!(p["detail"].as_str().unwrap().contains("までです"), "{p}");
+    assert_eq!(balance(&app, &f).await["used"], 120);
+}
+
+#[tokio::test]
+async fn a_staff_exception_beyond_the_one_approver_limit_is_refused() {
+    let app = spawn_app_with(|c| {
+        c.programs.respite.minutes_per_fiscal_year.0 = 300;
+        c.programs.respite.one_approver_limit_minutes = Some(carepass::units::Minutes(30));
+        c.auth.access_token_minutes = 60 * 24 * 400;
+    })
+    .await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, device) = station(&app, &admin).await;
+    let start = tomorrow_at_ten(&app);
+    let v = requested(&app, &f, station_id, start, 240).await;
+    accept(&app, &device, &v).await;
+    app.clock.set(start + Duration::hours(7));
+    let body = json!({ "started_at": tokyo(start), "ended_at": tokyo(start + Duration::hours(6)), "reason": "延長" });
+    let r = staff_call(&app, &f.staff, &v, "exception", body).await;
+    let p = assert_problem(r, 409, "second_approver_required").await;
+    assert_eq!(p["limit"], 30);
+    assert_eq!(balance(&app, &f).await["held"], 240);
+}

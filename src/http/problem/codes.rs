@@ -107,6 +107,9 @@ problem_codes! {
     VisitNotFound = "visit_not_found": "The respite visit does not exist", "訪問予約が見つかりません";
     VisitStateConflict = "visit_state_conflict": "The visit cannot make this move from its current state", "現在の状態ではこの操作はできません";
     VisitAlreadyStarted = "visit_already_started": "The visit has already started and can no longer be cancelled", "訪問開始後は取り消せません";
+    VisitOverlaps = "visit_overlaps": "The child already has a visit at that time", "この時間には既に別の訪問があります";
+    VisitOutsideBooking = "visit_outside_booking": "The recorded times fall outside the booked visit", "記録された時間が予約の時間帯から外れています";
+    DisputeWindowClosed = "dispute_window_closed": "The time to dispute this visit has passed", "この訪問への異議申立ての期限を過ぎています";
     AllowanceNotFound = "allowance_not_found": "This program keeps no allowance history", "この事業には残高の履歴がありません";
     Conflict = "conflict": "The request conflicts with the current state", "現在の状態と矛盾するリクエストです";
     RequestTimeout = "request_timeout": "The request took too long", "リクエストの処理に時間がかかりすぎました";
