@@ -374,6 +374,20 @@ impl From<ShortStayError> for ApiError {
                     )
                     .with("stay_status", from.as_str())
             }
+            ShortStayError::AdmissionOutsideDates { earliest, latest } => {
+                ApiError::unprocessable(Code::AdmissionOutsideDates)
+                    .detail(
+                        format!("The admission can be recorded from {earliest} to {latest}, the confirmed dates."),
+                        format!(
+                            "入所を記録できるのは、決定した日程の{}から{}までです。",
+                            earliest.format("%-m月%-d日"),
+                            latest.format("%-m月%-d日")
+                        ),
+                    )
+                    .with("field", "admitted_at")
+                    .with("earliest", earliest.to_string())
+                    .with("latest", latest.to_string())
+            }
             ShortStayError::InvalidField(f) => f.into(),
             ShortStayError::Db(e) => e.into(),
         }
@@ -395,6 +409,12 @@ impl From<PlayError> for ApiError {
             PlayError::AlreadyCheckedIn => ApiError::conflict(Code::AlreadyCheckedIn),
             PlayError::NotNow => ApiError::conflict(Code::NotDuringSession),
             PlayError::NotABookingCode => ApiError::unprocessable(Code::NotABookingCode),
+            PlayError::NotEnrolled { child_id } => ApiError::conflict(Code::NotEnrolled)
+                .detail(
+                    "A child in this booking has no approved play-space enrollment for the session's date; apply first.",
+                    "この予約の児童には、開催日に有効なひろばの利用登録（承認済み）がありません。先に利用申請をしてください。",
+                )
+                .with("child_id", child_id.to_string()),
             PlayError::InvalidField(f) => f.into(),
             PlayError::Db(e) => e.into(),
         }

@@ -72,6 +72,42 @@ where
     }
 }
 
+/// An optional JSON body: a request with no body and no content type has none; anything else
+/// is read as [`AppJson`] (so a malformed body is still refused).
+impl<T, S> axum::extract::OptionalFromRequest<S> for AppJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let typed = req.headers().contains_key(header::CONTENT_TYPE);
+        let declared_empty = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() == b"0");
+        if !typed && declared_empty {
+            return Ok(None);
+        }
+        if !typed {
+            let bytes = axum::body::Bytes::from_request(req, state)
+                .await
+                .map_err(|_| ApiError::bad_request(Code::InvalidJson))?;
+            if bytes.is_empty() {
+                return Ok(None);
+            }
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Code::UnsupportedMediaType,
+            ));
+        }
+        <AppJson<T> as FromRequest<S>>::from_request(req, state)
+            .await
+            .map(Some)
+    }
+}
+
 impl<T: Serialize> IntoResponse for AppJson<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()

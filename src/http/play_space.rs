@@ -176,7 +176,9 @@ pub async fn list_play_sessions(
 
 /// Book a session for some of your children and companions: `confirmed` when the places are
 /// free, otherwise `waiting` (promoted in order when places free up), or 409 `session_full`
-/// with `waitlist: false`. A child can hold one booking per session.
+/// with `waitlist: false`. A child can hold one booking per session. Each child needs an
+/// approved play-space enrollment valid on the session's date (409 `not_enrolled` naming the
+/// child), unless the ward opens the play space to every registered household.
 #[utoipa::path(
     post, path = "/api/v1/play-sessions/{session_id}/bookings", tag = "play_space",
     operation_id = "bookPlaySession",
@@ -185,7 +187,7 @@ pub async fn list_play_sessions(
     responses(
         (status = 201, description = "Booked (confirmed or waiting)", body = Booking),
         (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Bookings closed, full, or a child already booked", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Bookings closed, full, a child already booked, or a child not enrolled", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid children or companions", body = Problem, content_type = "application/problem+json"),
     ),
     security(("guardian" = []))
@@ -197,7 +199,11 @@ pub async fn book_play_session(
     AppJson(body): AppJson<BookingRequest>,
 ) -> Result<(StatusCode, AppJson<Booking>), ApiError> {
     let b = play_space::book(
-        &state.db,
+        &play_space::Context {
+            db: &state.db,
+            rules: &state.config.programs.play_space,
+            calendar: state.calendar(),
+        },
         &g.actor,
         g.principal.account_id,
         state.now(),

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -196,7 +196,19 @@ async fn move_stay(
     step: Step,
 ) -> Result<AppJson<ShortStay>, ApiError> {
     Ok(AppJson(
-        short_stays::step(&state.db, actor, state.now(), party, id, step).await?,
+        short_stays::step(
+            &short_stays::Context {
+                db: &state.db,
+                rules: &state.config.programs.short_stay,
+                calendar: state.calendar(),
+            },
+            actor,
+            state.now(),
+            party,
+            id,
+            step,
+        )
+        .await?,
     ))
 }
 
@@ -348,16 +360,51 @@ pub async fn list_institution_short_stays(
     Ok(page(rows, paging))
 }
 
-/// Record that the child was admitted (the assigned institution).
+/// When the institution's record happened, if not now (ward-local time, entered after the fact).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdmitRequest {
+    /// When the child was admitted; now when absent. Must fall on the confirmed dates (from the
+    /// configured tolerance before the first day to the last day) and not in the future.
+    #[schema(value_type = Option<String>, example = "2026-12-10T09:30:00")]
+    pub admitted_at: Option<NaiveDateTime>,
+}
+
+/// When the child went home, if not now.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DischargeRequest {
+    /// When the child went home; now when absent. Not before the admission, not in the future.
+    #[schema(value_type = Option<String>, example = "2026-12-12T15:00:00")]
+    pub discharged_at: Option<NaiveDateTime>,
+}
+
+fn ward_time(
+    state: &AppState,
+    name: &'static str,
+    t: Option<NaiveDateTime>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+    t.map(|t| {
+        state.calendar().at_local(t).ok_or_else(|| {
+            ApiError::invalid_field(name, "is not a valid local time", "存在しない日時です")
+        })
+    })
+    .transpose()
+}
+
+/// Record that the child was admitted (the assigned institution): now, or at the time given
+/// when entered after the fact. The admission must fall on the confirmed dates.
 #[utoipa::path(
     post, path = "/api/v1/device/short-stays/{stay_id}/admit", tag = "short_stays",
     operation_id = "admitShortStay",
     params(("stay_id" = Uuid, Path, description = "Short-stay id")),
+    request_body(content = Option<AdmitRequest>, description = "Optional: when it happened"),
     responses(
         (status = 200, description = "Admitted", body = ShortStay),
         (status = 403, description = "Not a medical institution", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not assigned to your institution", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not approved", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not on the confirmed dates, or in the future", body = Problem, content_type = "application/problem+json"),
     ),
     security(("device" = []))
 )]
@@ -365,21 +412,36 @@ pub async fn admit_short_stay(
     State(state): State<AppState>,
     device: Device,
     AppPath(path): AppPath<StayPath>,
+    body: Option<AppJson<AdmitRequest>>,
 ) -> Result<AppJson<ShortStay>, ApiError> {
     let party = Party::Institution(institution(&device)?);
-    move_stay(&state, &device.actor, party, path.stay_id, Step::Admit).await
+    let at = ward_time(
+        &state,
+        "admitted_at",
+        body.and_then(|AppJson(b)| b.admitted_at),
+    )?;
+    move_stay(
+        &state,
+        &device.actor,
+        party,
+        path.stay_id,
+        Step::Admit { at },
+    )
+    .await
 }
 
-/// Record that the child went home (the assigned institution).
+/// Record that the child went home (the assigned institution): now, or at the time given.
 #[utoipa::path(
     post, path = "/api/v1/device/short-stays/{stay_id}/discharge", tag = "short_stays",
     operation_id = "dischargeShortStay",
     params(("stay_id" = Uuid, Path, description = "Short-stay id")),
+    request_body(content = Option<DischargeRequest>, description = "Optional: when it happened"),
     responses(
         (status = 200, description = "Discharged", body = ShortStay),
         (status = 403, description = "Not a medical institution", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not assigned to your institution", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not admitted", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Before the admission, or in the future", body = Problem, content_type = "application/problem+json"),
     ),
     security(("device" = []))
 )]
@@ -387,9 +449,22 @@ pub async fn discharge_short_stay(
     State(state): State<AppState>,
     device: Device,
     AppPath(path): AppPath<StayPath>,
+    body: Option<AppJson<DischargeRequest>>,
 ) -> Result<AppJson<ShortStay>, ApiError> {
     let party = Party::Institution(institution(&device)?);
-    move_stay(&state, &device.actor, party, path.stay_id, Step::Discharge).await
+    let at = ward_time(
+        &state,
+        "discharged_at",
+        body.and_then(|AppJson(b)| b.discharged_at),
+    )?;
+    move_stay(
+        &state,
+        &device.actor,
+        party,
+        path.stay_id,
+        Step::Discharge { at },
+    )
+    .await
 }
 
 /// A fiscal year's short stays (staff): requests, decisions and cases (admissions).

@@ -22,8 +22,9 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::clock::{Calendar, from_micros, to_micros};
+use crate::config::PlaySpaceRules;
 use crate::db;
-use crate::enrollments::Program;
+use crate::enrollments::{self, Program};
 use crate::entity::{play_booking, play_booking_child, play_session};
 use crate::households::{self, CareNeed};
 use crate::notifications::{Event, Recipient, notify};
@@ -58,6 +59,8 @@ pub enum PlayError {
     NotNow,
     #[error("not a play-space booking code")]
     NotABookingCode,
+    #[error("a child is not enrolled in the play space on the session's date")]
+    NotEnrolled { child_id: Uuid },
     #[error(transparent)]
     InvalidField(#[from] FieldError),
     #[error(transparent)]
@@ -445,10 +448,20 @@ pub struct BookingInput {
     pub waitlist: bool,
 }
 
+/// What booking needs besides the request.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub db: &'a DatabaseConnection,
+    pub rules: &'a PlaySpaceRules,
+    pub calendar: Calendar,
+}
+
 /// A guardian books a session for some of their children and companions: confirmed when the
 /// places are free, otherwise on the waiting list (or refused if the family did not want it).
+/// Each child needs an approved play-space enrollment valid on the session's date, unless the
+/// configuration opens the play space to every registered household.
 pub async fn book(
-    db: &DatabaseConnection,
+    ctx: &Context<'_>,
     actor: &Actor,
     booked_by: Uuid,
     now: DateTime<Utc>,
@@ -476,7 +489,8 @@ pub async fn book(
             "同伴者は0人から10人です",
         ));
     }
-    db::write(db, |tx| {
+    let (open_to_all, cal) = (ctx.rules.open_to_all_households, ctx.calendar);
+    db::write(ctx.db, |tx| {
         let (actor, child_ids, input) = (actor.clone(), child_ids.clone(), input.clone());
         Box::pin(async move {
             let s = play_session::Entity::find_by_id(session_id)
@@ -487,9 +501,15 @@ pub async fn book(
             if t < s.booking_opens_at || t >= s.booking_closes_at {
                 return Err(PlayError::BookingClosed);
             }
+            let day = cal.local_date(from_micros(s.starts_at));
             let mut ventilator = 0;
             for c in &child_ids {
                 let child = households::child_of_household(tx, household_id, *c).await?;
+                if !open_to_all
+                    && !enrollments::is_enrolled(tx, *c, Program::PlaySpace, day).await?
+                {
+                    return Err(PlayError::NotEnrolled { child_id: *c });
+                }
                 if child.care_needs.contains(&CareNeed::Ventilator) {
                     ventilator += 1;
                 }

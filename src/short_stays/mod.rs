@@ -19,13 +19,14 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::clock::{Calendar, FiscalYear, from_micros, to_micros};
+use crate::config::ShortStayRules;
 use crate::db;
 use crate::enrollments::Program;
 use crate::enrollments::is_enrolled;
-use crate::entity::{partner, short_stay};
+use crate::entity::short_stay;
 use crate::households::CareNeed;
 use crate::notifications::{Event, Recipient, notify};
-use crate::partners::PartnerKind;
+use crate::partners::{self, PartnerKind};
 use crate::text::{self, FieldError};
 
 /// The longest stay that can be asked for or confirmed.
@@ -39,6 +40,11 @@ pub enum ShortStayError {
     NotFound,
     #[error("a {from:?} request cannot be {to}")]
     InvalidTransition { from: StayStatus, to: &'static str },
+    #[error("an admission must be recorded on the confirmed dates")]
+    AdmissionOutsideDates {
+        earliest: NaiveDate,
+        latest: NaiveDate,
+    },
     #[error(transparent)]
     InvalidField(#[from] FieldError),
     #[error(transparent)]
@@ -417,8 +423,14 @@ pub enum Step {
     Reject {
         reason: String,
     },
-    Admit,
-    Discharge,
+    /// The admission, at the time given (after the fact) or now.
+    Admit {
+        at: Option<DateTime<Utc>>,
+    },
+    /// The discharge, at the time given (after the fact) or now.
+    Discharge {
+        at: Option<DateTime<Utc>>,
+    },
 }
 
 impl Step {
@@ -427,8 +439,8 @@ impl Step {
             Step::Withdraw => StayStatus::Withdrawn,
             Step::Approve { .. } => StayStatus::Approved,
             Step::Reject { .. } => StayStatus::Rejected,
-            Step::Admit => StayStatus::Admitted,
-            Step::Discharge => StayStatus::Discharged,
+            Step::Admit { .. } => StayStatus::Admitted,
+            Step::Discharge { .. } => StayStatus::Discharged,
         }
     }
 
@@ -448,9 +460,65 @@ impl Step {
     }
 }
 
+/// What every step needs besides the request.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub db: &'a DatabaseConnection,
+    pub rules: &'a ShortStayRules,
+    pub calendar: Calendar,
+}
+
+/// When an admission or discharge happened: given after the fact or now, never in the future;
+/// an admission on the confirmed dates (from the configured tolerance before the first day to
+/// the last day), a discharge not before the admission.
+fn moment(
+    rules: &ShortStayRules,
+    cal: &Calendar,
+    stay: &ShortStay,
+    step: &Step,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, ShortStayError> {
+    let (at, name) = match step {
+        Step::Admit { at } => (at.unwrap_or(now), "admitted_at"),
+        Step::Discharge { at } => (at.unwrap_or(now), "discharged_at"),
+        _ => return Ok(None),
+    };
+    if at > now {
+        return Err(field(
+            name,
+            "is in the future: record it once it has happened",
+            "未来の日時です。実際の日時を入力してください",
+        ));
+    }
+    match step {
+        Step::Admit { .. } => {
+            if let (Some(from), Some(until)) = (stay.confirmed_from, stay.confirmed_until) {
+                let earliest = from - Duration::days(rules.admission_tolerance_days);
+                let day = cal.local_date(at);
+                if day < earliest || day > until {
+                    return Err(ShortStayError::AdmissionOutsideDates {
+                        earliest,
+                        latest: until,
+                    });
+                }
+            }
+        }
+        _ => {
+            if stay.admitted_at.is_some_and(|admitted| at < admitted) {
+                return Err(field(
+                    name,
+                    "is before the admission",
+                    "退所日時が入所日時より前です",
+                ));
+            }
+        }
+    }
+    Ok(Some(at))
+}
+
 /// Moves a request one step, audited and notified in the same transaction.
 pub async fn step(
-    db: &DatabaseConnection,
+    ctx: &Context<'_>,
     actor: &Actor,
     now: DateTime<Utc>,
     party: Party,
@@ -458,8 +526,9 @@ pub async fn step(
     step: Step,
 ) -> Result<ShortStay, ShortStayError> {
     let step = step.check()?;
-    db::write(db, |tx| {
-        let (actor, step) = (actor.clone(), step.clone());
+    let (rules, cal) = (ctx.rules.clone(), ctx.calendar);
+    db::write(ctx.db, |tx| {
+        let (actor, step, rules) = (actor.clone(), step.clone(), rules.clone());
         Box::pin(async move {
             use short_stay::Column as C;
             let (before, household) = match short_stay::Entity::find_by_id(id).one(tx).await? {
@@ -490,14 +559,13 @@ pub async fn step(
                     confirmed_from,
                     confirmed_until,
                 } => {
-                    let ok = partner::Entity::find_by_id(*institution_id)
-                        .one(tx)
-                        .await?
-                        .is_some_and(|p| {
-                            p.status == "active"
-                                && p.kind == PartnerKind::MedicalInstitution.as_str()
-                        });
-                    if !ok {
+                    let ok = partners::active_of_kinds(
+                        tx,
+                        *institution_id,
+                        &[PartnerKind::MedicalInstitution],
+                    )
+                    .await?;
+                    if ok.is_none() {
                         return Err(field(
                             "institution_id",
                             "is not a contracted medical institution",
@@ -515,8 +583,14 @@ pub async fn step(
                     .col_expr(C::DecisionReason, Expr::value(reason.clone()))
                     .col_expr(C::DecidedBy, Expr::value(actor.id))
                     .col_expr(C::DecidedAt, Expr::value(t)),
-                Step::Admit => update.col_expr(C::AdmittedAt, Expr::value(t)),
-                Step::Discharge => update.col_expr(C::DischargedAt, Expr::value(t)),
+                Step::Admit { .. } => update.col_expr(
+                    C::AdmittedAt,
+                    Expr::value(moment(&rules, &cal, &before, &step, now)?.map(to_micros)),
+                ),
+                Step::Discharge { .. } => update.col_expr(
+                    C::DischargedAt,
+                    Expr::value(moment(&rules, &cal, &before, &step, now)?.map(to_micros)),
+                ),
             };
             if update.exec(tx).await?.rows_affected != 1 {
                 return Err(invalid);

@@ -413,15 +413,7 @@ pub async fn family(app: &TestApp, programs: &[&str]) -> Family {
     let guardian = app.guardian(&staff).await;
     let child = app.child(&guardian).await;
     for p in programs {
-        let id = app.apply(&guardian, child, p).await;
-        let r = app
-            .post(
-                &format!("/api/v1/staff/enrollments/{id}/approve"),
-                Some(&staff.access),
-                &json!({ "valid_from": "2020-01-01" }),
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::OK);
+        app.enroll(&staff, &guardian, child, p).await;
     }
     Family {
         staff,
@@ -543,6 +535,19 @@ pub async fn ledger_and_balance(app: &TestApp, child: Uuid) -> (i64, i64) {
 }
 
 impl TestApp {
+    /// Applies for a program for the child and approves it (open-ended from 2020).
+    pub async fn enroll(&self, staff: &User, guardian: &User, child: Uuid, program: &str) {
+        let id = self.apply(guardian, child, program).await;
+        let r = self
+            .post(
+                &format!("/api/v1/staff/enrollments/{id}/approve"),
+                Some(&staff.access),
+                &json!({ "valid_from": "2020-01-01" }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+
     /// Proposes a staff correction above the one-approver limit; returns the proposal.
     pub async fn propose(&self, staff: &User, child: Uuid, program: &str, amount: i64) -> Value {
         let r = self

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{Family, family, issue, redeem};
-use crate::helpers::{NowUtc, TestApp, User, spawn_app};
+use crate::helpers::{NowUtc, TestApp, User, spawn_app_with};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Owner {
@@ -97,6 +97,11 @@ struct World {
     proposals: [Uuid; 2],
 }
 
+/// The play space is open to every household here: this world is about who owns what.
+async fn world_app() -> TestApp {
+    spawn_app_with(|c| c.programs.play_space.open_to_all_households = true).await
+}
+
 async fn world(app: &TestApp) -> World {
     let admin = app.admin().await;
     let ours = family(app, &["taxi_fuel", "respite", "short_stay"]).await;
@@ -169,7 +174,12 @@ async fn world(app: &TestApp) -> World {
         app.partner_with_device(&admin, "medical_institution").await;
     let (their_institution, _, _) = app.partner_with_device(&admin, "medical_institution").await;
     let stay = async |f: &Family, day: i64, institution: Option<Uuid>| {
-        let from = app.clock.now_utc().date_naive() + chrono::Duration::days(day);
+        let from = app
+            .clock
+            .now_utc()
+            .with_timezone(&chrono_tz::Asia::Tokyo)
+            .date_naive()
+            + chrono::Duration::days(day);
         let r = crate::short_stays::request(app, f, from, 2).await;
         assert_eq!(r.status(), StatusCode::CREATED);
         let s: Value = r.json().await.unwrap();
@@ -191,7 +201,8 @@ async fn world(app: &TestApp) -> World {
         stay(&ours, 4, None).await,
         stay(&ours, 5, None).await,
     ];
-    let our_approved_stay = stay(&ours, 6, Some(our_institution)).await;
+    // Confirmed for today, so the institution may record the admission now.
+    let our_approved_stay = stay(&ours, 0, Some(our_institution)).await;
     let their_stay = stay(&theirs, 3, None).await;
     let their_approved_stay = stay(&theirs, 6, Some(their_institution)).await;
     let play = crate::play_space::session(app, &ours.staff, 48, 50, 50, None).await;
@@ -874,7 +885,7 @@ fn operations_with_an_id_in_the_path() -> BTreeSet<String> {
 
 #[tokio::test]
 async fn every_operation_on_an_object_answers_by_owner_and_refusals_change_nothing() {
-    let app = spawn_app().await;
+    let app = world_app().await;
     let w = world(&app).await;
     let cells = cells(&w);
 
@@ -932,7 +943,7 @@ async fn every_operation_on_an_object_answers_by_owner_and_refusals_change_nothi
 
 #[tokio::test]
 async fn a_partner_lists_only_its_own_redemptions() {
-    let app = spawn_app().await;
+    let app = world_app().await;
     let w = world(&app).await;
     let r = app
         .get("/api/v1/device/redemptions", Some(&w.our_device))

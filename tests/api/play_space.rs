@@ -118,10 +118,11 @@ async fn status_of(app: &TestApp, g: &User, b: &Value) -> String {
         .to_owned()
 }
 
-/// A guardian with one child.
+/// A guardian with one child enrolled in the play space.
 async fn parent(app: &TestApp, staff: &User) -> (User, Uuid) {
     let g = app.guardian(staff).await;
     let c = app.child(&g).await;
+    app.enroll(staff, &g, c, "play_space").await;
     (g, c)
 }
 
@@ -156,8 +157,10 @@ async fn a_cancellation_promotes_the_oldest_waiting_booking_that_fits_and_tells_
     let s = session(&app, &staff, 48, 2, 10, None).await;
     let (a, a1) = parent(&app, &staff).await;
     let a2 = app.child(&a).await;
+    app.enroll(&staff, &a, a2, "play_space").await;
     let (b, b1) = parent(&app, &staff).await;
     let b2 = app.child(&b).await;
+    app.enroll(&staff, &b, b2, "play_space").await;
     let (c, c1) = parent(&app, &staff).await;
     let first = booked(&app, &a, &s, &[a1, a2], 1).await;
     assert_eq!(first["status"], "confirmed");
@@ -229,6 +232,7 @@ async fn a_child_holds_one_booking_per_session_and_ventilator_places_are_counted
         .unwrap()
         .parse()
         .unwrap();
+    app.enroll(&staff, &b, b2, "play_space").await;
     assert_eq!(booked(&app, &b, &s, &[b2], 0).await["status"], "confirmed");
 }
 
@@ -481,4 +485,59 @@ async fn bad_sessions_and_bookings_are_field_problems() {
     assert_problem(r, 404, "play_session_not_found").await;
     assert_eq!(app.count("play_bookings").await, 0);
     assert_eq!(places(&app, &a, &s).await, (5, 5));
+}
+
+#[tokio::test]
+async fn a_booking_needs_an_approved_play_space_enrollment_on_the_sessions_date() {
+    let app = app().await;
+    let staff = app.staff().await;
+    let s = session(&app, &staff, 48, 10, 10, None).await;
+    // Never enrolled.
+    let g = app.guardian(&staff).await;
+    let never = app.child(&g).await;
+    let r = book(&app, &g, &s, &[never], 1).await;
+    let p = assert_problem(r, 409, "not_enrolled").await;
+    assert_eq!(p["child_id"], never.to_string());
+    // Applied, still pending.
+    let pending = app.child(&g).await;
+    app.apply(&g, pending, "play_space").await;
+    let r = book(&app, &g, &s, &[pending], 0).await;
+    assert_problem(r, 409, "not_enrolled").await;
+    // Approved, but only from a date after the session.
+    let later = app.child(&g).await;
+    let id = app.apply(&g, later, "play_space").await;
+    let from = app.clock.now_utc().date_naive() + Duration::days(30);
+    let r = app
+        .post(
+            &format!("/api/v1/staff/enrollments/{id}/approve"),
+            Some(&staff.access),
+            &json!({ "valid_from": from }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = book(&app, &g, &s, &[later], 0).await;
+    assert_problem(r, 409, "not_enrolled").await;
+    // With one enrolled child beside an unenrolled one, the whole booking is refused.
+    app.enroll(&staff, &g, never, "play_space").await;
+    let r = book(&app, &g, &s, &[never, pending], 0).await;
+    assert_problem(r, 409, "not_enrolled").await;
+    assert_eq!(app.count("play_bookings").await, 0);
+    assert_eq!(places(&app, &g, &s).await, (10, 10));
+}
+
+#[tokio::test]
+async fn a_ward_may_open_the_play_space_to_every_registered_household() {
+    let app = spawn_app_with(|c| {
+        c.auth.access_token_minutes = 60 * 24 * 400;
+        c.programs.play_space.open_to_all_households = true;
+    })
+    .await;
+    let staff = app.staff().await;
+    let s = session(&app, &staff, 48, 10, 10, None).await;
+    let g = app.guardian(&staff).await;
+    let child = app.child(&g).await;
+    assert_eq!(
+        booked(&app, &g, &s, &[child], 1).await["status"],
+        "confirmed"
+    );
 }

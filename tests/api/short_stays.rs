@@ -9,8 +9,20 @@ use uuid::Uuid;
 use crate::helpers::{Family, family};
 use crate::helpers::{NowUtc, TestApp, User, assert_problem};
 
+/// A service whose clock the tests move to the stay's dates: sessions outlast them.
 async fn app() -> TestApp {
-    crate::helpers::spawn_app().await
+    crate::helpers::spawn_app_with(|c| c.auth.access_token_minutes = 60 * 24 * 400).await
+}
+
+/// Moves the clock to 10:00 (Asia/Tokyo) on `day`.
+fn morning_of(app: &TestApp, day: NaiveDate) {
+    use chrono::TimeZone;
+    app.clock.set(
+        chrono_tz::Asia::Tokyo
+            .from_local_datetime(&day.and_hms_opt(10, 0, 0).unwrap())
+            .unwrap()
+            .to_utc(),
+    );
 }
 
 fn today(app: &TestApp) -> NaiveDate {
@@ -136,6 +148,7 @@ async fn a_stay_is_requested_approved_with_other_dates_admitted_and_discharged()
         assert_problem(r, 409, "short_stay_state_conflict").await["stay_status"],
         "approved"
     );
+    morning_of(&app, from + Duration::days(1));
     let r = app
         .post_empty(&path(&s, "admit", "device"), Some(&device))
         .await;
@@ -370,6 +383,7 @@ async fn the_yearly_counts_follow_the_fiscal_year() {
             approve(&app, &f.staff, s, hospital, from).await.status(),
             StatusCode::OK
         );
+        morning_of(&app, from);
         let r = app
             .post_empty(&path(s, "admit", "device"), Some(&device))
             .await;
@@ -413,4 +427,68 @@ async fn the_yearly_counts_follow_the_fiscal_year() {
         )
         .await;
     assert_problem(r, 400, "invalid_query").await;
+}
+
+#[tokio::test]
+async fn an_admission_happens_on_the_confirmed_dates_and_may_be_entered_after_the_fact() {
+    let app = app().await;
+    let f = family(&app, &["short_stay"]).await;
+    let admin = app.admin().await;
+    let (hospital, device) = institution(&app, &admin).await;
+    let from = today(&app) + Duration::days(10);
+    let s = submitted(&app, &f, from, 3).await;
+    approve(&app, &f.staff, &s, hospital, from).await;
+
+    // The finding: admitted today, ten days before the confirmed dates.
+    let r = app
+        .post_empty(&path(&s, "admit", "device"), Some(&device))
+        .await;
+    let p = assert_problem(r, 422, "admission_outside_dates").await;
+    assert_eq!(p["earliest"], json!(from - Duration::days(1)));
+    assert_eq!(p["latest"], json!(from + Duration::days(2)));
+    assert!(p["detail"].as_str().unwrap().contains("までです"), "{p}");
+
+    // Two days into the stay, the institution enters yesterday's admission at 09:30.
+    morning_of(&app, from + Duration::days(1));
+    let admit = async |at: String| {
+        app.post(
+            &path(&s, "admit", "device"),
+            Some(&device),
+            &json!({ "admitted_at": at }),
+        )
+        .await
+    };
+    let r = admit(format!("{}T09:30:00", from + Duration::days(5))).await;
+    assert_problem(r, 422, "invalid_field").await;
+    let r = admit(format!("{}T09:30:00", from + Duration::days(2))).await;
+    assert_eq!(
+        assert_problem(r, 422, "invalid_field").await["field"],
+        "admitted_at"
+    );
+    let r = admit(format!("{}T09:30:00", from)).await;
+    assert_eq!(r.status(), StatusCode::OK, "{:?}", r.text().await);
+    let admitted: Value = r.json().await.unwrap();
+    let at: chrono::DateTime<chrono::Utc> =
+        admitted["admitted_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        at.with_timezone(&chrono_tz::Asia::Tokyo).naive_local(),
+        from.and_hms_opt(9, 30, 0).unwrap()
+    );
+    // A discharge before the admission is refused; one given after the fact is kept.
+    let r = app
+        .post(
+            &path(&s, "discharge", "device"),
+            Some(&device),
+            &json!({ "discharged_at": format!("{}T08:00:00", from) }),
+        )
+        .await;
+    assert_problem(r, 422, "invalid_field").await;
+    let r = app
+        .post(
+            &path(&s, "discharge", "device"),
+            Some(&device),
+            &json!({ "discharged_at": format!("{}T08:00:00", from + Duration::days(1)) }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
 }

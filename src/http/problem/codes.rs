@@ -94,6 +94,7 @@ problem_codes! {
     NotificationNotFound = "notification_not_found": "The notification does not exist", "お知らせが見つかりません";
     ShortStayNotFound = "short_stay_not_found": "The short-stay request does not exist", "ショートステイの申請が見つかりません";
     ShortStayStateConflict = "short_stay_state_conflict": "The short-stay request cannot make this move from its current state", "現在の状態ではこの操作はできません";
+    AdmissionOutsideDates = "admission_outside_dates": "The admission is not on the confirmed dates", "入所日が決定した日程と合いません";
     PlaySessionNotFound = "play_session_not_found": "The session does not exist", "開催回が見つかりません";
     PlayBookingNotFound = "play_booking_not_found": "The booking does not exist", "予約が見つかりません";
     BookingClosed = "booking_closed": "Bookings for this session are not open", "この回の予約受付期間外です";
