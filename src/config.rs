@@ -557,6 +557,20 @@ impl Config {
         Ok(())
     }
 
+    /// How long a rotated signing key keeps verifying: the longest any code lives (a voucher's
+    /// few minutes, a play-space entry code's hours) plus the configured margin.
+    pub fn key_lifetime(&self) -> chrono::Duration {
+        let p = &self.programs;
+        let longest = p
+            .taxi_fuel
+            .voucher_ttl_minutes
+            .max(p.care_taxi.voucher_ttl_minutes)
+            .max(p.play_space.entry_code_ttl_hours.saturating_mul(60));
+        chrono::Duration::minutes(
+            longest.saturating_add(self.signed_codes.retirement_margin_minutes),
+        )
+    }
+
     pub fn calendar(&self) -> Calendar {
         Calendar {
             zone: self.calendar.time_zone,

@@ -138,7 +138,8 @@ async fn main() -> anyhow::Result<()> {
                 "Carepass listening on http://{} (API docs: /docs)",
                 listener.local_addr()?
             );
-            let keys = Arc::new(KeyRing::load(&conn, chrono::Utc::now()).await?);
+            let keys =
+                Arc::new(KeyRing::load(&conn, chrono::Utc::now(), config.key_lifetime()).await?);
             let read = db::connect_reader(&conn, &config).await?;
             let state = AppState::new(conn.clone(), read, config, Arc::new(SystemClock), keys);
             let sweeper = tasks::spawn_lapse_sweeper(state.clone());

@@ -1,4 +1,5 @@
-//! Background work: at each period end, unused allowances lapse (when the rule says so).
+//! Background work: at each period end, unused allowances lapse (when the rule says so); rotated
+//! signing keys whose time has passed retire.
 
 use std::time::Duration;
 
@@ -23,6 +24,15 @@ pub fn spawn_lapse_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(accounts = n, "lapsed unused allowances"),
                 Err(e) => tracing::warn!(error = %e, "lapse sweep failed; will retry"),
+            }
+            match state
+                .keys
+                .retire_due(&db, now, state.config.key_lifetime())
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(keys = n, "retired rotated signing keys"),
+                Err(e) => tracing::warn!(error = %e, "key retirement failed; will retry"),
             }
         }
     })

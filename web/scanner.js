@@ -96,7 +96,7 @@
     ctx.drawImage(source, 0, 0, width, height);
     const image = ctx.getImageData(0, 0, width, height);
     const found = jsQR(image.data, width, height, { inversionAttempts: "attemptBoth" });
-    return found && found.data.startsWith("CP1.") ? found.data : null;
+    return found && /^CP\d\./.test(found.data) ? found.data : null;
   }
 
   function tick(time) {

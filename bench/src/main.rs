@@ -89,7 +89,7 @@ async fn seed(db: &DatabaseConnection, vouchers: usize, stored: usize) -> Result
     let now = Utc::now();
     let t = to_micros(now);
     let system = Actor::system();
-    let keys = KeyRing::load(db, now).await?;
+    let keys = KeyRing::load(db, now, carepass::config::Config::default().key_lifetime()).await?;
     let partner =
         partners::create_partner(db, &system, now, PartnerKind::TaxiCompany, "ベンチ交通").await?;
     partners::register_device_with_credential(
@@ -192,9 +192,10 @@ async fn seed(db: &DatabaseConnection, vouchers: usize, stored: usize) -> Result
                     .sign_with(|kid| {
                         token::signing_input(&Claims {
                             kid: kid.to_owned(),
-                            voucher_id: id,
+                            subject_id: id,
                             program: Program::TaxiFuel,
                             expires_at,
+                            binding: token::binding(id, child_id),
                         })
                     })
                     .context("signing key")?;

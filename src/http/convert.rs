@@ -223,6 +223,7 @@ impl From<VoucherError> for ApiError {
             VoucherError::AlreadyReversed => ApiError::conflict(Code::RedemptionAlreadyReversed),
             VoucherError::ReversalWindowClosed => ApiError::conflict(Code::ReversalWindowClosed),
             VoucherError::DeviceRevoked => ApiError::unauthorized(Code::DeviceRevoked),
+            VoucherError::Mismatch => ApiError::unprocessable(Code::VoucherMismatch),
             VoucherError::AmountOverLimit { max } => ApiError::unprocessable(Code::AmountOverLimit)
                 .detail(
                     format!(

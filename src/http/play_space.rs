@@ -288,8 +288,15 @@ pub async fn get_play_booking_code(
     g: Guardian,
     AppPath(path): AppPath<BookingPath>,
 ) -> Result<AppJson<EntryCode>, ApiError> {
-    let (code, expires_at) =
-        play_space::entry_code(&state.read, &state.keys, g.household_id, path.booking_id).await?;
+    let (code, expires_at) = play_space::entry_code(
+        &state.read,
+        &state.keys,
+        &state.config.programs.play_space,
+        state.now(),
+        g.household_id,
+        path.booking_id,
+    )
+    .await?;
     let png = crate::signed_codes::qr::png(&code).map_err(ApiError::internal)?;
     let svg = crate::signed_codes::qr::svg(&code).map_err(ApiError::internal)?;
     Ok(AppJson(EntryCode {

@@ -21,7 +21,8 @@ use crate::signed_codes::keys::Jwk;
 use crate::state::AppState;
 use crate::units::Yen;
 use crate::vouchers::{
-    self, CareTaxiFees, Charge, Receipt, Redeemed, RedemptionView, Reverser, Verified,
+    self, CareTaxiFees, Charge, Receipt, Redeemed, RedemptionState, RedemptionView, Reverser,
+    Verified,
 };
 
 /// Which voucher to issue.
@@ -39,7 +40,7 @@ pub struct VoucherResponse {
     pub voucher_id: Uuid,
     pub program: Program,
     /// The signed code inside the QR (also what a partner may type in).
-    #[schema(example = "CP1.AQh...")]
+    #[schema(example = "CP2.AghrMWEy...")]
     pub payload: String,
     /// PNG of the QR code, base64 (standard alphabet).
     pub qr_png_base64: String,
@@ -57,7 +58,7 @@ pub struct VoucherResponse {
 /// A scanned code.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({ "payload": "CP1.AQhrMWEyYjNjNGRsHV9eKwpPfI9ZHC0-T1prAQAAAABpI_5Q.c2lnbmF0dXJl" }))]
+#[schema(example = json!({ "payload": "CP2.AghrMWEyYjNjNGRsHV9eKwpPfI9ZHC0-T1prAQAAAABpI_5QnZk3a1xQY2E.c2lnbmF0dXJl" }))]
 pub struct VerifyRequest {
     #[schema(max_length = 512)]
     pub payload: String,
@@ -66,7 +67,7 @@ pub struct VerifyRequest {
 /// A redemption: the code and either the amount (taxi fare or fuel) or the care-taxi fees.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({ "payload": "CP1.AQh...", "amount_yen": 3200 }))]
+#[schema(example = json!({ "payload": "CP2.AghrMWEy...", "amount_yen": 3200 }))]
 pub struct RedeemRequest {
     #[schema(max_length = 512)]
     pub payload: String,
@@ -326,7 +327,7 @@ fn voucher_context(state: &AppState) -> vouchers::Context<'_> {
 )]
 pub async fn list_voucher_keys(State(state): State<AppState>) -> AppJson<KeySet> {
     AppJson(KeySet {
-        keys: state.keys.public_keys(),
+        keys: state.keys.public_keys(state.now()),
     })
 }
 
@@ -341,7 +342,10 @@ pub async fn rotate_voucher_key(
     admin: Admin,
 ) -> Result<AppJson<KeySet>, ApiError> {
     let now = state.now();
-    let kid = state.keys.rotate(&state.db, now).await?;
+    let kid = state
+        .keys
+        .rotate(&state.db, now, state.config.key_lifetime())
+        .await?;
     crate::audit::record(
         &state.db,
         &admin.actor,
@@ -356,7 +360,7 @@ pub async fn rotate_voucher_key(
     )
     .await?;
     Ok(AppJson(KeySet {
-        keys: state.keys.public_keys(),
+        keys: state.keys.public_keys(now),
     }))
 }
 
@@ -411,6 +415,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
 
 /// Redeem a scanned code. Send an `Idempotency-Key` header (e.g. a UUID per scan) and reuse it
 /// on retries: the retry gets the first answer byte for byte (with `Idempotent-Replayed: true`).
+/// Every answer carries `Redemption-State` (`standing`, `cancelled` or `reversed`): a replay of
+/// a redemption that was cancelled or reversed since still returns the original receipt, and
+/// the header is how a scanner knows not to show it as a success.
 /// Taxi/fuel: `amount_yen`; covered = min(amount, remaining this month), the family pays the
 /// rest. Care taxi: `fees`; one ticket, covered = their sum up to the per-ticket ceiling.
 #[utoipa::path(
@@ -418,7 +425,10 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     params(("Idempotency-Key" = String, Header, description = "Unique per redemption attempt; reuse it on retries")),
     request_body = RedeemRequest,
     responses(
-        (status = 201, description = "Redeemed (or the stored answer to a retry)", body = Receipt),
+        (status = 201, description = "Redeemed (or the stored answer to a retry)", body = Receipt, headers(
+            ("Redemption-State" = String, description = "What has become of the redemption: `standing`, `cancelled` (by the partner, same day) or `reversed` (by ward staff)"),
+            ("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"),
+        )),
         (status = 403, description = "This partner cannot redeem this program", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already used, not enrolled, or nothing left", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Expired or replaced by a newer code", body = Problem, content_type = "application/problem+json"),
@@ -455,9 +465,9 @@ pub async fn redeem_voucher(
         charge,
     )
     .await?;
-    let (json, replayed) = match outcome {
-        Redeemed::Created(j) => (j, false),
-        Redeemed::Replayed(j) => (j, true),
+    let (json, replayed, state) = match outcome {
+        Redeemed::Created(j) => (j, false, RedemptionState::Standing),
+        Redeemed::Replayed { body, state } => (body, true, state),
     };
     let mut response = (StatusCode::CREATED, json).into_response();
     response.headers_mut().insert(
@@ -469,6 +479,9 @@ pub async fn redeem_voucher(
             .headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
+    response
+        .headers_mut()
+        .insert("redemption-state", HeaderValue::from_static(state.as_str()));
     Ok(response)
 }
 

@@ -741,11 +741,14 @@ async fn promote(
     Ok(())
 }
 
-/// The booking's entry code: the vouchers' signed format, marked for the play space, valid
-/// until the session ends. Only a confirmed booking has one.
+/// The booking's entry code: the signed-code format, marked for the play space and bound to
+/// the household, valid for the configured hours and never past the session's end. Only a
+/// confirmed booking has one.
 pub async fn entry_code(
     conn: &impl ConnectionTrait,
     keys: &KeyRing,
+    rules: &PlaySpaceRules,
+    now: DateTime<Utc>,
     household_id: Uuid,
     id: Uuid,
 ) -> Result<(String, DateTime<Utc>), PlayError> {
@@ -757,14 +760,19 @@ pub async fn entry_code(
         .one(conn)
         .await?
         .ok_or(PlayError::SessionNotFound)?;
-    let expires_at = from_micros(s.ends_at);
+    let shown_for = now + chrono::Duration::hours(rules.entry_code_ttl_hours);
+    let expires_at = Ord::min(from_micros(s.ends_at), shown_for);
+    // Whole seconds, as the code carries them.
+    let expires_at =
+        DateTime::<Utc>::from_timestamp(expires_at.timestamp(), 0).unwrap_or(expires_at);
     let (_, input, signature) = keys
         .sign_with(|kid| {
             token::signing_input(&Claims {
                 kid: kid.to_owned(),
-                voucher_id: id,
+                subject_id: id,
                 program: Program::PlaySpace,
                 expires_at,
+                binding: token::binding(id, household_id),
             })
         })
         .ok_or_else(|| DbErr::Custom("no signing key".into()))?;
@@ -786,7 +794,7 @@ pub async fn check_in(
     if claims.program != Program::PlaySpace {
         return Err(PlayError::NotABookingCode);
     }
-    let id = claims.voucher_id;
+    let id = claims.subject_id;
     db::write(db, |tx| {
         let actor = actor.clone();
         Box::pin(async move {
@@ -795,6 +803,10 @@ pub async fn check_in(
                 .one(tx)
                 .await?
                 .ok_or(PlayError::NotABookingCode)?;
+            // The code must name this booking's household, and cannot outlive its session.
+            if token::binding(b.id, b.household_id) != claims.binding {
+                return Err(PlayError::NotABookingCode);
+            }
             let s = play_session::Entity::find_by_id(b.session_id)
                 .one(tx)
                 .await?

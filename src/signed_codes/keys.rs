@@ -1,13 +1,15 @@
-//! The Ed25519 keys that sign voucher codes. The newest active key signs; every key that is
-//! not retired still verifies, so rotating does not break codes already shown. Keys live in
-//! the database (created on first start) and are cached in memory.
+//! The Ed25519 keys that sign codes. The newest active key signs; a rotated key keeps verifying
+//! until the longest code lifetime (plus a margin) has passed, so rotating does not break codes
+//! already shown; then it retires: it leaves the published keys, its codes are refused, and its
+//! private half is deleted. Keys live in the database (created on first start) and are cached
+//! in memory.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use rand::RngCore;
 use sea_orm::{
@@ -17,13 +19,14 @@ use sea_orm::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::clock::to_micros;
+use crate::clock::{from_micros, to_micros};
 use crate::entity::signing_key;
 
 #[derive(Default)]
 struct Keys {
     signing: Option<(String, SigningKey)>,
-    verifying: HashMap<String, VerifyingKey>,
+    /// Each key that verifies, and the instant it stops (none for the active key).
+    verifying: HashMap<String, (VerifyingKey, Option<DateTime<Utc>>)>,
 }
 
 /// The keys in memory.
@@ -63,8 +66,13 @@ fn new_kid() -> String {
 }
 
 impl KeyRing {
-    /// Loads the keys, creating the first one if there is none.
-    pub async fn load(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<KeyRing, DbErr> {
+    /// Loads the keys, creating the first one if there is none. `lifetime` is how long a
+    /// rotated key keeps verifying (the longest code lifetime plus a margin).
+    pub async fn load(
+        conn: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+        lifetime: Duration,
+    ) -> Result<KeyRing, DbErr> {
         let ring = KeyRing::default();
         ring.reload(conn).await?;
         if ring
@@ -74,7 +82,7 @@ impl KeyRing {
             .signing
             .is_none()
         {
-            ring.rotate(conn, now).await?;
+            ring.rotate(conn, now, lifetime).await?;
         }
         Ok(ring)
     }
@@ -88,13 +96,16 @@ impl KeyRing {
             .await?;
         let mut keys = Keys::default();
         for row in rows {
-            let (Some(public), Some(private)) =
-                (decode_key(&row.public_key), decode_key(&row.private_key))
-            else {
+            let Some(public) = decode_key(&row.public_key) else {
                 continue;
             };
+            // A retired key's private half is deleted; only the active key signs.
+            let private = decode_key(&row.private_key).unwrap_or_default();
             if let Ok(vk) = VerifyingKey::from_bytes(&public) {
-                keys.verifying.insert(row.kid.clone(), vk);
+                let until = (row.status != "active")
+                    .then(|| row.retired_at.map(from_micros))
+                    .flatten();
+                keys.verifying.insert(row.kid.clone(), (vk, until));
             }
             if row.status == "active" {
                 keys.signing = Some((row.kid.clone(), SigningKey::from_bytes(&private)));
@@ -125,11 +136,12 @@ impl KeyRing {
         Ok(())
     }
 
-    /// Makes a new signing key; the previous ones keep verifying.
+    /// Makes a new signing key; the previous one keeps verifying for `lifetime`, then retires.
     pub async fn rotate(
         &self,
         conn: &impl ConnectionTrait,
         now: DateTime<Utc>,
+        lifetime: Duration,
     ) -> Result<String, DbErr> {
         let mut seed = [0u8; 32];
         rand::rng().fill_bytes(&mut seed);
@@ -137,6 +149,10 @@ impl KeyRing {
         let kid = new_kid();
         signing_key::Entity::update_many()
             .col_expr(signing_key::Column::Status, Expr::value("verify_only"))
+            .col_expr(
+                signing_key::Column::RetiredAt,
+                Expr::value(to_micros(now + lifetime)),
+            )
             .filter(signing_key::Column::Status.eq("active"))
             .exec(conn)
             .await?;
@@ -150,8 +166,36 @@ impl KeyRing {
         })
         .exec_without_returning(conn)
         .await?;
-        self.reload(conn).await?;
+        self.retire_due(conn, now, lifetime).await?;
         Ok(kid)
+    }
+
+    /// Retires the rotated keys whose time has passed: their private halves are deleted and
+    /// they no longer verify. Keys rotated before retirement existed get their time now.
+    /// Safe to run at any time, on any instance. Returns how many keys retired.
+    pub async fn retire_due(
+        &self,
+        conn: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+        lifetime: Duration,
+    ) -> Result<u64, DbErr> {
+        use signing_key::Column as C;
+        signing_key::Entity::update_many()
+            .col_expr(C::RetiredAt, Expr::value(to_micros(now + lifetime)))
+            .filter(C::Status.eq("verify_only"))
+            .filter(C::RetiredAt.is_null())
+            .exec(conn)
+            .await?;
+        let retired = signing_key::Entity::update_many()
+            .col_expr(C::Status, Expr::value("retired"))
+            .col_expr(C::PrivateKey, Expr::value(""))
+            .filter(C::Status.eq("verify_only"))
+            .filter(C::RetiredAt.lte(to_micros(now)))
+            .exec(conn)
+            .await?
+            .rows_affected;
+        self.reload(conn).await?;
+        Ok(retired)
     }
 
     /// Builds the text to sign for the active key's id and signs it, under one lock so a
@@ -177,10 +221,20 @@ impl KeyRing {
             .map(|(k, _)| k.clone())
     }
 
-    /// `None`: no such key; `Some(valid)`: the key exists and the signature is (in)valid.
-    pub fn verify(&self, kid: &str, message: &[u8], signature: &[u8; 64]) -> Option<bool> {
+    /// `None`: no such key (or it has retired by `now`); `Some(valid)`: the key verifies and
+    /// the signature is (in)valid.
+    pub fn verify(
+        &self,
+        kid: &str,
+        message: &[u8],
+        signature: &[u8; 64],
+        now: DateTime<Utc>,
+    ) -> Option<bool> {
         let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
-        let key = keys.verifying.get(kid)?;
+        let (key, until) = keys.verifying.get(kid)?;
+        if until.is_some_and(|u| now >= u) {
+            return None;
+        }
         Some(
             key.verify(message, &Signature::from_bytes(signature))
                 .is_ok(),
@@ -195,13 +249,14 @@ impl KeyRing {
             .contains_key(kid)
     }
 
-    /// The public keys that verify codes now.
-    pub fn public_keys(&self) -> Vec<Jwk> {
+    /// The public keys that verify codes at `now`.
+    pub fn public_keys(&self, now: DateTime<Utc>) -> Vec<Jwk> {
         let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
         let mut out: Vec<Jwk> = keys
             .verifying
             .iter()
-            .map(|(kid, vk)| Jwk {
+            .filter(|(_, (_, until))| until.is_none_or(|u| now < u))
+            .map(|(kid, (vk, _))| Jwk {
                 kty: "OKP".into(),
                 crv: "Ed25519".into(),
                 kid: kid.clone(),

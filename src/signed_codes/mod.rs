@@ -39,7 +39,7 @@ pub async fn check(
     if !keys.knows(&claims.kid) {
         keys.reload_for_unknown(conn, now).await?;
     }
-    match keys.verify(&claims.kid, signed.as_bytes(), &signature) {
+    match keys.verify(&claims.kid, signed.as_bytes(), &signature, now) {
         None => return Err(CodeError::UnknownKey),
         Some(false) => return Err(CodeError::BadSignature),
         Some(true) => {}

@@ -1,37 +1,58 @@
-//! The voucher code inside the QR: compact, signed with Ed25519, nothing personal in it.
+//! The code inside the QR: compact, signed with Ed25519, nothing personal in it.
 //!
 //! ```text
-//! CP1.<payload>.<signature>           both base64url without padding
-//! payload   = version (1) | kid length (1) | kid (ASCII) | voucher id (16) | program (1) | expires (8, unix seconds, big-endian)
-//! signature = Ed25519 over the ASCII text "CP1.<payload>"
+//! CP2.<payload>.<signature>           both base64url without padding
+//! payload   = version (2) | kid length (1) | kid (ASCII) | subject id (16) | program (1)
+//!             | expires (8, unix seconds, big-endian) | binding (8)
+//! binding   = the first 8 bytes of SHA-256("carepass-binding" | subject id | owner id)
+//! signature = Ed25519 over the ASCII text "CP2.<payload>"
 //! ```
+//! The subject is what the code stands for (a voucher, a play-space booking); the owner is whom
+//! it was issued to (the child, the household). The binding lets the issuing area check that a
+//! code names the owner it was issued to without putting a stable id of a child in the QR.
 //! Partner apps can check a code offline with the public keys from `GET /api/v1/voucher-keys`.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::enrollments::Program;
 
-pub const PREFIX: &str = "CP1.";
-const VERSION: u8 = 1;
-/// Longest text accepted as a code (a real one is about 140 characters).
+pub const PREFIX: &str = "CP2.";
+const VERSION: u8 = 2;
+/// Longest text accepted as a code (a real one is about 150 characters).
 pub const MAX_LEN: usize = 512;
 
 /// What a code says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claims {
     pub kid: String,
-    pub voucher_id: Uuid,
+    /// The voucher or booking the code stands for.
+    pub subject_id: Uuid,
     pub program: Program,
     pub expires_at: DateTime<Utc>,
+    /// Ties the code to its owner: see [`binding`].
+    pub binding: [u8; 8],
+}
+
+/// The binding of a subject to its owner (the child of a voucher, the household of a booking).
+pub fn binding(subject_id: Uuid, owner_id: Uuid) -> [u8; 8] {
+    let mut h = Sha256::new();
+    h.update(b"carepass-binding");
+    h.update(subject_id.as_bytes());
+    h.update(owner_id.as_bytes());
+    let digest = h.finalize();
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&digest[..8]);
+    out
 }
 
 /// Why a code could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
-    #[error("not a Carepass voucher code, or truncated")]
+    #[error("not a Carepass code, or truncated")]
     Malformed,
 }
 
@@ -51,13 +72,17 @@ fn program_of(b: u8) -> Option<Program> {
 
 /// The signed part of a code, before the signature is added.
 pub fn signing_input(claims: &Claims) -> String {
-    let mut bytes = Vec::with_capacity(40);
+    let kid = claims.kid.as_bytes();
+    let mut bytes = Vec::with_capacity(50);
     bytes.push(VERSION);
-    bytes.push(claims.kid.len() as u8);
-    bytes.extend_from_slice(claims.kid.as_bytes());
-    bytes.extend_from_slice(claims.voucher_id.as_bytes());
+    // Key ids are short ASCII (8 characters); a longer one is cut, never wrapped.
+    let len = kid.len().min(usize::from(u8::MAX));
+    bytes.push(u8::try_from(len).unwrap_or(u8::MAX));
+    bytes.extend_from_slice(&kid[..len]);
+    bytes.extend_from_slice(claims.subject_id.as_bytes());
     bytes.push(program_byte(claims.program));
     bytes.extend_from_slice(&claims.expires_at.timestamp().to_be_bytes());
+    bytes.extend_from_slice(&claims.binding);
     format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
@@ -86,28 +111,28 @@ pub fn parse(code: &str) -> Result<(Claims, &str, [u8; 64]), DecodeError> {
         return Err(DecodeError::Malformed);
     }
     let (&kid_len, rest) = rest.split_first().ok_or(DecodeError::Malformed)?;
-    let kid_len = kid_len as usize;
-    if rest.len() != kid_len + 16 + 1 + 8 {
+    let kid_len = usize::from(kid_len);
+    if rest.len() != kid_len + 16 + 1 + 8 + 8 {
         return Err(DecodeError::Malformed);
     }
-    let kid = std::str::from_utf8(&rest[..kid_len])
+    let (kid, rest) = rest.split_at(kid_len);
+    let (subject, rest) = rest.split_at(16);
+    let (program, rest) = rest.split_at(1);
+    let (expires, binding) = rest.split_at(8);
+    let kid = std::str::from_utf8(kid)
         .map_err(|_| DecodeError::Malformed)?
         .to_owned();
-    let voucher_id =
-        Uuid::from_slice(&rest[kid_len..kid_len + 16]).map_err(|_| DecodeError::Malformed)?;
-    let program = program_of(rest[kid_len + 16]).ok_or(DecodeError::Malformed)?;
-    let secs = i64::from_be_bytes(
-        rest[kid_len + 17..]
-            .try_into()
-            .map_err(|_| DecodeError::Malformed)?,
-    );
+    let subject_id = Uuid::from_slice(subject).map_err(|_| DecodeError::Malformed)?;
+    let program = program_of(program[0]).ok_or(DecodeError::Malformed)?;
+    let secs = i64::from_be_bytes(expires.try_into().map_err(|_| DecodeError::Malformed)?);
     let expires_at = DateTime::<Utc>::from_timestamp(secs, 0).ok_or(DecodeError::Malformed)?;
     Ok((
         Claims {
             kid,
-            voucher_id,
+            subject_id,
             program,
             expires_at,
+            binding: binding.try_into().map_err(|_| DecodeError::Malformed)?,
         },
         signed,
         signature,
@@ -119,11 +144,13 @@ mod tests {
     use super::*;
 
     fn claims() -> Claims {
+        let subject_id = Uuid::new_v4();
         Claims {
             kid: "k1a2b3c4".into(),
-            voucher_id: Uuid::new_v4(),
+            subject_id,
             program: Program::CareTaxi,
             expires_at: DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap(),
+            binding: binding(subject_id, Uuid::new_v4()),
         }
     }
 
@@ -132,11 +159,19 @@ mod tests {
         let c = claims();
         let input = signing_input(&c);
         let code = assemble(&input, &[7u8; 64]);
-        assert!(code.len() < 160, "{}", code.len());
+        assert!(code.len() < 170, "{}", code.len());
         let (parsed, signed, sig) = parse(&code).unwrap();
         assert_eq!(parsed, c);
         assert_eq!(signed, input);
         assert_eq!(sig, [7u8; 64]);
+    }
+
+    #[test]
+    fn the_binding_depends_on_both_the_subject_and_its_owner() {
+        let (s, o) = (Uuid::new_v4(), Uuid::new_v4());
+        assert_eq!(binding(s, o), binding(s, o));
+        assert_ne!(binding(s, o), binding(s, Uuid::new_v4()));
+        assert_ne!(binding(s, o), binding(Uuid::new_v4(), o));
     }
 
     #[test]
@@ -146,9 +181,9 @@ mod tests {
             &code[..code.len() - 3],
             &code[..20],
             "hello",
-            "CP1..",
+            "CP2..",
             "",
-            &code.replace("CP1.", "CP2."),
+            &code.replace("CP2.", "CP1."),
         ] {
             assert_eq!(parse(bad).err(), Some(DecodeError::Malformed), "{bad}");
         }

@@ -5,7 +5,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::{Context, VoucherError, max_cover};
+use super::{Context, VoucherError, VoucherStatus, max_cover};
 use crate::allowances::{self, Unit};
 use crate::audit::{self, Actor, Change};
 use crate::clock::to_micros;
@@ -55,9 +55,10 @@ pub async fn issue(
         .sign_with(|kid| {
             token::signing_input(&Claims {
                 kid: kid.to_owned(),
-                voucher_id: id,
+                subject_id: id,
                 program,
                 expires_at,
+                binding: token::binding(id, child_id),
             })
         })
         .ok_or_else(|| DbErr::Custom("no signing key".into()))?;
@@ -74,11 +75,11 @@ pub async fn issue(
             // each then cancels the code before it, and exactly one code stays live.
             allowances::lock_account(tx, account.id).await?;
             voucher::Entity::update_many()
-                .col_expr(voucher::Column::Status, Expr::value("cancelled"))
+                .col_expr(voucher::Column::Status, Expr::value(VoucherStatus::Cancelled.as_str()))
                 .col_expr(voucher::Column::CancelledAt, Expr::value(to_micros(now)))
                 .filter(voucher::Column::ChildId.eq(child_id))
                 .filter(voucher::Column::Program.eq(program.as_str()))
-                .filter(voucher::Column::Status.eq("issued"))
+                .filter(voucher::Column::Status.eq(VoucherStatus::Issued.as_str()))
                 .exec(tx)
                 .await?;
             voucher::Entity::insert(voucher::ActiveModel {
@@ -87,7 +88,7 @@ pub async fn issue(
                 household_id: Set(household_id),
                 program: Set(program.as_str().to_owned()),
                 kid: Set(kid.clone()),
-                status: Set("issued".into()),
+                status: Set(VoucherStatus::Issued.as_str().into()),
                 issued_by: Set(actor.id.unwrap_or_default()),
                 issued_at: Set(to_micros(now)),
                 expires_at: Set(to_micros(expires_at)),

@@ -13,7 +13,7 @@ mod verify;
 pub use cover::{CareTaxiFees, Charge, Coverage, max_cover};
 pub use issue::{Issued, issue};
 pub use redeem::{Receipt, Redeemed, redeem};
-pub use redemptions::{RedemptionView, list_for_child, list_for_device};
+pub use redemptions::{RedemptionState, RedemptionView, list_for_child, list_for_device};
 pub use reverse::{Reverser, reverse};
 pub use verify::{Verified, verify};
 
@@ -23,13 +23,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::allowances::AllowanceError;
-use crate::clock::{Calendar, from_micros};
+use crate::clock::{Calendar, from_micros, to_micros};
 use crate::config::ProgramRules;
 use crate::enrollments::Program;
 use crate::entity::voucher;
 use crate::partners::{DevicePrincipal, PartnerKind};
 use crate::signed_codes::keys::KeyRing;
-use crate::signed_codes::token::Claims;
+use crate::signed_codes::token::{self, Claims};
 use crate::signed_codes::{self, CodeError};
 use crate::text::FieldError;
 use crate::units::Yen;
@@ -66,6 +66,8 @@ pub enum VoucherError {
     ReversalWindowClosed,
     #[error("the device has been revoked")]
     DeviceRevoked,
+    #[error("the code does not match the voucher it names")]
+    Mismatch,
     #[error("the amount is above the most one redemption may claim ({max})")]
     AmountOverLimit { max: Yen },
     #[error("{field} is above the most one fee may be ({max})")]
@@ -179,10 +181,49 @@ pub(crate) fn partner_may_redeem(
 }
 
 pub(crate) fn status_error(v: &voucher::Model, now: DateTime<Utc>) -> VoucherError {
-    match v.status.as_str() {
-        "redeemed" => VoucherError::AlreadyRedeemed,
-        "cancelled" => VoucherError::Cancelled,
+    match VoucherStatus::parse(&v.status) {
+        Some(VoucherStatus::Redeemed) => VoucherError::AlreadyRedeemed,
+        Some(VoucherStatus::Cancelled) => VoucherError::Cancelled,
         _ if from_micros(v.expires_at) <= now => VoucherError::Expired,
         _ => VoucherError::Malformed,
+    }
+}
+
+/// Whether a stored voucher is exactly what the code says: its program, its child (through
+/// the code's binding) and its expiry. A code re-signed with other claims is refused even
+/// when its signature is good.
+pub(crate) fn is_as_issued(v: &voucher::Model, claims: &Claims) -> bool {
+    Program::parse(&v.program) == Some(claims.program)
+        && token::binding(v.id, v.child_id) == claims.binding
+        && v.expires_at == to_micros(claims.expires_at)
+}
+
+/// Where a voucher is in its short life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoucherStatus {
+    /// Shown to the family; can be redeemed until it expires.
+    Issued,
+    Redeemed,
+    /// Replaced by a newer code for the same child and program.
+    Cancelled,
+}
+
+impl VoucherStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VoucherStatus::Issued => "issued",
+            VoucherStatus::Redeemed => "redeemed",
+            VoucherStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<VoucherStatus> {
+        [
+            VoucherStatus::Issued,
+            VoucherStatus::Redeemed,
+            VoucherStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
     }
 }

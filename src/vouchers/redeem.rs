@@ -8,8 +8,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    CareTaxiFees, Charge, Context, Purpose, VoucherError, check_code, partner_may_redeem,
-    status_error,
+    CareTaxiFees, Charge, Context, Purpose, RedemptionState, VoucherError, VoucherStatus,
+    check_code, is_as_issued, partner_may_redeem, status_error,
 };
 use crate::allowances::{self, Refs, Unit};
 use crate::audit::{self, Actor, Change};
@@ -56,11 +56,16 @@ pub struct Receipt {
     pub redeemed_at: DateTime<Utc>,
 }
 
-/// A redemption's outcome: new, or the stored answer to an earlier identical request.
+/// A redemption's outcome: new, or the stored answer to an earlier identical request together
+/// with what has become of that redemption since (a replay answers the first body byte for
+/// byte, so a scanner must read the state to know whether it was undone).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Redeemed {
     Created(String),
-    Replayed(String),
+    Replayed {
+        body: String,
+        state: RedemptionState,
+    },
 }
 
 fn request_hash(code: &str, charge: Charge) -> String {
@@ -89,7 +94,10 @@ async fn stored_answer(
         .one(conn)
         .await?;
     match found {
-        Some(r) if r.request_hash == hash => Ok(Some(Redeemed::Replayed(r.response_json))),
+        Some(r) if r.request_hash == hash => Ok(Some(Redeemed::Replayed {
+            state: RedemptionState::of(&r),
+            body: r.response_json,
+        })),
         Some(_) => Err(VoucherError::IdempotencyMismatch),
         None => Ok(None),
     }
@@ -128,10 +136,13 @@ pub async fn redeem(
         Box::pin(async move {
             let (rules, idempotency_key) = (&rules, idempotency_key.as_str());
             let claimed = voucher::Entity::update_many()
-                .col_expr(voucher::Column::Status, Expr::value("redeemed"))
+                .col_expr(
+                    voucher::Column::Status,
+                    Expr::value(VoucherStatus::Redeemed.as_str()),
+                )
                 .col_expr(voucher::Column::RedeemedAt, Expr::value(to_micros(now)))
-                .filter(voucher::Column::Id.eq(claims.voucher_id))
-                .filter(voucher::Column::Status.eq("issued"))
+                .filter(voucher::Column::Id.eq(claims.subject_id))
+                .filter(voucher::Column::Status.eq(VoucherStatus::Issued.as_str()))
                 .filter(voucher::Column::ExpiresAt.gt(to_micros(now)))
                 // The device must still be active at the moment money moves, whatever a
                 // cached authentication said.
@@ -151,12 +162,19 @@ pub async fn redeem(
                 {
                     return Ok(answer);
                 }
-                let v = voucher::Entity::find_by_id(claims.voucher_id)
+                let v = voucher::Entity::find_by_id(claims.subject_id)
                     .one(tx)
                     .await?
                     .ok_or(VoucherError::Malformed)?;
+                if !is_as_issued(&v, &claims) {
+                    return Err(VoucherError::Mismatch);
+                }
                 return Err(status_error(&v, now));
             };
+            // A code re-signed with other claims: refused, and the claim above rolls back.
+            if !is_as_issued(&v, &claims) {
+                return Err(VoucherError::Mismatch);
+            }
             let program = claims.program;
             let redemption_id = Uuid::now_v7();
             let refs = || Refs {

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -12,6 +12,36 @@ use super::Purpose;
 use crate::clock::from_micros;
 use crate::enrollments::Program;
 use crate::entity::redemption;
+
+/// What has become of a redemption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RedemptionState {
+    /// It stands: the ward pays it.
+    Standing,
+    /// The partner cancelled it the same day (取消).
+    Cancelled,
+    /// Ward staff reversed it.
+    Reversed,
+}
+
+impl RedemptionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RedemptionState::Standing => "standing",
+            RedemptionState::Cancelled => "cancelled",
+            RedemptionState::Reversed => "reversed",
+        }
+    }
+
+    pub fn of(r: &redemption::Model) -> RedemptionState {
+        match (r.reversed_at, r.reversed_by_type.as_deref()) {
+            (None, _) => RedemptionState::Standing,
+            (Some(_), Some("device")) => RedemptionState::Cancelled,
+            (Some(_), _) => RedemptionState::Reversed,
+        }
+    }
+}
 
 /// A redemption as partners and staff list it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]

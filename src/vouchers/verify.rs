@@ -6,7 +6,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Purpose, VoucherError, check_code, max_cover, partner_may_redeem, status_error};
+use super::{
+    Purpose, VoucherError, VoucherStatus, check_code, is_as_issued, max_cover, partner_may_redeem,
+    status_error,
+};
 use crate::allowances::{self, Unit};
 use crate::clock::{Calendar, from_micros};
 use crate::config::ProgramRules;
@@ -56,11 +59,14 @@ pub async fn verify(
 ) -> Result<Verified, VoucherError> {
     let claims = check_code(conn, keys, code, now).await?;
     let purpose = partner_may_redeem(device, claims.program)?;
-    let v = voucher::Entity::find_by_id(claims.voucher_id)
+    let v = voucher::Entity::find_by_id(claims.subject_id)
         .one(conn)
         .await?
         .ok_or(VoucherError::Malformed)?;
-    if v.status != "issued" || from_micros(v.expires_at) <= now {
+    if !is_as_issued(&v, &claims) {
+        return Err(VoucherError::Mismatch);
+    }
+    if v.status != VoucherStatus::Issued.as_str() || from_micros(v.expires_at) <= now {
         return Err(status_error(&v, now));
     }
     if !crate::enrollments::is_enrolled(conn, v.child_id, claims.program, cal.local_date(now))

@@ -291,14 +291,14 @@ pub fn rows() -> Vec<Row> {
             "verifyVoucher",
             "POST",
             "/api/v1/device/vouchers/verify".into(),
-            Some(json!({ "payload": "CP1.x.y" })),
+            Some(json!({ "payload": "CP2.x.y" })),
             DEVICE,
         ),
         row(
             "redeemVoucher",
             "POST",
             "/api/v1/device/vouchers/redeem".into(),
-            Some(json!({ "payload": "CP1.x.y", "amount_yen": 100 })),
+            Some(json!({ "payload": "CP2.x.y", "amount_yen": 100 })),
             DEVICE,
         ),
         row(
@@ -625,7 +625,7 @@ pub fn rows() -> Vec<Row> {
             "checkInPlayBooking",
             "POST",
             "/api/v1/device/play-bookings/check-in".into(),
-            Some(json!({ "payload": "CP1.x.y" })),
+            Some(json!({ "payload": "CP2.x.y" })),
             DEVICE,
         ),
         row(

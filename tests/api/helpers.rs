@@ -122,7 +122,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     db::migrate(&conn).await.expect("migrate");
     let clock = ManualClock::new(Utc::now());
     let keys = Arc::new(
-        KeyRing::load(&conn, Utc::now())
+        KeyRing::load(&conn, Utc::now(), config.key_lifetime())
             .await
             .expect("signing keys"),
     );
@@ -478,9 +478,10 @@ pub async fn mint(app: &TestApp, f: &Family, program: Program, n: usize) -> Vec<
             .sign_with(|kid| {
                 token::signing_input(&Claims {
                     kid: kid.to_owned(),
-                    voucher_id: id,
+                    subject_id: id,
                     program,
                     expires_at,
+                    binding: token::binding(id, f.child),
                 })
             })
             .unwrap();

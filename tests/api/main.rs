@@ -27,6 +27,7 @@ mod play_space;
 mod respite;
 mod respite_properties;
 mod short_stays;
+mod signed_codes;
 mod spec;
 mod vouchers;
 mod web;

@@ -261,7 +261,7 @@ async fn the_entry_code_checks_a_confirmed_booking_in_once_at_the_door() {
         .await
         .unwrap();
     let payload = code["payload"].as_str().unwrap().to_owned();
-    assert!(payload.starts_with("CP1."));
+    assert!(payload.starts_with("CP2."));
     let r = app
         .get(
             &format!(

@@ -310,7 +310,7 @@ async fn tampered_truncated_foreign_expired_replaced_and_used_codes_each_have_th
 
     // Tampered: another voucher id under the same signature.
     let (mut claims, _, sig) = token::parse(&code).unwrap();
-    claims.voucher_id = Uuid::new_v4();
+    claims.subject_id = Uuid::new_v4();
     let tampered = token::assemble(&token::signing_input(&claims), &sig);
     assert_problem(verify(tampered).await, 422, "voucher_signature_invalid").await;
     // Truncated.
@@ -997,7 +997,7 @@ async fn a_code_can_be_checked_offline_with_the_published_key() {
     );
     assert_eq!(claims.program, Program::TaxiFuel);
     assert_eq!(
-        claims.voucher_id.to_string(),
+        claims.subject_id.to_string(),
         v["voucher_id"].as_str().unwrap()
     );
 }

@@ -73,6 +73,7 @@ problem_codes! {
     VoucherMalformed = "voucher_malformed": "This is not a valid voucher code (or it was cut short)", "助成券のコードとして読み取れません（途中で切れている可能性があります）";
     VoucherUnknownKey = "voucher_unknown_key": "The code was signed by a key this service does not know", "このサービスが発行したコードではありません（不明な署名鍵）";
     VoucherSignatureInvalid = "voucher_signature_invalid": "The code has been altered", "コードが改ざんされています";
+    VoucherMismatch = "voucher_mismatch": "The code does not match the voucher it names", "コードの内容が発行された助成券と一致しません";
     VoucherExpired = "voucher_expired": "The code has expired; ask the family to show a new one", "コードの有効期限が切れています。新しいコードを表示してもらってください";
     VoucherCancelled = "voucher_cancelled": "A newer code replaced this one", "新しいコードが発行されたため、このコードは無効です";
     VoucherAlreadyRedeemed = "voucher_already_redeemed": "The code has already been used", "このコードは使用済みです";
