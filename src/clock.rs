@@ -68,6 +68,11 @@ pub struct Month {
 }
 
 impl Month {
+    /// "2026年11月", for Japanese outputs.
+    pub fn ja(self) -> String {
+        format!("{}年{}月", self.year, self.month)
+    }
+
     /// Reads "2026-11".
     pub fn parse(s: &str) -> Option<Month> {
         let (y, m) = s.split_once('-')?;
@@ -90,6 +95,11 @@ impl std::fmt::Display for Month {
 pub struct FiscalYear(pub i32);
 
 impl FiscalYear {
+    /// "2024年度", for Japanese outputs.
+    pub fn ja(self) -> String {
+        format!("{}年度", self.0)
+    }
+
     /// Reads "FY2024" (a four-digit year from 2000).
     pub fn parse(s: &str) -> Option<FiscalYear> {
         let y = s.strip_prefix("FY")?;

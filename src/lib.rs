@@ -20,6 +20,7 @@ pub mod partners;
 pub mod play_space;
 pub mod respite;
 pub mod server;
+pub mod settlements;
 pub mod short_stays;
 pub mod signed_codes;
 pub mod state;

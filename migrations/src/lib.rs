@@ -16,6 +16,7 @@ mod m20261124_000008_create_short_stays;
 mod m20261124_000009_create_play_space;
 mod m20261129_000010_create_adjustment_proposals;
 mod m20261129_000011_add_respite_records;
+mod m20261129_000012_create_settlement_closings;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_create_play_space::Migration),
             Box::new(m20261129_000010_create_adjustment_proposals::Migration),
             Box::new(m20261129_000011_add_respite_records::Migration),
+            Box::new(m20261129_000012_create_settlement_closings::Migration),
         ]
     }
 }

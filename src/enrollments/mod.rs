@@ -58,6 +58,17 @@ impl Program {
     pub fn parse(s: &str) -> Option<Program> {
         Program::ALL.into_iter().find(|p| p.as_str() == s)
     }
+
+    /// The program's name in Japanese, as the ward writes it on statements and reports.
+    pub fn ja(self) -> &'static str {
+        match self {
+            Program::TaxiFuel => "福祉タクシー・自動車燃料費助成",
+            Program::CareTaxi => "介護タクシー利用補助券",
+            Program::Respite => "在宅レスパイト・就労等支援",
+            Program::PlaySpace => "インクルーシブひろばベル",
+            Program::ShortStay => "医療ショートステイ",
+        }
+    }
 }
 
 /// Where an application stands.

@@ -20,6 +20,8 @@ pub mod play_session;
 pub mod redemption;
 pub mod refresh_token;
 pub mod respite_visit;
+pub mod settlement_closing;
+pub mod settlement_statement;
 pub mod short_stay;
 pub mod signing_key;
 pub mod token_family;

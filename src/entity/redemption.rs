@@ -33,6 +33,11 @@ pub struct Model {
     pub reversed_by_type: Option<String>,
     pub reversed_by: Option<Uuid>,
     pub reversal_reason: Option<String>,
+    /// Set when the redemption's month is closed (締め): its statement is fixed.
+    pub settled_month: Option<String>,
+    /// The statement month in which the reversal counts: its own month while that is open,
+    /// else the month in which it was reversed.
+    pub reversal_month: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

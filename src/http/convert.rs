@@ -12,6 +12,7 @@ use crate::households::HouseholdError;
 use crate::partners::PartnerError;
 use crate::play_space::PlayError;
 use crate::respite::RespiteError;
+use crate::settlements::SettlementError;
 use crate::short_stays::ShortStayError;
 use crate::text::FieldError;
 use crate::vouchers::VoucherError;
@@ -224,6 +225,7 @@ impl From<VoucherError> for ApiError {
             VoucherError::ReversalWindowClosed => ApiError::conflict(Code::ReversalWindowClosed),
             VoucherError::DeviceRevoked => ApiError::unauthorized(Code::DeviceRevoked),
             VoucherError::Mismatch => ApiError::unprocessable(Code::VoucherMismatch),
+            VoucherError::MonthClosed => ApiError::conflict(Code::MonthClosed),
             VoucherError::AmountOverLimit { max } => ApiError::unprocessable(Code::AmountOverLimit)
                 .detail(
                     format!(
@@ -391,6 +393,33 @@ impl From<ShortStayError> for ApiError {
             }
             ShortStayError::InvalidField(f) => f.into(),
             ShortStayError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<SettlementError> for ApiError {
+    fn from(e: SettlementError) -> ApiError {
+        match e {
+            SettlementError::PartnerNotFound => ApiError::not_found(Code::PartnerNotFound),
+            SettlementError::MonthNotEnded { closable_from } => {
+                ApiError::conflict(Code::MonthNotEnded)
+                    .detail(
+                        format!(
+                            "The month can be closed from {}.",
+                            closable_from.format("%Y-%m-%d %H:%M")
+                        ),
+                        format!(
+                            "この月を締められるのは{}以降です。",
+                            closable_from.format("%-m月%-d日 %H:%M")
+                        ),
+                    )
+                    .with(
+                        "closable_from",
+                        closable_from.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                    )
+            }
+            SettlementError::AlreadyClosed => ApiError::conflict(Code::MonthAlreadyClosed),
+            SettlementError::Db(e) => e.into(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP layer: routes, the OpenAPI document, and the middleware every request passes.
 //! Handlers parse, call an area, and map the result; rules live in the areas.
 
+pub mod adjustments;
 pub mod audit;
 pub mod auth;
 pub mod convert;
@@ -131,12 +132,14 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(vouchers::list_device_redemptions))
         .routes(routes!(vouchers::cancel_redemption))
         .routes(routes!(settlements::reverse_redemption))
-        .routes(routes!(settlements::adjust_allowance))
-        .routes(routes!(settlements::list_adjustment_proposals))
-        .routes(routes!(settlements::approve_adjustment_proposal))
-        .routes(routes!(settlements::reject_adjustment_proposal))
+        .routes(routes!(adjustments::adjust_allowance))
+        .routes(routes!(adjustments::list_adjustment_proposals))
+        .routes(routes!(adjustments::approve_adjustment_proposal))
+        .routes(routes!(adjustments::reject_adjustment_proposal))
         .routes(routes!(settlements::list_settlements))
         .routes(routes!(settlements::get_partner_settlement))
+        .routes(routes!(settlements::get_device_statement))
+        .routes(routes!(settlements::close_settlement_month))
         .routes(routes!(respite::list_respite_stations))
         .routes(routes!(
             respite::request_respite_visit,

@@ -358,16 +358,16 @@ pub async fn get_play_statistics(
     AppQuery(q): AppQuery<StatisticsQuery>,
 ) -> Result<Response, ApiError> {
     let cal = state.calendar();
-    let (period, from, to) = match (q.month.as_deref(), q.fiscal_year.as_deref()) {
+    let (period, label, from, to) = match (q.month.as_deref(), q.fiscal_year.as_deref()) {
         (Some(m), None) => {
             let month = params::month(m)?;
             let (from, to) = cal.month_bounds(month);
-            (month.to_string(), from, to)
+            (month.to_string(), month.ja(), from, to)
         }
         (None, Some(fy)) => {
             let year = params::fiscal_year(fy)?;
             let (from, to) = cal.fiscal_year_bounds(year);
-            (format!("FY{}", year.0), from, to)
+            (format!("FY{}", year.0), year.ja(), from, to)
         }
         _ => {
             return Err(ApiError::bad_request(Code::InvalidQuery)
@@ -380,8 +380,11 @@ pub async fn get_play_statistics(
     };
     let s = stats::between(&state.read, period, from, to, state.now()).await?;
     if q.format == Some(Format::Csv) {
-        let name = format!("play-space-{}.csv", s.period);
-        return Ok(download::csv(stats::to_csv(&s), &name));
+        return Ok(download::csv(
+            stats::to_csv(&s, &label),
+            &format!("play-space-{}.csv", s.period),
+            &format!("ひろば利用統計_{label}.csv"),
+        ));
     }
     Ok(AppJson(s).into_response())
 }

@@ -638,8 +638,9 @@ pub async fn get_respite_report(
     let r = report::monthly(&state.read, &state.calendar(), month).await?;
     if q.format == Some(Format::Csv) {
         return Ok(download::csv(
-            report::to_csv(&r),
+            report::to_csv(&r, month),
             &format!("respite-{month}.csv"),
+            &format!("レスパイト月次報告_{}.csv", month.ja()),
         ));
     }
     Ok(AppJson(r).into_response())

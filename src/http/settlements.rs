@@ -1,38 +1,28 @@
-//! Staff side of the money: reversing a redemption, correcting a balance, and the monthly
-//! settlement per partner (JSON, or CSV for Excel).
+//! The monthly settlement over HTTP: staff reverse redemptions, read every partner's totals and
+//! statement (JSON, or CSV for Excel), and close a month (締め); a partner's device reads its
+//! own statement (請求明細).
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::download::{self, Format};
-use super::extract::{AppJson, AppPath, AppQuery, Staff};
+use super::extract::{AppJson, AppPath, AppQuery, Device, Staff};
 use super::pagination::Paging;
-use super::problem::{ApiError, Code, Problem};
-use super::vouchers::{AllowancePath, RedemptionPath};
-use crate::allowances::{self, Adjusted, Proposal, ProposalStatus, Summary};
-use crate::households;
+use super::params;
+use super::problem::{ApiError, Problem};
+use super::vouchers::RedemptionPath;
+use crate::clock::Month;
+use crate::settlements::{self, Closed, Closing, PartnerTotal, Statement};
 use crate::state::AppState;
-use crate::vouchers::settlement::{self, PartnerSettlement, PartnerTotal};
 use crate::vouchers::{self, RedemptionView, Reverser};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReverseRequest {
     /// Why (kept in the ledger and the audit log).
-    #[schema(max_length = 500)]
-    pub reason: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AdjustmentRequest {
-    /// Signed change of this period's balance in the program's unit (yen, tickets, minutes).
-    #[schema(example = -500)]
-    pub amount: i64,
     #[schema(max_length = 500)]
     pub reason: String,
 }
@@ -47,10 +37,10 @@ pub struct MonthQuery {
     /// `json` (default) or `csv` (UTF-8 with BOM, CRLF, for Excel).
     #[param(inline)]
     pub format: Option<Format>,
-    /// JSON only: redemptions per page (1 to 100, default 50); the CSV holds the whole month.
+    /// JSON only: lines per page (1 to 100, default 50); the CSV holds the whole month.
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
-    /// JSON only: redemptions to skip.
+    /// JSON only: lines to skip.
     #[param(minimum = 0, maximum = 1000000)]
     pub offset: Option<u64>,
 }
@@ -73,20 +63,23 @@ pub struct TotalsQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SettlementTotals {
     pub month: String,
+    /// Set once the month is closed (締め): its statements never change again.
+    pub closing: Option<Closing>,
     /// This page of partners.
     pub partners: Vec<PartnerTotal>,
     /// Offset of the next page of partners, if there is one.
     pub next_offset: Option<u64>,
-    /// Sum over every partner, not only this page.
+    /// What the ward pays for the month, over every partner (not only this page).
     pub covered_yen: i64,
 }
 
-/// One partner's month: the totals over the whole month and one page of its redemptions.
+/// One partner's statement for a month: the totals over the whole month and one page of its
+/// lines.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PartnerSettlementPage {
+pub struct StatementPage {
     #[serde(flatten)]
-    pub settlement: PartnerSettlement,
-    /// Offset of the next page of `items`, if there is one.
+    pub statement: Statement,
+    /// Offset of the next page of `lines`, if there is one.
     pub next_offset: Option<u64>,
 }
 
@@ -105,11 +98,14 @@ pub struct PartnerPath {
     pub partner_id: Uuid,
 }
 
-fn month(m: &str) -> Result<String, ApiError> {
-    Ok(super::params::month(m)?.to_string())
+#[derive(Debug, Deserialize)]
+pub struct MonthPath {
+    pub month: String,
 }
 
-/// Reverse any redemption with a reason (staff); the balance comes back.
+/// Reverse any redemption with a reason (staff); the balance comes back. A redemption of a
+/// closed month stays on that month's paid statement; the reversal counts in the current month
+/// as a negative line that names it.
 #[utoipa::path(
     post, path = "/api/v1/staff/redemptions/{redemption_id}/reverse", tag = "settlements",
     operation_id = "reverseRedemption",
@@ -143,198 +139,7 @@ pub async fn reverse_redemption(
     Ok(AppJson(r))
 }
 
-/// Correct a child's balance for the current period, with a reason (staff). Within the
-/// program's one-approver limit (by default one period's grant, counting what this staff member
-/// already corrected alone on the same account) the correction posts at once: 200 with the
-/// period's figures. Beyond it, it becomes a proposal that a second, different staff member must
-/// approve: 202 with the proposal. No correction may exceed the program's maximum
-/// (`adjustment_over_limit`).
-#[utoipa::path(
-    post, path = "/api/v1/staff/children/{child_id}/allowances/{program}/adjustments", tag = "settlements",
-    operation_id = "adjustAllowance",
-    params(("child_id" = Uuid, Path, description = "Child id"), ("program" = crate::enrollments::Program, Path, description = "Program")),
-    request_body = AdjustmentRequest,
-    responses(
-        (status = 200, description = "Posted: the period after the correction", body = Summary),
-        (status = 202, description = "Proposed: waiting for a second staff member's approval", body = Proposal),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not enrolled, or the balance would go below zero", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No reason, a zero amount, or above the program's maximum correction", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("staff" = []), ("admin" = []))
-)]
-pub async fn adjust_allowance(
-    State(state): State<AppState>,
-    staff: Staff,
-    AppPath(path): AppPath<AllowancePath>,
-    AppJson(body): AppJson<AdjustmentRequest>,
-) -> Result<Response, ApiError> {
-    if households::find_child(&state.db, path.child_id)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::not_found(Code::ChildNotFound));
-    }
-    let now = state.now();
-    let cal = state.calendar();
-    let rules = state.config.programs.clone();
-    let (child_id, program, amount, reason) =
-        (path.child_id, path.program, body.amount, body.reason);
-    let actor = staff.actor.clone();
-    let adjusted = crate::db::write(&state.db, |tx| {
-        let (rules, reason, actor) = (rules.clone(), reason.clone(), actor.clone());
-        Box::pin(async move {
-            let adjustment = allowances::Adjustment {
-                child_id,
-                program,
-                amount,
-                reason: &reason,
-            };
-            allowances::adjust(tx, &rules, &cal, &actor, now, adjustment).await
-        })
-    })
-    .await?;
-    match adjusted {
-        Adjusted::Proposed(p) => Ok((StatusCode::ACCEPTED, AppJson(p)).into_response()),
-        Adjusted::Posted(_) => Ok(AppJson(
-            allowances::summary(
-                &state.db,
-                &state.config.programs,
-                &cal,
-                child_id,
-                program,
-                now,
-            )
-            .await?,
-        )
-        .into_response()),
-    }
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ProposalsQuery {
-    /// Only proposals in this state (`proposed`: waiting for a second approver).
-    #[param(inline)]
-    pub status: Option<ProposalStatus>,
-    /// Items per page (1 to 100, default 50).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u64>,
-    /// Items to skip.
-    #[param(minimum = 0, maximum = 1000000)]
-    pub offset: Option<u64>,
-}
-
-/// A page of correction proposals.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProposalList {
-    pub items: Vec<Proposal>,
-    /// Offset of the next page, if there is one.
-    pub next_offset: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ProposalPath {
-    pub proposal_id: Uuid,
-}
-
-/// Why a proposal is rejected (or withdrawn by its proposer).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RejectProposalRequest {
-    #[schema(max_length = 500)]
-    pub reason: String,
-}
-
-/// Correction proposals, oldest first (staff): `status=proposed` is the queue of corrections
-/// waiting for a second approver.
-#[utoipa::path(
-    get, path = "/api/v1/staff/adjustment-proposals", tag = "settlements",
-    operation_id = "listAdjustmentProposals",
-    params(ProposalsQuery),
-    responses((status = 200, description = "Proposals", body = ProposalList)),
-    security(("staff" = []), ("admin" = []))
-)]
-pub async fn list_adjustment_proposals(
-    State(state): State<AppState>,
-    _staff: Staff,
-    AppQuery(q): AppQuery<ProposalsQuery>,
-) -> Result<AppJson<ProposalList>, ApiError> {
-    let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
-    let rows =
-        allowances::list_proposals(&state.read, q.status, paging.fetch(), paging.offset).await?;
-    let (items, next_offset) = paging.finish(rows);
-    Ok(AppJson(ProposalList { items, next_offset }))
-}
-
-/// Approve a correction proposed by another staff member (four eyes): it posts to the ledger
-/// with both names. The proposer cannot approve it (`same_approver`); it must still fit the
-/// rules now (enrolled, its period still current, the balance not below zero).
-#[utoipa::path(
-    post, path = "/api/v1/staff/adjustment-proposals/{proposal_id}/approve", tag = "settlements",
-    operation_id = "approveAdjustmentProposal",
-    params(("proposal_id" = Uuid, Path, description = "Proposal id")),
-    responses(
-        (status = 200, description = "Approved and posted", body = Proposal),
-        (status = 404, description = "No such proposal", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already decided, your own proposal, its period has ended, no longer enrolled, or the balance would go below zero", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("staff" = []), ("admin" = []))
-)]
-pub async fn approve_adjustment_proposal(
-    State(state): State<AppState>,
-    staff: Staff,
-    AppPath(path): AppPath<ProposalPath>,
-) -> Result<AppJson<Proposal>, ApiError> {
-    let now = state.now();
-    let cal = state.calendar();
-    let rules = state.config.programs.clone();
-    let actor = staff.actor.clone();
-    let p = crate::db::write(&state.db, |tx| {
-        let (rules, actor) = (rules.clone(), actor.clone());
-        Box::pin(async move {
-            allowances::approve_proposal(tx, &rules, &cal, &actor, now, path.proposal_id).await
-        })
-    })
-    .await?;
-    Ok(AppJson(p))
-}
-
-/// Reject a correction proposal with a reason (its proposer may withdraw it the same way);
-/// nothing is posted.
-#[utoipa::path(
-    post, path = "/api/v1/staff/adjustment-proposals/{proposal_id}/reject", tag = "settlements",
-    operation_id = "rejectAdjustmentProposal",
-    params(("proposal_id" = Uuid, Path, description = "Proposal id")),
-    request_body = RejectProposalRequest,
-    responses(
-        (status = 200, description = "Rejected", body = Proposal),
-        (status = 404, description = "No such proposal", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already decided", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("staff" = []), ("admin" = []))
-)]
-pub async fn reject_adjustment_proposal(
-    State(state): State<AppState>,
-    staff: Staff,
-    AppPath(path): AppPath<ProposalPath>,
-    AppJson(body): AppJson<RejectProposalRequest>,
-) -> Result<AppJson<Proposal>, ApiError> {
-    let now = state.now();
-    let actor = staff.actor.clone();
-    let reason = body.reason;
-    let p = crate::db::write(&state.db, |tx| {
-        let (actor, reason) = (actor.clone(), reason.clone());
-        Box::pin(async move {
-            allowances::reject_proposal(tx, &actor, now, path.proposal_id, &reason).await
-        })
-    })
-    .await?;
-    Ok(AppJson(p))
-}
-
-/// Every partner's totals for a month (staff).
+/// Every partner's totals for a month, and whether it is closed (staff).
 #[utoipa::path(
     get, path = "/api/v1/staff/settlements", tag = "settlements", operation_id = "listSettlements",
     params(TotalsQuery),
@@ -347,26 +152,53 @@ pub async fn list_settlements(
     AppQuery(q): AppQuery<TotalsQuery>,
 ) -> Result<AppJson<SettlementTotals>, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
-    let month = month(&q.month)?;
-    let partners = settlement::totals(&state.read, &month).await?;
-    let covered_yen = partners.iter().map(|p| p.covered_yen).sum();
+    let month = params::month(&q.month)?;
+    let partners = settlements::month_totals(&state.read, month).await?;
+    let covered_yen = partners
+        .iter()
+        .map(|p| p.covered_yen)
+        .fold(0, i64::saturating_add);
+    let closing = settlements::closing_of(&state.read, &month.to_string()).await?;
     let (partners, next_offset) = window(partners, paging);
     Ok(AppJson(SettlementTotals {
-        month,
+        month: month.to_string(),
+        closing,
         partners,
         next_offset,
         covered_yen,
     }))
 }
 
-/// One partner's settlement for a month: every redemption and the totals (staff). With
-/// `format=csv`, a CSV file for Excel.
+/// A statement as JSON (one page of lines) or as a CSV file.
+fn statement_answer(
+    state: &AppState,
+    mut s: Statement,
+    format: Option<Format>,
+    paging: Paging,
+) -> Response {
+    if format == Some(Format::Csv) {
+        let (ascii, name) = settlements::csv::file_names(&s);
+        let body = settlements::csv::to_csv(&s, state.config.calendar.time_zone);
+        return download::csv(body, &ascii, &name);
+    }
+    let (lines, next_offset) = window(std::mem::take(&mut s.lines), paging);
+    s.lines = lines;
+    AppJson(StatementPage {
+        statement: s,
+        next_offset,
+    })
+    .into_response()
+}
+
+/// One partner's statement for a month (staff): every line and the totals, whether the month
+/// is open or closed, and for a closed month the digest of its CSV. With `format=csv`, a CSV
+/// file for Excel whose columns sum to the totals.
 #[utoipa::path(
     get, path = "/api/v1/staff/settlements/{partner_id}", tag = "settlements", operation_id = "getPartnerSettlement",
     params(("partner_id" = Uuid, Path, description = "Partner id"), MonthQuery),
     responses(
-        (status = 200, description = "The settlement: JSON, or with `format=csv` a CSV file (UTF-8 with BOM, CRLF)", content(
-            (PartnerSettlementPage = "application/json"),
+        (status = 200, description = "The statement: JSON, or with `format=csv` a CSV file (UTF-8 with BOM, CRLF)", content(
+            (StatementPage = "application/json"),
             (String = "text/csv"),
         )),
         (status = 404, description = "No such partner", body = Problem, content_type = "application/problem+json"),
@@ -380,19 +212,75 @@ pub async fn get_partner_settlement(
     AppQuery(q): AppQuery<MonthQuery>,
 ) -> Result<Response, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
-    let month = month(&q.month)?;
-    let mut s = settlement::for_partner(&state.read, path.partner_id, &month)
-        .await?
-        .ok_or_else(|| ApiError::not_found(Code::PartnerNotFound))?;
-    if q.format == Some(Format::Csv) {
-        let body = settlement::to_csv(&s, state.config.calendar.time_zone);
-        return Ok(download::csv(body, &format!("settlement-{month}.csv")));
-    }
-    let (items, next_offset) = window(std::mem::take(&mut s.items), paging);
-    s.items = items;
-    Ok(AppJson(PartnerSettlementPage {
-        settlement: s,
-        next_offset,
+    let month = params::month(&q.month)?;
+    let s = settlements::statement(&state.read, path.partner_id, month).await?;
+    Ok(statement_answer(&state, s, q.format, paging))
+}
+
+/// Your partner's statement for a month (請求明細), open or closed, from any of its devices.
+/// With `format=csv`, a CSV file.
+#[utoipa::path(
+    get, path = "/api/v1/device/statement", tag = "settlements", operation_id = "getDeviceStatement",
+    params(MonthQuery),
+    responses(
+        (status = 200, description = "The statement: JSON, or with `format=csv` a CSV file (UTF-8 with BOM, CRLF)", content(
+            (StatementPage = "application/json"),
+            (String = "text/csv"),
+        )),
+    ),
+    security(("device" = []))
+)]
+pub async fn get_device_statement(
+    State(state): State<AppState>,
+    device: Device,
+    AppQuery(q): AppQuery<MonthQuery>,
+) -> Result<Response, ApiError> {
+    let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
+    let month = params::month(&q.month)?;
+    let s = settlements::statement(&state.read, device.device.partner_id, month).await?;
+    Ok(statement_answer(&state, s, q.format, paging))
+}
+
+fn path_month(m: &str) -> Result<Month, ApiError> {
+    params::month(m).map_err(|_| {
+        ApiError::bad_request(super::problem::Code::InvalidPath)
+            .detail(
+                "the month must look like 2026-11",
+                "月は 2026-11 の形式で指定してください",
+            )
+            .with("field", "month")
     })
-    .into_response())
+}
+
+/// Close a month for payment (締め, staff): every partner's statement is fixed and its CSV's
+/// digest stored. Possible once the month has ended (plus a configured grace period); a month
+/// is closed once. Afterwards partners cannot cancel its redemptions, and a staff reversal of
+/// one counts in the month it is made.
+#[utoipa::path(
+    post, path = "/api/v1/staff/settlements/{month}/close", tag = "settlements",
+    operation_id = "closeSettlementMonth",
+    params(("month" = String, Path, description = "The month, e.g. 2026-11")),
+    responses(
+        (status = 200, description = "Closed: each partner's statement and its digest", body = Closed),
+        (status = 409, description = "Not ended yet, or already closed", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn close_settlement_month(
+    State(state): State<AppState>,
+    staff: Staff,
+    AppPath(path): AppPath<MonthPath>,
+) -> Result<AppJson<Closed>, ApiError> {
+    let month = path_month(&path.month)?;
+    let grace = chrono::Duration::minutes(state.config.settlement.close_grace_minutes);
+    let closed = settlements::close(
+        &state.db,
+        &state.calendar(),
+        grace,
+        &staff.actor,
+        state.now(),
+        month,
+    )
+    .await?;
+    Ok(AppJson(closed))
 }

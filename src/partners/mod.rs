@@ -52,6 +52,19 @@ impl PartnerKind {
         PartnerKind::PlaySpaceOperator,
     ];
 
+    /// The kind's name in Japanese, for reports.
+    pub fn ja(self) -> &'static str {
+        match self {
+            PartnerKind::TaxiCompany => "タクシー事業者",
+            PartnerKind::GasStation => "ガソリンスタンド",
+            PartnerKind::CareTaxiOperator => "介護タクシー事業者",
+            PartnerKind::NurseStation => "訪問看護ステーション",
+            PartnerKind::HomeCareProvider => "居宅介護支援事業所",
+            PartnerKind::MedicalInstitution => "医療機関",
+            PartnerKind::PlaySpaceOperator => "ひろば運営事業者",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             PartnerKind::TaxiCompany => "taxi_company",
@@ -242,6 +255,20 @@ pub async fn list_active_of_kinds(
         .order_by_asc(partner::Column::Id)
         .limit(limit)
         .offset(offset)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Partner::try_from)
+        .collect()
+}
+
+/// The partners with these ids, active or not.
+pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Partner>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    partner::Entity::find()
+        .filter(partner::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
         .await?
         .into_iter()

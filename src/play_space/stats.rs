@@ -92,10 +92,12 @@ pub async fn between(
     })
 }
 
-/// The statistics as CSV for Excel (UTF-8 with BOM, CRLF).
-pub fn to_csv(s: &PlayStatistics) -> String {
+/// The statistics as CSV for Excel (UTF-8 with BOM, CRLF): one line for the period, which
+/// `period_label` names in Japanese ("2026年11月", "2026年度").
+pub fn to_csv(s: &PlayStatistics, period_label: &str) -> String {
+    use crate::csv::{Cell, header, line};
     let mut out = String::from(crate::csv::BOM);
-    out.push_str(&crate::csv::line(&[
+    out.push_str(&header(&[
         "期間",
         "開催回数",
         "予約件数",
@@ -108,19 +110,18 @@ pub fn to_csv(s: &PlayStatistics) -> String {
         "無断欠席",
         "キャンセル待ち（未繰上げ）",
     ]));
-    let n = |v: i64| v.to_string();
-    out.push_str(&crate::csv::line(&[
-        s.period.clone(),
-        n(s.sessions),
-        n(s.bookings),
-        n(s.booked_children),
-        n(s.booked_adults),
-        n(s.attended_bookings),
-        n(s.attended_children),
-        n(s.attended_adults),
-        n(s.users),
-        n(s.no_shows),
-        n(s.waiting_not_promoted),
+    out.push_str(&line(&[
+        Cell::Text(period_label),
+        Cell::Int(s.sessions),
+        Cell::Int(s.bookings),
+        Cell::Int(s.booked_children),
+        Cell::Int(s.booked_adults),
+        Cell::Int(s.attended_bookings),
+        Cell::Int(s.attended_children),
+        Cell::Int(s.attended_adults),
+        Cell::Int(s.users),
+        Cell::Int(s.no_shows),
+        Cell::Int(s.waiting_not_promoted),
     ]));
     out
 }

@@ -105,51 +105,46 @@ pub async fn monthly(
     })
 }
 
-/// The report as CSV for Excel (UTF-8 with BOM, CRLF).
-pub fn to_csv(r: &MonthlyReport) -> String {
+/// The report as CSV for Excel (UTF-8 with BOM, CRLF): a line per station, then, after an
+/// empty line, the totals under their columns. The additive columns sum to the totals; the
+/// last two columns hold month-wide figures that are not sums (a child visited by two stations
+/// counts once), filled on the totals line only.
+pub fn to_csv(r: &MonthlyReport, month: Month) -> String {
+    use crate::csv::{Cell, header, line};
     let mut out = String::from(crate::csv::BOM);
-    out.push_str(&crate::csv::line(&[
+    out.push_str(&header(&[
         "対象月",
-        "事業所ID",
         "事業所名",
         "種別",
         "訪問件数",
         "利用時間(分)",
-        "利用時間(時間)",
         "利用児童数",
+        "月計：実利用児童数",
+        "月計：登録者数",
     ]));
-    let hours = |m: i64| format!("{}.{:02}", m / 60, (m % 60) * 100 / 60);
+    let label = month.ja();
     for s in &r.stations {
-        out.push_str(&crate::csv::line(&[
-            r.month.clone(),
-            s.station_id.to_string(),
-            s.station_name.clone(),
-            s.station_kind.as_str().to_owned(),
-            s.visits.to_string(),
-            s.minutes.to_string(),
-            hours(s.minutes),
-            s.children.to_string(),
+        out.push_str(&line(&[
+            Cell::Text(&label),
+            Cell::Text(&s.station_name),
+            Cell::Text(s.station_kind.ja()),
+            Cell::Int(s.visits),
+            Cell::Int(s.minutes),
+            Cell::Int(s.children),
+            Cell::Empty,
+            Cell::Empty,
         ]));
     }
-    out.push_str(&crate::csv::line(&[
-        r.month.clone(),
-        String::new(),
-        "合計".into(),
-        String::new(),
-        r.visits.to_string(),
-        r.minutes.to_string(),
-        hours(r.minutes),
-        r.children.to_string(),
-    ]));
-    out.push_str(&crate::csv::line(&[
-        r.month.clone(),
-        String::new(),
-        "登録者数".into(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        r.registered_users.to_string(),
+    out.push_str("\r\n");
+    out.push_str(&line(&[
+        Cell::Text("合計"),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Int(r.visits),
+        Cell::Int(r.minutes),
+        Cell::Int(r.stations.iter().map(|s| s.children).sum()),
+        Cell::Int(r.children),
+        Cell::Int(r.registered_users),
     ]));
     out
 }

@@ -7,13 +7,16 @@ mod issue;
 mod redeem;
 mod redemptions;
 mod reverse;
-pub mod settlement;
+
 mod verify;
 
 pub use cover::{CareTaxiFees, Charge, Coverage, max_cover};
 pub use issue::{Issued, issue};
 pub use redeem::{Receipt, Redeemed, redeem};
-pub use redemptions::{RedemptionState, RedemptionView, list_for_child, list_for_device};
+pub use redemptions::{
+    RedemptionState, RedemptionView, Settled, for_settlement, list_for_child, list_for_device,
+    stamp_settled,
+};
 pub use reverse::{Reverser, reverse};
 pub use verify::{Verified, verify};
 
@@ -66,6 +69,8 @@ pub enum VoucherError {
     ReversalWindowClosed,
     #[error("the device has been revoked")]
     DeviceRevoked,
+    #[error("the redemption's month is closed for payment")]
+    MonthClosed,
     #[error("the code does not match the voucher it names")]
     Mismatch,
     #[error("the amount is above the most one redemption may claim ({max})")]

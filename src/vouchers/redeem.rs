@@ -246,6 +246,8 @@ pub async fn redeem(
                 reversed_by_type: Set(None),
                 reversed_by: Set(None),
                 reversal_reason: Set(None),
+                settled_month: Set(None),
+                reversal_month: Set(None),
             })
             .exec_without_returning(tx)
             .await?;

@@ -137,3 +137,58 @@ pub async fn list_for_child(
         .map(RedemptionView::try_from)
         .collect()
 }
+
+/// A redemption as a monthly statement needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    pub view: RedemptionView,
+    /// The month of the redemption ("2026-11", Asia/Tokyo).
+    pub month: String,
+    /// The month ("2026-11") whose statement counts the reversal, if reversed.
+    pub reversal_month: Option<String>,
+}
+
+/// What a month's statements are made of, oldest first: the redemptions of the month, and the
+/// redemptions of earlier months whose reversal counts in it. One partner's, or everyone's.
+pub async fn for_settlement(
+    conn: &impl ConnectionTrait,
+    partner_id: Option<Uuid>,
+    month: &str,
+) -> Result<Vec<Settled>, DbErr> {
+    use redemption::Column as C;
+    let mut q = redemption::Entity::find().filter(
+        sea_orm::Condition::any()
+            .add(C::Month.eq(month))
+            .add(C::ReversalMonth.eq(month)),
+    );
+    if let Some(p) = partner_id {
+        q = q.filter(C::PartnerId.eq(p));
+    }
+    q.order_by_asc(C::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let (month, reversal_month) = (r.month.clone(), r.reversal_month.clone());
+            Ok(Settled {
+                view: RedemptionView::try_from(r)?,
+                month,
+                reversal_month,
+            })
+        })
+        .collect()
+}
+
+/// Stamps the month's redemptions as settled (the month is being closed): from now on a
+/// reversal of one of them counts in the month it is made, and partners can no longer cancel
+/// them. Returns how many were stamped.
+pub async fn stamp_settled(conn: &impl ConnectionTrait, month: &str) -> Result<u64, DbErr> {
+    use redemption::Column as C;
+    Ok(redemption::Entity::update_many()
+        .col_expr(C::SettledMonth, sea_orm::sea_query::Expr::value(month))
+        .filter(C::Month.eq(month))
+        .filter(C::SettledMonth.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
+}

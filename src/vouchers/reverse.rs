@@ -1,7 +1,7 @@
 //! Reversing a redemption: a partner's same-day cancel (取消) or a staff reversal with a reason.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -25,7 +25,10 @@ pub enum Reverser<'a> {
 }
 
 /// Undoes a redemption: the balance comes back through a reversal entry (and lapses again at
-/// once if its period has already ended and the rule is to lapse).
+/// once if its period has already ended and the rule is to lapse). On the statements, the
+/// reversal counts in the redemption's own month while that month is open; once it is closed
+/// (締め), the month's statement stays as paid and the reversal counts in the current month as
+/// a negative line. A partner cannot cancel a redemption of a closed month.
 pub async fn reverse(
     db: &DatabaseConnection,
     rules: &ProgramRules,
@@ -64,7 +67,13 @@ pub async fn reverse(
                 }
             }
             let before = RedemptionView::try_from(r.clone())?;
-            let changed = redemption::Entity::update_many()
+            use redemption::Column as C;
+            // Decided on the row itself, so a closing that stamps the row first wins: its
+            // statement then stays as it was, and this reversal moves to the current month.
+            let counts_in = Expr::case(Expr::col(C::SettledMonth).is_null(), Expr::col(C::Month))
+                .finally(Expr::value(cal.month_of(now).to_string()));
+            let mut update = redemption::Entity::update_many()
+                .col_expr(C::ReversalMonth, Expr::expr(counts_in))
                 .col_expr(redemption::Column::ReversedAt, Expr::value(to_micros(now)))
                 .col_expr(redemption::Column::ReversedByType, Expr::value(actor.kind))
                 .col_expr(redemption::Column::ReversedBy, Expr::value(actor.id))
@@ -73,12 +82,19 @@ pub async fn reverse(
                     Expr::value(reason.clone()),
                 )
                 .filter(redemption::Column::Id.eq(redemption_id))
-                .filter(redemption::Column::ReversedAt.is_null())
-                .exec(tx)
-                .await?
-                .rows_affected;
-            if changed != 1 {
-                return Err(VoucherError::AlreadyReversed);
+                .filter(redemption::Column::ReversedAt.is_null());
+            if partner.is_some() {
+                update = update.filter(C::SettledMonth.is_null());
+            }
+            if update.exec(tx).await?.rows_affected != 1 {
+                let now_row = redemption::Entity::find_by_id(redemption_id)
+                    .one(tx)
+                    .await?
+                    .ok_or(VoucherError::RedemptionNotFound)?;
+                return Err(match now_row.reversed_at {
+                    None => VoucherError::MonthClosed,
+                    Some(_) => VoucherError::AlreadyReversed,
+                });
             }
             let account = allowances::get_account(tx, r.account_id).await?;
             let amount = if account.unit == Unit::Ticket {

@@ -351,6 +351,20 @@ pub fn rows() -> Vec<Row> {
             STAFF,
         ),
         row(
+            "getDeviceStatement",
+            "GET",
+            "/api/v1/device/statement?month=2026-11".into(),
+            None,
+            DEVICE,
+        ),
+        row(
+            "closeSettlementMonth",
+            "POST",
+            "/api/v1/staff/settlements/2020-01/close".into(),
+            None,
+            STAFF,
+        ),
+        row(
             "listSettlements",
             "GET",
             "/api/v1/staff/settlements?month=2026-11".into(),

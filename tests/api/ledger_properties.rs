@@ -1,15 +1,18 @@
-//! Property test: random sequences of issue / redeem / reverse / expire / lapse / adjust keep
-//! the ledger's promises after every step: each balance equals the sum of its ledger,
-//! 0 ≤ balance ≤ granted, a voucher is redeemed at most once, and what partners are paid
-//! equals what the ledger says was used.
+//! Property test: random sequences of issue / redeem / cancel / reverse / expire / lapse /
+//! adjust / propose / approve / close keep the ledger's promises after every step: each
+//! balance equals the sum of its ledger, 0 ≤ balance ≤ granted, a voucher is redeemed at most
+//! once, what partners are paid equals what the ledger says was used, a closed month's
+//! statements are still exactly what was closed, and every correction beyond what one person
+//! may post alone has two different people on it.
 
 use std::sync::Arc;
 
-use carepass::allowances::{self, Adjustment};
+use carepass::allowances::{self, Adjusted, Adjustment};
 use carepass::audit::Actor;
 use carepass::enrollments::{self, Decision, Program};
 use carepass::households::{self, CareNeed, ChildInput, NewChild};
 use carepass::partners::{self, DevicePrincipal, PartnerKind};
+use carepass::settlements;
 use carepass::units::Yen;
 use carepass::vouchers::{self, CareTaxiFees, Charge, Context, Redeemed, Reverser};
 use chrono::{Duration, NaiveDate};
@@ -38,16 +41,35 @@ enum Op {
     Adjust {
         amount: i64,
     },
+    /// The partner cancels the n-th most recent redemption (same day only).
+    Cancel {
+        back: usize,
+    },
+    /// A correction beyond the one-approver limit.
+    Propose {
+        amount: i64,
+    },
+    /// The n-th most recent proposal approved by the other staff member, or by its proposer.
+    Approve {
+        back: usize,
+        by_proposer: bool,
+    },
+    /// Close the previous month.
+    Close,
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => prop_oneof![Just(Program::TaxiFuel), Just(Program::CareTaxi)].prop_map(Op::Issue),
         4 => (0usize..3, 1i64..12_000, any::<bool>()).prop_map(|(back, amount, reuse_key)| Op::Redeem { back, amount, reuse_key }),
-        1 => (0usize..4).prop_map(|back| Op::Reverse { back }),
-        2 => prop_oneof![Just(1i64), Just(4), Just(6), Just(60 * 24 * 10), Just(60 * 24 * 31)].prop_map(|minutes| Op::Advance { minutes }),
+        2 => (0usize..4).prop_map(|back| Op::Reverse { back }),
+        3 => prop_oneof![Just(1i64), Just(6), Just(60 * 24 * 10), Just(60 * 24 * 31), Just(60 * 24 * 31)].prop_map(|minutes| Op::Advance { minutes }),
         1 => Just(Op::Lapse),
         1 => (-3000i64..3000).prop_map(|amount| Op::Adjust { amount }),
+        1 => (0usize..3).prop_map(|back| Op::Cancel { back }),
+        1 => prop_oneof![20_001i64..60_000, -60_000i64..-20_001].prop_map(|amount| Op::Propose { amount }),
+        1 => (0usize..3, any::<bool>()).prop_map(|(back, by_proposer)| Op::Approve { back, by_proposer }),
+        2 => Just(Op::Close),
     ]
 }
 
@@ -62,10 +84,21 @@ struct World {
     codes: Vec<(Program, String)>,
     redemptions: Vec<Uuid>,
     keys_used: Vec<String>,
+    /// A second staff member, the checker of the first one's proposals.
+    checker: Actor,
+    proposals: Vec<Uuid>,
+    /// (partner, month, digest) of every statement as it was closed.
+    closed: Vec<(Uuid, carepass::clock::Month, String)>,
 }
 
 async fn world() -> World {
     let app = spawn_app().await;
+    // Mid-month, so that sequences redeem in one month and close it in the next.
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-11-10T10:00:00+09:00")
+            .unwrap()
+            .to_utc(),
+    );
     let now = app.clock.now_utc();
     let staff = Actor {
         kind: "staff",
@@ -134,6 +167,13 @@ async fn world() -> World {
         codes: Vec::new(),
         redemptions: Vec::new(),
         keys_used: Vec::new(),
+        checker: Actor {
+            kind: "staff",
+            id: Some(Uuid::new_v4()),
+            request_id: None,
+        },
+        proposals: Vec::new(),
+        closed: Vec::new(),
     }
 }
 
@@ -212,7 +252,7 @@ async fn step(w: &mut World, op: &Op) {
         Op::Lapse => {
             allowances::lapse_ended(&app.db, rules, now).await.unwrap();
         }
-        Op::Adjust { amount } => {
+        Op::Adjust { amount } | Op::Propose { amount } => {
             if amount != 0 {
                 let adj = Adjustment {
                     child_id: w.child,
@@ -220,7 +260,42 @@ async fn step(w: &mut World, op: &Op) {
                     amount,
                     reason: "調整",
                 };
-                let _ = allowances::adjust(&app.db, rules, &cal, &w.staff, now, adj).await;
+                if let Ok(Adjusted::Proposed(p)) =
+                    allowances::adjust(&app.db, rules, &cal, &w.staff, now, adj).await
+                {
+                    w.proposals.push(p.id);
+                }
+            }
+        }
+        Op::Cancel { back } => {
+            let Some(id) = w.redemptions.iter().rev().nth(back).copied() else {
+                return;
+            };
+            let actor = Actor {
+                kind: "device",
+                id: Some(w.taxi.device_id),
+                request_id: None,
+            };
+            let by = Reverser::Partner(&w.taxi);
+            let _ = vouchers::reverse(&app.db, rules, &cal, &actor, now, id, by).await;
+        }
+        Op::Approve { back, by_proposer } => {
+            let Some(id) = w.proposals.iter().rev().nth(back).copied() else {
+                return;
+            };
+            let by = if by_proposer { &w.staff } else { &w.checker };
+            let _ = allowances::approve_proposal(&app.db, rules, &cal, by, now, id).await;
+        }
+        Op::Close => {
+            let this = cal.month_of(now);
+            let previous = cal.month_of(cal.month_bounds(this).0 - Duration::seconds(1));
+            let grace = Duration::minutes(app.config.settlement.close_grace_minutes);
+            if let Ok(closed) =
+                settlements::close(&app.db, &cal, grace, &w.staff, now, previous).await
+            {
+                for s in closed.statements {
+                    w.closed.push((s.partner_id, previous, s.digest));
+                }
             }
         }
     }
@@ -260,6 +335,30 @@ async fn check(w: &World) -> Result<(), TestCaseError> {
         yen[0][1],
         "paid to partners differs from used in the ledger"
     );
+    // Closed statements are exactly what was closed.
+    for (partner, month, digest) in &w.closed {
+        let s = settlements::statement(&app.db, *partner, *month)
+            .await
+            .unwrap();
+        let now =
+            settlements::csv::digest(&settlements::csv::to_csv(&s, app.config.calendar.time_zone));
+        prop_assert_eq!(&now, digest, "the closed statement of {} changed", month);
+    }
+    // One person alone never moved more than the limit on an account; two people otherwise.
+    let alone = scalar(
+        app,
+        "SELECT CAST(SUM(CASE WHEN amount < 0 THEN -amount ELSE amount END) AS BIGINT) FROM ledger_entries WHERE kind = 'adjustment' AND approved_by IS NULL GROUP BY account_id, actor_id",
+    )
+    .await;
+    for a in &alone {
+        prop_assert!(a[0] <= 20_000, "one person corrected {} alone", a[0]);
+    }
+    let same = scalar(
+        app,
+        "SELECT COUNT(*) FROM ledger_entries WHERE approved_by IS NOT NULL AND approved_by = actor_id",
+    )
+    .await;
+    prop_assert_eq!(same[0][0], 0, "a correction approved by its own maker");
     Ok(())
 }
 
@@ -267,16 +366,16 @@ async fn check(w: &World) -> Result<(), TestCaseError> {
 async fn random_sequences_keep_the_ledger_invariants() {
     let handle = tokio::runtime::Handle::current();
     let cases = if crate::helpers::postgres_url().is_some() {
-        12
+        16
     } else {
-        24
+        48
     };
     let mut runner = TestRunner::new(Config {
         cases,
         failure_persistence: None,
         ..Config::default()
     });
-    let result = runner.run(&proptest::collection::vec(op(), 1..30), |ops| {
+    let result = runner.run(&proptest::collection::vec(op(), 1..40), |ops| {
         tokio::task::block_in_place(|| {
             handle.block_on(async {
                 let mut w = world().await;

@@ -26,6 +26,7 @@ mod partners;
 mod play_space;
 mod respite;
 mod respite_properties;
+mod settlement;
 mod short_stays;
 mod signed_codes;
 mod spec;

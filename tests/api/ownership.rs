@@ -686,6 +686,25 @@ fn cells(w: &World) -> Vec<Cell> {
             expect,
         );
     }
+    // Months belong to the ward: staff close one that has ended; one that has not is refused.
+    add(
+        "closeSettlementMonth",
+        As::Staff,
+        Own,
+        "POST",
+        "/api/v1/staff/settlements/2020-01/close".into(),
+        None,
+        200,
+    );
+    add(
+        "closeSettlementMonth",
+        As::Staff,
+        NoOne,
+        "POST",
+        "/api/v1/staff/settlements/2999-01/close".into(),
+        None,
+        409,
+    );
     // Another staff member's proposal is staff's to decide; a proposal nobody made is 404.
     for (owner, p, expect) in [(NoOne, nobody, 404), (Own, w.proposals[0], 200)] {
         add(

@@ -693,9 +693,11 @@ async fn the_monthly_report_counts_visits_minutes_and_children_per_station_and_r
         .await;
     assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = r.text().await.unwrap();
-    assert!(csv.starts_with("\u{feff}対象月,事業所ID,事業所名"));
-    assert!(csv.contains("\r\n2026-11,,合計,,4,480,8.00,2\r\n"), "{csv}");
-    assert!(csv.ends_with("登録者数,,,,,3\r\n"), "{csv}");
+    assert!(csv.starts_with("\u{feff}対象月,事業所名,種別,訪問件数"));
+    assert!(csv.contains(",訪問看護ステーション,"), "{csv}");
+    // After an empty line, the totals: visits, minutes, children per station summed, then the
+    // month-wide distinct children and registered users.
+    assert!(csv.ends_with("\r\n\r\n合計,,,4,480,3,2,3\r\n"), "{csv}");
     // Another month is empty.
     let other: Value = app
         .get(

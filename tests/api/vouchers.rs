@@ -493,8 +493,8 @@ async fn a_redemption_at_235959_and_one_at_midnight_fall_in_different_months() {
         (jan["covered_yen"].as_i64(), feb["covered_yen"].as_i64()),
         (Some(5000), Some(3000))
     );
-    assert_eq!(jan["items"][0]["local_date"], "2026-01-31");
-    assert_eq!(feb["items"][0]["local_date"], "2026-02-01");
+    assert_eq!(jan["lines"][0]["local_date"], "2026-01-31");
+    assert_eq!(feb["lines"][0]["local_date"], "2026-02-01");
 
     // January's unused 15,000 lapsed when February opened; the ledger says so.
     let hist: Value = app
@@ -699,7 +699,7 @@ async fn the_monthly_settlement_equals_the_ledger_and_downloads_as_excel_csv() {
         .await
         .unwrap();
     assert_eq!(s["covered_yen"], 6800);
-    assert_eq!(s["items"].as_array().unwrap().len(), 3);
+    assert_eq!(s["lines"].as_array().unwrap().len(), 3);
     // The ledger agrees: grant − what the settlement pays = what is left.
     let (ledger, _) = ledger_and_balance(&app, f.child).await;
     assert_eq!(20_000 - s["covered_yen"].as_i64().unwrap(), ledger);
@@ -715,10 +715,11 @@ async fn the_monthly_settlement_equals_the_ledger_and_downloads_as_excel_csv() {
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     let lines: Vec<&str> = text.split("\r\n").collect();
-    assert!(lines[0].starts_with("利用ID,利用日時"));
-    assert_eq!(lines.len(), 1 + 3 + 1 + 1, "{text:?}"); // header, 3 rows, total, trailing empty
+    assert!(lines[0].starts_with("区分,利用ID,利用日時"));
+    // Header, 3 rows, an empty line, the totals, and the trailing empty string.
+    assert_eq!(lines.len(), 1 + 3 + 1 + 1 + 1, "{text:?}");
     assert!(!text.replace("\r\n", "").contains('\n'));
-    assert!(lines[4].starts_with("合計") && lines[4].contains("6800"));
+    assert!(lines[5].starts_with("合計") && lines[5].contains("6800"));
 
     let r = app
         .get(

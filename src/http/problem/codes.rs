@@ -91,6 +91,9 @@ problem_codes! {
     RedemptionNotFound = "redemption_not_found": "The redemption does not exist", "利用記録が見つかりません";
     RedemptionAlreadyReversed = "redemption_already_reversed": "The redemption has already been cancelled", "この利用は既に取り消されています";
     ReversalWindowClosed = "reversal_window_closed": "A partner can cancel a redemption only on the day it was made", "事業者による取消は利用当日のみ可能です";
+    MonthClosed = "month_closed": "The month is closed for payment; ask the ward to reverse it", "この月は締め済みです。取消は区にご依頼ください";
+    MonthNotEnded = "month_not_ended": "The month cannot be closed yet", "この月はまだ締められません";
+    MonthAlreadyClosed = "month_already_closed": "The month is already closed", "この月は既に締め済みです";
     RespiteHoursExceeded = "respite_hours_exceeded": "Not enough respite hours remain this fiscal year", "今年度のレスパイト利用可能時間が足りません";
     NotificationNotFound = "notification_not_found": "The notification does not exist", "お知らせが見つかりません";
     ShortStayNotFound = "short_stay_not_found": "The short-stay request does not exist", "ショートステイの申請が見つかりません";
