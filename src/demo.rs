@@ -1,8 +1,12 @@
-//! Demo data for trying the service: a staff user, an admin, two households with children
-//! enrolled in different programs, and one partner of each kind with a scanning device.
+//! Demo data for trying the service: two staff members, an admin, two households with children
+//! enrolled in different programs, and one partner of each kind with a scanning device; then,
+//! through the areas' own functions, a little history: last month's redemptions, closed (締め)
+//! and with one of them reversed this month; a correction proposed by one staff member and
+//! approved by the other, and one still waiting; a respite visit the family disputes.
 //!
-//! Written in one transaction and skipped when already present, so seeding twice changes
-//! nothing. The passwords and device credentials are public: never seed a production database.
+//! The people and partners are written in one transaction and skipped when already present,
+//! so seeding twice changes nothing. The passwords and device credentials are public: never
+//! seed a production database.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
@@ -12,9 +16,14 @@ use crate::audit::{self, Actor, Change};
 use crate::auth::password;
 use crate::auth::token::digest;
 use crate::clock::to_micros;
+use crate::config::Config;
 use crate::db;
+use crate::enrollments::Program;
 use crate::entity::{account, child, device, enrollment, household, partner};
+use crate::households::CareNeed;
+use crate::partners::DevicePrincipal;
 use crate::partners::PartnerKind;
+use crate::signed_codes::keys::KeyRing;
 
 /// A demo login.
 pub struct DemoLogin {
@@ -32,6 +41,11 @@ pub const LOGINS: &[DemoLogin] = &[
     DemoLogin {
         role: "staff",
         email: "staff@carepass.example.jp",
+        password: "demo-staff-password",
+    },
+    DemoLogin {
+        role: "staff",
+        email: "staff2@carepass.example.jp",
         password: "demo-staff-password",
     },
     DemoLogin {
@@ -99,7 +113,13 @@ impl crate::db::FromDb for SeedError {
 }
 
 /// Seeds the demo data unless it is already there. Returns whether anything was written.
-pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, SeedError> {
+pub async fn seed(
+    db: &DatabaseConnection,
+    config: &Config,
+    keys: &KeyRing,
+    now: DateTime<Utc>,
+) -> Result<bool, SeedError> {
+    let cal = config.calendar();
     let exists = account::Entity::find()
         .filter(account::Column::Email.eq(LOGINS[0].email))
         .one(db)
@@ -115,7 +135,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, S
             .map_err(|e| DbErr::Custom(e.to_string()))?;
         hashes.push(h);
     }
-    db::write(db, |tx| {
+    let people = db::write(db, |tx| {
         let hashes = hashes.clone();
         Box::pin(async move {
             // Re-check inside the write lock: two processes seeding at once write it once.
@@ -125,7 +145,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, S
                 .await?
                 .is_some()
             {
-                return Ok(false);
+                return Ok(None);
             }
             let t = to_micros(now);
             let shinagawa = Uuid::new_v4();
@@ -140,14 +160,18 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, S
                 .exec_without_returning(tx)
                 .await?;
             }
-            let names = ["デモ 管理者", "デモ 職員", "品川 花子", "大井 太郎"];
-            let homes = [None, None, Some(shinagawa), Some(oi)];
-            let mut staff_id = Uuid::nil();
+            let names = [
+                "デモ 管理者",
+                "デモ 職員",
+                "デモ 係長",
+                "品川 花子",
+                "大井 太郎",
+            ];
+            let homes = [None, None, None, Some(shinagawa), Some(oi)];
+            let mut ids = Vec::new();
             for (i, login) in LOGINS.iter().enumerate() {
                 let id = Uuid::new_v4();
-                if login.role == "staff" {
-                    staff_id = id;
-                }
+                ids.push(id);
                 account::Entity::insert(account::ActiveModel {
                     id: Set(id),
                     role: Set(login.role.into()),
@@ -185,10 +209,18 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, S
                     &[][..],
                 ),
             ];
-            let year_start = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default();
-            let year_end = NaiveDate::from_ymd_opt(2027, 3, 31).unwrap_or_default();
+            let staff_id = ids[1];
+            // Valid from the start of last month's fiscal year to the end of this one, so the
+            // history below (last month) and today are both covered.
+            let last_month = cal.month_bounds(cal.month_of(now)).0 - chrono::Duration::seconds(1);
+            let year_start =
+                cal.local_date(cal.fiscal_year_bounds(cal.fiscal_year_of(last_month)).0);
+            let year_end = cal.local_date(cal.fiscal_year_bounds(cal.fiscal_year_of(now)).1)
+                - chrono::Duration::days(1);
+            let mut child_ids = Vec::new();
             for (home, fam, giv, fam_k, giv_k, (y, m, d), needs, approved, pending) in children {
                 let child_id = Uuid::new_v4();
+                child_ids.push((home, child_id));
                 child::Entity::insert(child::ActiveModel {
                     id: Set(child_id),
                     household_id: Set(home),
@@ -225,8 +257,15 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, S
                     .await?;
                 }
             }
+            let mut devices = Vec::new();
             for (kind, name, credential) in PARTNERS {
                 let partner_id = Uuid::new_v4();
+                let device_id = Uuid::new_v4();
+                devices.push(DevicePrincipal {
+                    device_id,
+                    partner_id,
+                    partner_kind: *kind,
+                });
                 partner::Entity::insert(partner::ActiveModel {
                     id: Set(partner_id),
                     kind: Set(kind.as_str().into()),
@@ -237,7 +276,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, S
                 .exec_without_returning(tx)
                 .await?;
                 device::Entity::insert(device::ActiveModel {
-                    id: Set(Uuid::new_v4()),
+                    id: Set(device_id),
                     partner_id: Set(partner_id),
                     label: Set("デモ端末".into()),
                     credential_hash: Set(digest(credential)),
@@ -261,10 +300,293 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, S
                 },
             )
             .await?;
-            Ok::<_, SeedError>(true)
+            Ok::<_, SeedError>(Some(People {
+                staff: ids[1],
+                checker: ids[2],
+                hanako: ids[3],
+                taro: ids[4],
+                sakura: child_ids[0],
+                hikaru: child_ids[1],
+                devices,
+            }))
+        })
+    })
+    .await?;
+    match people {
+        Some(people) => {
+            history(db, config, keys, now, &people).await?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// Who the first phase wrote, for the history.
+struct People {
+    staff: Uuid,
+    checker: Uuid,
+    hanako: Uuid,
+    taro: Uuid,
+    /// (household, child)
+    sakura: (Uuid, Uuid),
+    hikaru: (Uuid, Uuid),
+    devices: Vec<DevicePrincipal>,
+}
+
+fn history_error(e: impl std::fmt::Display) -> SeedError {
+    SeedError::Db(DbErr::Custom(format!("demo history: {e}")))
+}
+
+fn actor(kind: &'static str, id: Uuid) -> Actor {
+    Actor {
+        kind,
+        id: Some(id),
+        request_id: None,
+    }
+}
+
+/// Last month's redemptions, closed; a reversal and a redemption this month; a correction
+/// approved by two people and one waiting; a disputed respite visit.
+async fn history(
+    db: &DatabaseConnection,
+    config: &Config,
+    keys: &KeyRing,
+    now: DateTime<Utc>,
+    p: &People,
+) -> Result<(), SeedError> {
+    use crate::units::Yen;
+    use crate::vouchers::{self, CareTaxiFees, Charge, Redeemed};
+    let cal = config.calendar();
+    let rules = &config.programs;
+    let ctx = vouchers::Context {
+        db,
+        keys,
+        rules,
+        calendar: cal,
+    };
+    let device = |kind: PartnerKind| {
+        p.devices
+            .iter()
+            .find(|d| d.partner_kind == kind)
+            .copied()
+            .ok_or_else(|| history_error("no demo device"))
+    };
+    let (hanako, taro) = (actor("guardian", p.hanako), actor("guardian", p.taro));
+    let (staff, checker) = (actor("staff", p.staff), actor("staff", p.checker));
+    let redeem = async |at: DateTime<Utc>,
+                        who: &Actor,
+                        (household, child): (Uuid, Uuid),
+                        program: Program,
+                        device: DevicePrincipal,
+                        charge: Charge|
+           -> Result<Uuid, SeedError> {
+        let issued = vouchers::issue(&ctx, who, at, household, child, program)
+            .await
+            .map_err(history_error)?;
+        let by = actor("device", device.device_id);
+        let key = Uuid::new_v4().to_string();
+        let at = at + chrono::Duration::minutes(1);
+        match vouchers::redeem(&ctx, &by, at, &device, &key, &issued.code, charge).await {
+            Ok(Redeemed::Created(json)) | Ok(Redeemed::Replayed { body: json, .. }) => {
+                let receipt: serde_json::Value =
+                    serde_json::from_str(&json).map_err(history_error)?;
+                receipt["redemption_id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| history_error("no redemption id"))
+            }
+            Err(e) => Err(history_error(e)),
+        }
+    };
+
+    // Last month: rides and fuel for さくら, a care-taxi ride for ひかる.
+    let this_month = cal.month_of(now);
+    let last_month = cal.month_of(cal.month_bounds(this_month).0 - chrono::Duration::seconds(1));
+    let mid =
+        cal.month_bounds(last_month).0 + chrono::Duration::days(14) + chrono::Duration::hours(1);
+    let taxi = device(PartnerKind::TaxiCompany)?;
+    let gas = device(PartnerKind::GasStation)?;
+    let care = device(PartnerKind::CareTaxiOperator)?;
+    redeem(
+        mid,
+        &hanako,
+        p.sakura,
+        Program::TaxiFuel,
+        taxi,
+        Charge::Amount(Yen(3_200)),
+    )
+    .await?;
+    let fuel = redeem(
+        mid + chrono::Duration::days(1),
+        &hanako,
+        p.sakura,
+        Program::TaxiFuel,
+        gas,
+        Charge::Amount(Yen(4_500)),
+    )
+    .await?;
+    redeem(
+        mid + chrono::Duration::days(2),
+        &hanako,
+        p.sakura,
+        Program::TaxiFuel,
+        taxi,
+        Charge::Amount(Yen(2_800)),
+    )
+    .await?;
+    let fees = CareTaxiFees {
+        reservation_yen: Yen(1_000),
+        pickup_yen: Yen(1_500),
+        basic_assistance_yen: Yen(3_000),
+    };
+    redeem(
+        mid + chrono::Duration::days(3),
+        &taro,
+        p.hikaru,
+        Program::CareTaxi,
+        care,
+        Charge::Fees(fees),
+    )
+    .await?;
+    // Last month is closed; this month, one of its fuel redemptions is found to be a mistake.
+    crate::settlements::close(db, &cal, chrono::Duration::zero(), &staff, now, last_month)
+        .await
+        .map_err(history_error)?;
+    vouchers::reverse(
+        db,
+        rules,
+        &cal,
+        &staff,
+        now,
+        fuel,
+        vouchers::Reverser::Staff {
+            reason: "給油量の入力誤り（スタンドから連絡）".into(),
+        },
+    )
+    .await
+    .map_err(history_error)?;
+    redeem(
+        now - chrono::Duration::minutes(30),
+        &hanako,
+        p.sakura,
+        Program::TaxiFuel,
+        taxi,
+        Charge::Amount(Yen(1_800)),
+    )
+    .await?;
+
+    // A credit beyond one person's limit, approved by a second; another still waiting.
+    let adjustment = crate::allowances::Adjustment {
+        child_id: p.sakura.1,
+        program: Program::TaxiFuel,
+        amount: 25_000,
+        reason: "通院が重なったための追加支給（課長決裁済み）",
+    };
+    let cal_ = cal;
+    let adjusted = db::write(db, |tx| {
+        let (rules, staff) = (rules.clone(), staff.clone());
+        Box::pin(async move {
+            crate::allowances::adjust(tx, &rules, &cal_, &staff, now, adjustment).await
         })
     })
     .await
+    .map_err(history_error)?;
+    if let crate::allowances::Adjusted::Proposed(proposal) = adjusted {
+        db::write(db, |tx| {
+            let (rules, checker) = (rules.clone(), checker.clone());
+            Box::pin(async move {
+                crate::allowances::approve_proposal(tx, &rules, &cal_, &checker, now, proposal.id)
+                    .await
+            })
+        })
+        .await
+        .map_err(history_error)?;
+    }
+    let waiting = crate::allowances::Adjustment {
+        child_id: p.hikaru.1,
+        program: Program::CareTaxi,
+        amount: 6,
+        reason: "転院に伴う通院増のため",
+    };
+    db::write(db, |tx| {
+        let (rules, checker) = (rules.clone(), checker.clone());
+        Box::pin(async move {
+            crate::allowances::adjust(tx, &rules, &cal_, &checker, now, waiting).await
+        })
+    })
+    .await
+    .map_err(history_error)?;
+
+    // A respite visit six days ago that the family says started an hour late.
+    let nurse = device(PartnerKind::NurseStation)?;
+    let day = cal.local_date(now) - chrono::Duration::days(6);
+    let start = cal
+        .at_local(day.and_hms_opt(10, 0, 0).unwrap_or_default())
+        .ok_or_else(|| history_error("no such local time"))?;
+    let respite = crate::respite::Context {
+        db,
+        rules,
+        calendar: cal,
+    };
+    let asked = start - chrono::Duration::days(3);
+    let visit = crate::respite::NewVisit::parse(
+        crate::respite::VisitInput {
+            station_id: nurse.partner_id,
+            starts_at: cal.local(start),
+            ends_at: cal.local(start + chrono::Duration::hours(3)),
+            care_needs: vec![CareNeed::Suction, CareNeed::TubeFeeding],
+            notes: "鍵は玄関横のキーボックスです".into(),
+        },
+        &cal,
+        rules,
+        asked,
+    )
+    .map_err(history_error)?;
+    let v = crate::respite::request(
+        &respite, &hanako, p.hanako, asked, p.sakura.0, p.sakura.1, visit,
+    )
+    .await
+    .map_err(history_error)?;
+    let station = actor("device", nurse.device_id);
+    crate::respite::accept(
+        db,
+        &station,
+        asked + chrono::Duration::hours(2),
+        nurse.partner_id,
+        v.id,
+    )
+    .await
+    .map_err(history_error)?;
+    crate::respite::complete(
+        &respite,
+        &station,
+        start + chrono::Duration::hours(4),
+        v.id,
+        crate::respite::Actual {
+            started_at: cal.local(start),
+            ended_at: cal.local(start + chrono::Duration::hours(3)),
+        },
+        crate::respite::Recorder::Station(nurse.partner_id),
+    )
+    .await
+    .map_err(history_error)?;
+    crate::respite::dispute(
+        &respite,
+        &hanako,
+        now,
+        p.sakura.0,
+        v.id,
+        crate::respite::DisputeInput {
+            reason: "看護師の到着が1時間遅れました（11時ごろ到着）".into(),
+            claimed: Some((
+                cal.local(start + chrono::Duration::hours(1)),
+                cal.local(start + chrono::Duration::hours(3)),
+            )),
+        },
+    )
+    .await
+    .map_err(history_error)?;
+    Ok(())
 }
 
 /// The text printed after seeding: how to sign in.

@@ -96,7 +96,9 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("migrations applied");
         }
         Command::SeedDemo => {
-            let wrote = demo::seed(&conn, chrono::Utc::now()).await?;
+            let now = chrono::Utc::now();
+            let keys = KeyRing::load(&conn, now, config.key_lifetime()).await?;
+            let wrote = demo::seed(&conn, &config, &keys, now).await?;
             println!(
                 "{}",
                 if wrote {
@@ -114,8 +116,10 @@ async fn main() -> anyhow::Result<()> {
             if let Some(b) = bind {
                 config.server.bind = b;
             }
+            let keys =
+                Arc::new(KeyRing::load(&conn, chrono::Utc::now(), config.key_lifetime()).await?);
             if with_demo {
-                let wrote = demo::seed(&conn, chrono::Utc::now()).await?;
+                let wrote = demo::seed(&conn, &config, &keys, chrono::Utc::now()).await?;
                 println!(
                     "{}",
                     if wrote {
