@@ -403,7 +403,7 @@ async fn history(
     let this_month = cal.month_of(now);
     let last_month = cal.month_of(cal.month_bounds(this_month).0 - chrono::Duration::seconds(1));
     let mid =
-        cal.month_bounds(last_month).0 + chrono::Duration::days(14) + chrono::Duration::hours(1);
+        cal.month_bounds(last_month).0 + chrono::Duration::days(14) + chrono::Duration::hours(10);
     let taxi = device(PartnerKind::TaxiCompany)?;
     let gas = device(PartnerKind::GasStation)?;
     let care = device(PartnerKind::CareTaxiOperator)?;
