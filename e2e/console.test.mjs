@@ -1,5 +1,7 @@
 // End to end, in a real browser: a staff member signs in to the console and approves the
-// demo family's pending play-space application; the API then reports it approved.
+// demo family's pending play-space application; the API then reports it approved. Then the
+// same staff member approves the correction the other demo staff member proposed (four eyes),
+// upholds the demo family's disputed respite record, and sees last month closed (締め).
 // Screenshots at phone and desktop widths go to $SCREENSHOTS_DIR when it is set.
 
 import { mkdirSync } from "node:fs";
@@ -49,6 +51,53 @@ try {
   await page.click("#load-audit");
   await page.waitForSelector("#audit-rows td:has-text('enrollment.approved')");
   if (shots) await page.screenshot({ path: join(shots, "console-desktop-audit.png"), fullPage: true });
+
+  // Four eyes: the correction staff2 proposed is approved here by another person.
+  const proposals = (await service.call("GET", "/api/v1/staff/adjustment-proposals?status=proposed", staff)).items;
+  assert.equal(proposals.length, 1, "the demo has one correction waiting");
+  const disputes = (await service.call("GET", "/api/v1/staff/respite-visits?status=disputed", staff)).items;
+  assert.equal(disputes.length, 1, "the demo has one disputed visit");
+  await page.click("[data-tab=corrections]");
+  await page.waitForSelector("#proposal-rows button:has-text('承認する')");
+  await page.waitForSelector("#dispute-rows button:has-text('記録どおり')");
+  if (shots) {
+    await page.screenshot({ path: join(shots, "console-desktop-corrections.png"), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(shots, "console-phone-corrections.png"), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 860 });
+  }
+  await page.click("#proposal-rows button:has-text('承認する')");
+  await page.waitForSelector("#proposal-rows button", { state: "detached" });
+  const approved = (await service.call("GET", "/api/v1/staff/adjustment-proposals?status=approved", staff)).items;
+  assert.ok(approved.some((p) => p.id === proposals[0].id), "the proposal is approved");
+
+  // A dispute decision needs a reason; with one, the record is upheld.
+  await page.click("#dispute-rows button:has-text('記録どおり')");
+  await page.waitForSelector("#message:has-text('理由')");
+  await page.fill("#d-reason", "入退室記録で到着時刻を確認しました");
+  await page.click("#dispute-rows button:has-text('記録どおり')");
+  await page.waitForSelector("#dispute-rows button", { state: "detached" });
+  const visit = (await service.call("GET", "/api/v1/staff/respite-visits?status=completed", staff)).items
+    .find((v) => v.id === disputes[0].id);
+  assert.equal(visit.dispute_outcome, "upheld");
+
+  // Last month is closed: its statements are final.
+  await page.click("[data-tab=reports]");
+  const last = await page.evaluate(() => {
+    const d = new Date(new Date().toLocaleString("en-US", { timeZone: "Asia/Tokyo" }));
+    d.setDate(1);
+    d.setMonth(d.getMonth() - 1);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}`;
+  });
+  await page.fill("#r-month", last);
+  await page.click("#load-settlements");
+  await page.waitForSelector("#closing:has-text('締め済み')");
+  assert.equal(await page.isHidden("#close-month"), true, "a closed month cannot be closed again");
+  if (shots) {
+    await page.screenshot({ path: join(shots, "console-desktop-settlement.png"), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(shots, "console-phone-settlement.png"), fullPage: true });
+  }
   assert.deepEqual(errors, [], "the page threw");
   console.log(`e2e console: staff approved application ${application.id} in the browser`);
 } finally {

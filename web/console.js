@@ -75,7 +75,7 @@
 
   function show(tab) {
     for (const t of TABS) $(t).hidden = t !== tab;
-    const load = { enrollments: loadEnrollments, stays: loadStays, play: loadSessions, partners: loadPartners, audit: loadAudit }[tab];
+    const load = { enrollments: loadEnrollments, stays: loadStays, play: loadSessions, partners: loadPartners, corrections: loadCorrections, audit: loadAudit }[tab];
     if (load) load().catch(() => {});
   }
 
@@ -247,15 +247,85 @@
     await loadPartners();
   }
 
+  const UNITS = { yen: "円", ticket: "枚", minute: "分" };
+
   async function correct() {
     const reason = $("c-reason").value.trim();
     if (!reason) return say("訂正には理由が必要です");
-    const s = await api(
+    const r = await api(
       "POST",
       `/api/v1/staff/children/${$("c-child").value.trim()}/allowances/${$("c-program").value}/adjustments`,
-      { amount: Number($("c-amount").value), reason }
+      { amount: Number($("c-amount").value), reason },
+      true
     );
-    $("c-result").textContent = `${s.period}: 残り ${s.remaining}`;
+    const data = await r.json().catch(() => ({}));
+    if (!r.ok) return say(data.detail || data.title || "訂正できませんでした");
+    say("");
+    $("c-result").textContent =
+      r.status === 202
+        ? "1人で行える上限を超えるため、承認待ちになりました。別の職員の承認で反映されます。"
+        : `${data.period}: 残り ${data.remaining.toLocaleString("ja-JP")}${UNITS[data.unit] || ""}`;
+    await loadProposals();
+  }
+
+  async function loadProposals() {
+    const list = await api("GET", "/api/v1/staff/adjustment-proposals?status=proposed&limit=100");
+    const body = $("proposal-rows");
+    body.innerHTML = "";
+    for (const p of list.items) {
+      const row = document.createElement("tr");
+      cell(row, new Date(p.proposed_at).toLocaleString("ja-JP"));
+      cell(row, p.child_id);
+      cell(row, PROGRAMS[p.program] || p.program);
+      cell(row, `${p.amount > 0 ? "+" : ""}${p.amount.toLocaleString("ja-JP")}${UNITS[p.unit] || ""}`);
+      cell(row, p.reason);
+      const ops = cell(row, "");
+      ops.append(
+        button("承認する", async () => {
+          await api("POST", `/api/v1/staff/adjustment-proposals/${p.id}/approve`);
+          await loadProposals();
+        }),
+        button("却下する", async () => {
+          const reason = $("q-reason").value.trim();
+          if (!reason) return say("却下には理由が必要です");
+          await api("POST", `/api/v1/staff/adjustment-proposals/${p.id}/reject`, { reason });
+          await loadProposals();
+        }, "secondary")
+      );
+      body.append(row);
+    }
+  }
+
+  const clock = (t) => new Date(t).toLocaleTimeString("ja-JP", { hour: "2-digit", minute: "2-digit" });
+
+  async function loadDisputes() {
+    const list = await api("GET", "/api/v1/staff/respite-visits?status=disputed&limit=100");
+    const body = $("dispute-rows");
+    body.innerHTML = "";
+    for (const v of list.items) {
+      const row = document.createElement("tr");
+      cell(row, new Date(v.scheduled_start).toLocaleDateString("ja-JP"));
+      cell(row, `${clock(v.actual_start)}〜${clock(v.actual_end)}（${v.used_minutes}分）`);
+      const claim = v.claimed_start ? `${clock(v.claimed_start)}〜${clock(v.claimed_end)}` : "訪問はなかった";
+      cell(row, `${claim}：${v.dispute_reason}`);
+      cell(row, `${v.disputed_minutes}分`);
+      const decide = (outcome) => async () => {
+        const reason = $("d-reason").value.trim();
+        if (!reason) return say("判断の理由を入力してください");
+        await api("POST", `/api/v1/staff/respite-visits/${v.id}/dispute-decision`, { outcome, reason });
+        await loadDisputes();
+      };
+      cell(row, "").append(
+        button("記録どおりとする", decide("upheld")),
+        button("家族の申立てを認める", decide("accepted"), "secondary")
+      );
+      body.append(row);
+    }
+  }
+
+  async function loadCorrections() {
+    await loadProposals();
+    await loadDisputes();
   }
 
   async function reverse() {
@@ -273,7 +343,7 @@
       ended_at: $("x-end").value + ":00",
       reason,
     });
-    $("x-result").textContent = `記録しました：利用 ${v.used_minutes}分（うち超過承認 ${v.exception_minutes || 0}分）`;
+    $("x-result").textContent = `記録しました：利用 ${v.used_minutes}分（うち上限超過 ${v.exception_minutes || 0}分）`;
   }
 
   async function download(path, name) {
@@ -298,10 +368,22 @@
       cell(row, String(p.redemptions));
       cell(row, yen(p.covered_yen));
       cell(row, "").append(
-        button("CSV", () => download(`/api/v1/staff/settlements/${p.partner_id}?month=${month}&format=csv`, `settlement-${month}.csv`), "secondary")
+        button("CSV", () => download(`/api/v1/staff/settlements/${p.partner_id}?month=${month}&format=csv`, `請求明細_${p.partner_name}_${month}.csv`), "secondary")
       );
       body.append(row);
     }
+    const closed = totals.closing;
+    $("closing").textContent = closed
+      ? `締め済み（${new Date(closed.closed_at).toLocaleString("ja-JP")}）：この月の請求明細は変わりません。`
+      : `未締め：合計 ${yen(totals.covered_yen)}`;
+    $("close-month").hidden = Boolean(closed);
+  }
+
+  async function closeMonth() {
+    const month = $("r-month").value;
+    if (!confirm(`${month} を締めます。締めた月の請求明細は変更できません。よろしいですか？`)) return;
+    await api("POST", `/api/v1/staff/settlements/${month}/close`);
+    await loadSettlements();
   }
 
   async function loadAudit() {
@@ -331,9 +413,10 @@
   $("reverse").onclick = () => reverse().catch(() => {});
   $("exception").onclick = () => exception().catch(() => {});
   $("load-settlements").onclick = () => loadSettlements().catch(() => {});
+  $("close-month").onclick = () => closeMonth().catch(() => {});
   $("load-audit").onclick = () => loadAudit().catch(() => {});
-  $("respite-csv").onclick = () => download(`/api/v1/staff/respite-report?month=${$("r-month").value}&format=csv`, "respite.csv").catch(() => {});
-  $("play-csv").onclick = () => download(`/api/v1/staff/play-statistics?month=${$("r-month").value}&format=csv`, "play-space.csv").catch(() => {});
+  $("respite-csv").onclick = () => download(`/api/v1/staff/respite-report?month=${$("r-month").value}&format=csv`, `レスパイト月次報告_${$("r-month").value}.csv`).catch(() => {});
+  $("play-csv").onclick = () => download(`/api/v1/staff/play-statistics?month=${$("r-month").value}&format=csv`, `ひろば利用統計_${$("r-month").value}.csv`).catch(() => {});
   $("r-month").value = new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Tokyo" }).slice(0, 7);
   if (session) start();
   else signOut();

@@ -27,7 +27,7 @@
       forget(data.title || "端末の登録が無効になりました");
       throw new Error("unauthorized");
     }
-    return { ok: r.ok, status: r.status, data };
+    return { ok: r.ok, status: r.status, data, headers: r.headers };
   }
 
   function show(section) {
@@ -176,6 +176,17 @@
       return;
     }
     $("charge").hidden = true;
+    // A retry of a redemption that was undone since gets its first receipt back; the state
+    // header says it no longer stands, so it is never shown as a success.
+    const state = r.headers.get("redemption-state") || "standing";
+    if (state !== "standing") {
+      $("verdict").textContent = state === "cancelled" ? "取り消された利用です" : "区が取り消した利用です";
+      $("verdict").className = "verdict bad";
+      $("receipt").textContent = "この利用は成立していません。必要ならもう一度読み取ってください";
+      current = null;
+      await refreshToday();
+      return;
+    }
     $("verdict").textContent = "利用しました";
     $("receipt").textContent = "助成額 " + yen(r.data.covered_yen) + "／お客様のお支払い " + yen(r.data.family_pays_yen);
     current = null;

@@ -283,6 +283,7 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
             header::RETRY_AFTER,
             HeaderName::from_static("x-request-id"),
             HeaderName::from_static("idempotent-replayed"),
+            HeaderName::from_static("redemption-state"),
         ])
         .max_age(Duration::from_secs(600));
     Some(layer)
