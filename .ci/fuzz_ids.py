@@ -99,6 +99,10 @@ booking = call(
     "POST", f"/api/v1/play-sessions/{session}/bookings", guardian, {"child_ids": [child], "companions": 1}
 )["id"]
 notification = call("GET", "/api/v1/notifications", guardian)["items"][0]["id"]
+# The demo's correction waiting for a second staff member (staff2 proposed it).
+proposal = call("GET", "/api/v1/staff/adjustment-proposals?status=proposed", staff)["items"][0]["id"]
+first_of_month = datetime.datetime.now(ZoneInfo("Asia/Tokyo")).date().replace(day=1)
+last_month = (first_of_month - datetime.timedelta(days=1)).strftime("%Y-%m")
 
 ids = {
     "child_id": child,
@@ -113,6 +117,8 @@ ids = {
     "session_id": session,
     "booking_id": booking,
     "notification_id": notification,
+    "proposal_id": proposal,
+    "month": last_month,
 }
 print("[parameters]")
 for name, value in ids.items():

@@ -9,12 +9,14 @@
 
 mod accounts;
 mod adjust;
+mod correction;
 mod ledger;
 mod proposals;
 mod summary;
 
 pub use accounts::{account_at, account_for, current_account, lapse_ended};
-pub use adjust::{Adjusted, Adjustment, adjust, check_one_approver};
+pub use adjust::{Adjusted, Adjustment, adjust};
+pub use correction::check_one_approver;
 pub use ledger::{Capture, Take, capture, post};
 pub use proposals::{Proposal, ProposalStatus, approve_proposal, list_proposals, reject_proposal};
 pub use summary::{Entry, Summary, entries, summary};

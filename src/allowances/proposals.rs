@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::adjust::{bounded, post_adjustment};
+use super::correction::{bounded, post_adjustment};
 use super::{AllowanceError, Unit, current_account, period_of, rule};
 use crate::audit::{self, Actor};
 use crate::clock::{Calendar, from_micros, to_micros};
