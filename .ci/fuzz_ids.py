@@ -95,8 +95,25 @@ session = call(
         "capacity_adults": 20,
     },
 )["id"]
+# Booking needs an approved play-space enrollment: a second child of the same household gets
+# one (the demo's own play-space application stays pending for the enrollment operations).
+sibling = call(
+    "POST",
+    "/api/v1/children",
+    guardian,
+    {
+        "family_name": "品川",
+        "given_name": "あおい",
+        "family_name_kana": "しながわ",
+        "given_name_kana": "あおい",
+        "birth_date": "2021-04-01",
+        "care_needs": ["suction"],
+    },
+)["id"]
+application = call("POST", f"/api/v1/children/{sibling}/enrollments", guardian, {"program": "play_space"})["id"]
+call("POST", f"/api/v1/staff/enrollments/{application}/approve", staff, {"valid_from": "2020-01-01"})
 booking = call(
-    "POST", f"/api/v1/play-sessions/{session}/bookings", guardian, {"child_ids": [child], "companions": 1}
+    "POST", f"/api/v1/play-sessions/{session}/bookings", guardian, {"child_ids": [sibling], "companions": 1}
 )["id"]
 notification = call("GET", "/api/v1/notifications", guardian)["items"][0]["id"]
 # The demo's correction waiting for a second staff member (staff2 proposed it).
