@@ -54,10 +54,11 @@ impl LoginThrottle {
             };
             if let Some(times) = map.get_mut(&key) {
                 times.retain(|t| *t + self.window > now);
-                if times.len() as u32 >= limit
+                if u32::try_from(times.len()).unwrap_or(u32::MAX) >= limit
                     && let Some(oldest) = times.first()
                 {
-                    let secs = (*oldest + self.window - now).num_seconds().max(1) as u64;
+                    let secs = u64::try_from((*oldest + self.window - now).num_seconds().max(1))
+                        .unwrap_or(1);
                     wait = Some(wait.map_or(secs, |w| w.max(secs)));
                 }
             }

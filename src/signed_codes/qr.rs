@@ -3,7 +3,9 @@
 
 use qrcode::{Color, EcLevel, QrCode};
 
-const MODULE_PX: usize = 8;
+const MODULE_PX_U32: u32 = 8;
+// Widening: a u32 always fits a usize on the targets this runs on.
+const MODULE_PX: usize = MODULE_PX_U32 as usize;
 const QUIET_ZONE: usize = 4;
 
 fn code(text: &str) -> Result<QrCode, qrcode::types::QrError> {
@@ -30,7 +32,8 @@ pub fn png(text: &str) -> Result<Vec<u8>, String> {
     }
     let mut out = Vec::new();
     {
-        let mut encoder = png::Encoder::new(&mut out, side as u32, side as u32);
+        let side = u32::try_from(side).map_err(|e| e.to_string())?;
+        let mut encoder = png::Encoder::new(&mut out, side, side);
         encoder.set_color(png::ColorType::Grayscale);
         encoder.set_depth(png::BitDepth::Eight);
         let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
@@ -47,6 +50,6 @@ pub fn svg(text: &str) -> Result<String, String> {
     Ok(code
         .render::<qrcode::render::svg::Color<'_>>()
         .quiet_zone(true)
-        .module_dimensions(MODULE_PX as u32, MODULE_PX as u32)
+        .module_dimensions(MODULE_PX_U32, MODULE_PX_U32)
         .build())
 }
