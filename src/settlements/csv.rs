@@ -5,7 +5,6 @@
 //! neutralised against spreadsheet formulas; labels are Japanese.
 
 use chrono_tz::Tz;
-use sha2::{Digest, Sha256};
 
 use super::{Statement, StatementLine};
 use crate::csv::{BOM, Cell, header, line};
@@ -89,9 +88,7 @@ pub fn to_csv(s: &Statement, zone: Tz) -> String {
 
 /// `sha256:` and the hex digest of a CSV's bytes.
 pub fn digest(csv: &str) -> String {
-    let hash = Sha256::digest(csv.as_bytes());
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    format!("sha256:{}", crate::auth::token::digest(csv))
 }
 
 /// The file names: ASCII for old clients, Japanese (partner and month) for the rest.
