@@ -562,3 +562,60 @@ impl TestApp {
         r.json().await.unwrap()
     }
 }
+
+/// Reads CSV as a spreadsheet would (RFC 4180: quoted fields, doubled quotes, CRLF).
+pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (mut rows, mut row, mut field) = (Vec::new(), Vec::new(), String::new());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {
+                chars.next();
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    rows
+}
+
+/// Checks a CSV as a spreadsheet user would: the totals are the last line, after an empty one,
+/// starting with 合計; each named column sums to the number under it there; every line has the
+/// header's columns. Returns the totals by column name.
+pub fn assert_csv_adds_up(text: &str, columns: &[&str]) -> std::collections::HashMap<String, i64> {
+    let rows = parse_csv(text);
+    let header = &rows[0];
+    let totals = rows.last().unwrap();
+    assert_eq!(totals[0], "合計", "{text}");
+    assert!(
+        rows[rows.len() - 2].iter().all(String::is_empty),
+        "no empty line before the totals"
+    );
+    let body = &rows[1..rows.len() - 2];
+    let mut out = std::collections::HashMap::new();
+    for name in columns {
+        let col = header.iter().position(|h| h == name).unwrap();
+        let sum: i64 = body
+            .iter()
+            .map(|r| r[col].parse::<i64>().unwrap_or(0))
+            .sum();
+        let total: i64 = totals[col].parse().unwrap();
+        assert_eq!(sum, total, "{name} does not add up in\n{text}");
+        out.insert((*name).to_owned(), total);
+    }
+    for r in body.iter().chain(std::iter::once(totals)) {
+        assert_eq!(r.len(), header.len(), "{r:?}");
+    }
+    out
+}

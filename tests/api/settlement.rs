@@ -12,7 +12,8 @@ use uuid::Uuid;
 use carepass::enrollments::Program;
 
 use crate::helpers::{
-    Family, TestApp, User, assert_problem, family, ledger_mismatches, mint, redeem, spawn_app_with,
+    Family, TestApp, User, assert_csv_adds_up, assert_problem, family, ledger_mismatches, mint,
+    parse_csv, redeem, spawn_app_with,
 };
 
 async fn app_with(tweak: impl FnOnce(&mut carepass::config::Config)) -> TestApp {
@@ -93,33 +94,6 @@ fn sha256(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect();
     format!("sha256:{hex}")
-}
-
-/// Reads CSV as a spreadsheet would (RFC 4180: quoted fields, doubled quotes, CRLF).
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let (mut rows, mut row, mut field) = (Vec::new(), Vec::new(), String::new());
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut field)),
-            (false, '\r') if chars.peek() == Some(&'\n') => {
-                chars.next();
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    rows
 }
 
 /// Checks that each amount column sums to the value on the totals line, which is the last
