@@ -99,31 +99,7 @@ fn sha256(bytes: &[u8]) -> String {
 /// Checks that each amount column sums to the value on the totals line, which is the last
 /// line, after an empty one; returns the totals by column name.
 fn assert_columns_add_up(text: &str) -> std::collections::HashMap<String, i64> {
-    let rows = parse_csv(text);
-    let header = &rows[0];
-    let totals = rows.last().unwrap();
-    assert_eq!(totals[0], "合計", "{text}");
-    assert!(
-        rows[rows.len() - 2].iter().all(String::is_empty),
-        "no empty line before the totals"
-    );
-    let body = &rows[1..rows.len() - 2];
-    let mut out = std::collections::HashMap::new();
-    for name in ["助成額(円)", "取消額(円)", "自己負担額(円)"] {
-        let col = header.iter().position(|h| h == name).unwrap();
-        let sum: i64 = body
-            .iter()
-            .map(|r| r[col].parse::<i64>().unwrap_or(0))
-            .sum();
-        let total: i64 = totals[col].parse().unwrap();
-        assert_eq!(sum, total, "{name} does not add up in\n{text}");
-        out.insert(name.to_owned(), total);
-    }
-    // Every line has the header's columns, and no cell mixes kinds: amounts are integers.
-    for r in body {
-        assert_eq!(r.len(), header.len(), "{r:?}");
-    }
-    out
+    assert_csv_adds_up(text, &["助成額(円)", "取消額(円)", "自己負担額(円)"])
 }
 
 struct Month {
