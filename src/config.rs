@@ -115,6 +115,9 @@ pub struct ServerConfig {
     /// Web origins (`https://app.example.jp`) allowed to call the API from a browser. Empty:
     /// no CORS headers at all, so browsers on other origins cannot read any answer.
     pub cors_allowed_origins: Vec<String>,
+    /// The bearer token Prometheus sends to read `/metrics` (at least 32 characters). Unset:
+    /// `/metrics` is not served. Prefer the environment variable `CAREPASS_METRICS_TOKEN`.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -125,6 +128,7 @@ impl Default for ServerConfig {
             body_limit_bytes: 64 * 1024,
             max_page_size: 100,
             cors_allowed_origins: Vec::new(),
+            metrics_token: None,
         }
     }
 }
@@ -511,6 +515,11 @@ impl Config {
         {
             config.database.url = Some(url);
         }
+        if let Ok(token) = std::env::var("CAREPASS_METRICS_TOKEN")
+            && !token.trim().is_empty()
+        {
+            config.server.metrics_token = Some(token);
+        }
         if let Ok(secret) = std::env::var("CAREPASS_WEBHOOK_SECRET")
             && !secret.trim().is_empty()
         {
@@ -550,6 +559,16 @@ impl Config {
         }
         if n.max_attempts < 1 || n.batch_size == 0 || n.timeout_ms == 0 {
             return bad("notifications: max_attempts, batch_size and timeout_ms must be positive");
+        }
+        if self
+            .server
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.trim().len() < 32)
+        {
+            return bad(
+                "server.metrics_token must be at least 32 characters (CAREPASS_METRICS_TOKEN)",
+            );
         }
         if self.server.max_page_size == 0 {
             return bad("server.max_page_size must be positive");

@@ -16,6 +16,7 @@ pub mod params;
 pub mod partners;
 pub mod play_space;
 pub mod problem;
+pub mod request_id;
 pub mod respite;
 pub mod settlements;
 pub mod short_stays;
@@ -334,7 +335,8 @@ pub fn build_app(state: AppState) -> Router {
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
             }),
         )
-        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid));
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .layer(middleware::from_fn(request_id::drop_unacceptable));
     let app = match cors(&server.cors_allowed_origins) {
         Some(layer) => app.layer(layer),
         None => app,

@@ -79,8 +79,26 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     })
 }
 
-/// Prometheus text exposition.
-pub async fn get_metrics() -> Response {
+/// Prometheus text exposition, for the scraper that sends the configured bearer token; for
+/// anyone else (and when no token is configured) it does not exist.
+pub async fn get_metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let allowed = match (&state.config.server.metrics_token, presented) {
+        // Compared as digests, so the comparison's time says nothing about the token.
+        (Some(expected), Some(given)) => {
+            crate::auth::token::digest(expected.trim()) == crate::auth::token::digest(given.trim())
+        }
+        _ => false,
+    };
+    if !allowed {
+        return ApiError::not_found(Code::NotFound).into_response();
+    }
     let body = metrics_handle().render();
     let mut r = body.into_response();
     r.headers_mut().insert(
@@ -90,10 +108,26 @@ pub async fn get_metrics() -> Response {
     r
 }
 
-/// Middleware: counts requests and records their duration by route and status.
+/// The method as a metric label: the ones the API uses, or `OTHER`. Every label value comes
+/// from a closed set, so no request can add a series (a made-up method once could).
+fn method_label(m: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+/// Middleware: counts requests and records their duration by route template and status.
 pub async fn record_metrics(request: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -101,7 +135,11 @@ pub async fn record_metrics(request: Request, next: Next) -> Response {
         .unwrap_or_else(|| "unmatched".to_owned());
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
+    let labels = [
+        ("method", method.to_owned()),
+        ("route", route),
+        ("status", status),
+    ];
     metrics::counter!("http_requests_total", &labels).increment(1);
     metrics::histogram!("http_request_duration_seconds", &labels)
         .record(start.elapsed().as_secs_f64());

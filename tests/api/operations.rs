@@ -25,14 +25,92 @@ async fn readiness_fails_with_503_when_the_database_is_gone() {
     assert_eq!(body["code"], "service_busy");
 }
 
+const METRICS_TOKEN: &str = "a-metrics-token-of-at-least-32-characters";
+
 #[tokio::test]
-async fn metrics_count_requests_by_route_and_status() {
-    let app = spawn_app().await;
+async fn metrics_count_requests_by_route_and_status_for_the_scraper_only() {
+    let app = spawn_app_with(|c| c.server.metrics_token = Some(METRICS_TOKEN.into())).await;
     app.get("/healthz", None).await;
-    let text = app.get("/metrics", None).await.text().await.unwrap();
+    // Anonymous, or with another token: there is nothing here.
+    assert_eq!(
+        app.get("/metrics", None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/metrics", Some("not-the-token")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let text = app
+        .get("/metrics", Some(METRICS_TOKEN))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(text.contains("http_requests_total"), "{text}");
     assert!(text.contains("route=\"/healthz\""));
     assert!(text.contains("http_request_duration_seconds"));
+}
+
+#[tokio::test]
+async fn without_a_configured_token_metrics_are_not_served() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.get("/metrics", None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn made_up_methods_and_paths_add_no_metric_series() {
+    let app = spawn_app_with(|c| c.server.metrics_token = Some(METRICS_TOKEN.into())).await;
+    for i in 0..50 {
+        let method =
+            reqwest::Method::from_bytes(format!("X{i}{}", "M".repeat(2_000)).as_bytes()).unwrap();
+        let r = app
+            .client
+            .request(
+                method,
+                app.url(&format!("/nowhere-{i}-{}", "p".repeat(500))),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error());
+    }
+    let text = app
+        .get("/metrics", Some(METRICS_TOKEN))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !text.contains("MMMMMMMM") && !text.contains("nowhere"),
+        "a made-up label leaked"
+    );
+    assert!(text.contains("method=\"OTHER\""), "{text}");
+    assert!(text.contains("route=\"unmatched\""), "{text}");
+    assert!(text.len() < 200_000, "{} bytes", text.len());
+}
+
+#[tokio::test]
+async fn a_client_request_id_is_kept_only_when_short_and_plain() {
+    let app = spawn_app().await;
+    for bad in [
+        "x".repeat(65),
+        "a b".into(),
+        "<script>".into(),
+        "x".repeat(20_000),
+    ] {
+        let r = app
+            .client
+            .get(app.url("/healthz"))
+            .header("x-request-id", bad.as_str())
+            .send()
+            .await
+            .unwrap();
+        let id = r.headers()["x-request-id"].to_str().unwrap();
+        assert!(uuid::Uuid::parse_str(id).is_ok(), "{id} replaced {bad:.20}");
+    }
 }
 
 #[tokio::test]
