@@ -193,7 +193,20 @@ pub async fn refresh(
             else {
                 return Ok(RefreshOutcome::Invalid);
             };
-            if family.revoked_at.is_some() {
+            // Take the family's row lock while it is still live, so a logout racing this
+            // refresh either comes first (and this finds the family revoked) or waits and then
+            // removes the pair issued here too.
+            let live = token_family::Entity::update_many()
+                .col_expr(
+                    token_family::Column::RevokedAt,
+                    Expr::col(token_family::Column::RevokedAt),
+                )
+                .filter(token_family::Column::Id.eq(family.id))
+                .filter(token_family::Column::RevokedAt.is_null())
+                .exec(tx)
+                .await?
+                .rows_affected;
+            if live != 1 {
                 return Ok(RefreshOutcome::Invalid);
             }
             let claimed = refresh_token::Entity::update_many()
@@ -301,6 +314,15 @@ pub async fn authenticate(
         .await?
         .ok_or(AuthError::InvalidToken)?;
     if from_micros(token.expires_at) <= now {
+        return Err(AuthError::InvalidToken);
+    }
+    // A token of a revoked family (a logout, a reused refresh token) never works, even one
+    // issued by a refresh that raced the revocation.
+    let family_live = token_family::Entity::find_by_id(token.family_id)
+        .one(conn)
+        .await?
+        .is_some_and(|f| f.revoked_at.is_none());
+    if !family_live {
         return Err(AuthError::InvalidToken);
     }
     let account = account::Entity::find_by_id(token.account_id)

@@ -420,3 +420,47 @@ async fn access_tokens_last_as_long_as_the_configuration_says() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_logout_racing_a_refresh_never_leaves_a_working_session() {
+    let app = spawn_app().await;
+    let staff = app.staff().await;
+    let mut left_working = 0;
+    for _ in 0..15 {
+        let r = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({ "email": staff.email, "password": PASSWORD }),
+            )
+            .await;
+        let session: Value = r.json().await.unwrap();
+        let access = session["access_token"].as_str().unwrap();
+        let refresh = session["refresh_token"].as_str().unwrap();
+        let body = json!({ "refresh_token": refresh });
+        let (_, refreshed) = tokio::join!(
+            app.post_empty("/api/v1/auth/logout", Some(access)),
+            app.post("/api/v1/auth/refresh", None, &body)
+        );
+        if refreshed.status() == StatusCode::OK {
+            let pair: Value = refreshed.json().await.unwrap();
+            let new_access = pair["access_token"].as_str().unwrap();
+            if app.get("/api/v1/me", Some(new_access)).await.status() == StatusCode::OK {
+                left_working += 1;
+            }
+            let again = app
+                .post(
+                    "/api/v1/auth/refresh",
+                    None,
+                    &json!({ "refresh_token": pair["refresh_token"] }),
+                )
+                .await;
+            assert_ne!(again.status(), StatusCode::OK, "the session lives on");
+        }
+        assert_ne!(
+            app.get("/api/v1/me", Some(access)).await.status(),
+            StatusCode::OK
+        );
+    }
+    assert_eq!(left_working, 0, "sessions left working after logout");
+}
