@@ -180,6 +180,9 @@ pub struct AuthConfig {
     /// Failed logins allowed per client address inside the window (any accounts).
     pub login_max_failures_per_address: u32,
     pub login_window_minutes: i64,
+    /// Passwords hashed or checked at once in a process (each takes 19 MiB); a login that
+    /// waits more than 2 s for a turn is answered 503 with Retry-After.
+    pub max_concurrent_password_checks: usize,
 }
 
 impl Default for AuthConfig {
@@ -191,6 +194,7 @@ impl Default for AuthConfig {
             login_max_failures: 5,
             login_max_failures_per_address: 20,
             login_window_minutes: 15,
+            max_concurrent_password_checks: 4,
         }
     }
 }

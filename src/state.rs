@@ -1,5 +1,5 @@
-//! What every handler can reach: the database, the configuration, the clock and the
-//! in-memory login throttle.
+//! What every handler can reach: the database, the configuration, the clock, the login
+//! limits, the signing keys and the device cache.
 
 use std::sync::Arc;
 
@@ -21,7 +21,8 @@ pub struct AppState {
     pub read: DatabaseConnection,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
-    pub throttle: Arc<LoginThrottle>,
+    /// Login limits; the counts live in the database.
+    pub throttle: LoginThrottle,
     /// Voucher signing keys.
     pub keys: Arc<KeyRing>,
     /// Recently authenticated partner devices.
@@ -36,17 +37,18 @@ impl AppState {
         clock: Arc<dyn Clock>,
         keys: Arc<KeyRing>,
     ) -> AppState {
-        let throttle = LoginThrottle::new(
-            config.auth.login_max_failures,
-            config.auth.login_max_failures_per_address,
-            chrono::Duration::minutes(config.auth.login_window_minutes),
-        );
+        let throttle = LoginThrottle {
+            max_failures: config.auth.login_max_failures,
+            max_failures_per_address: config.auth.login_max_failures_per_address,
+            window: chrono::Duration::minutes(config.auth.login_window_minutes),
+        };
+        crate::auth::password::set_concurrency(config.auth.max_concurrent_password_checks);
         AppState {
             db,
             read,
             config: Arc::new(config),
             clock,
-            throttle: Arc::new(throttle),
+            throttle,
             keys,
             devices: Arc::new(DeviceCache::new(std::time::Duration::from_secs(2))),
         }

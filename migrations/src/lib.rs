@@ -17,6 +17,7 @@ mod m20261124_000009_create_play_space;
 mod m20261129_000010_create_adjustment_proposals;
 mod m20261129_000011_add_respite_records;
 mod m20261129_000012_create_settlement_closings;
+mod m20261129_000013_create_login_throttle;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_create_adjustment_proposals::Migration),
             Box::new(m20261129_000011_add_respite_records::Migration),
             Box::new(m20261129_000012_create_settlement_closings::Migration),
+            Box::new(m20261129_000013_create_login_throttle::Migration),
         ]
     }
 }

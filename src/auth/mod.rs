@@ -68,6 +68,8 @@ pub enum AuthError {
     InvalidCredentials,
     #[error("account disabled")]
     AccountDisabled,
+    #[error("too many password checks at once")]
+    Busy,
     #[error("too many failed attempts, retry in {retry_after_seconds} s")]
     Throttled { retry_after_seconds: u64 },
     #[error("access token invalid or expired")]

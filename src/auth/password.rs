@@ -13,6 +13,24 @@ pub const MIN_LENGTH: usize = 10;
 /// Longest password accepted: long enough for passphrases, short enough to bound hashing cost.
 pub const MAX_LENGTH: usize = 128;
 
+/// How many passwords are hashed or checked at once, process-wide: each takes 19 MiB, so
+/// memory stays flat under a flood of logins. Set once at start (`auth.max_concurrent_password_checks`).
+static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+
+/// Sets the number of concurrent password checks; only the first call counts.
+pub fn set_concurrency(n: usize) {
+    let _ = PERMITS.set(tokio::sync::Semaphore::new(n.max(1)));
+}
+
+/// Waits (briefly) for a turn to hash; a queue that long answers busy instead of growing.
+async fn turn() -> Result<tokio::sync::SemaphorePermit<'static>, AuthError> {
+    let permits = PERMITS.get_or_init(|| tokio::sync::Semaphore::new(4));
+    match tokio::time::timeout(std::time::Duration::from_secs(2), permits.acquire()).await {
+        Ok(Ok(p)) => Ok(p),
+        _ => Err(AuthError::Busy),
+    }
+}
+
 fn hasher() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
@@ -42,6 +60,7 @@ pub fn validate(password: &str) -> Result<(), AuthError> {
 
 /// Hashes a password into a PHC string.
 pub async fn hash(password: String) -> Result<String, AuthError> {
+    let _turn = turn().await?;
     tokio::task::spawn_blocking(move || hash_blocking(&password))
         .await
         .map_err(|e| AuthError::Db(sea_orm::DbErr::Custom(format!("hashing task failed: {e}"))))?
@@ -60,8 +79,9 @@ pub fn hash_blocking(password: &str) -> Result<String, AuthError> {
 
 /// Checks a password against a stored hash; `None` (unknown account) still spends the same
 /// time on a dummy hash so that response times do not reveal which emails exist.
-pub async fn verify(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+pub async fn verify(password: String, stored: Option<String>) -> Result<bool, AuthError> {
+    let _turn = turn().await?;
+    Ok(tokio::task::spawn_blocking(move || {
         let real = stored.is_some();
         let stored = stored.unwrap_or_else(dummy_hash);
         let ok = PasswordHash::new(&stored)
@@ -74,7 +94,7 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
         ok && real
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false))
 }
 
 fn dummy_hash() -> String {
@@ -92,9 +112,21 @@ mod tests {
     async fn a_hash_verifies_its_own_password_and_nothing_else() {
         let h = hash("correct horse battery".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify("correct horse battery".into(), Some(h.clone())).await);
-        assert!(!verify("correct horse batterY".into(), Some(h)).await);
-        assert!(!verify("carepass-dummy-password-for-timing".into(), None).await);
+        assert!(
+            verify("correct horse battery".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify("correct horse batterY".into(), Some(h))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify("carepass-dummy-password-for-timing".into(), None)
+                .await
+                .unwrap()
+        );
     }
 
     #[test]

@@ -138,7 +138,7 @@ pub async fn login(
         password_given,
         found.as_ref().map(|a| a.password_hash.clone()),
     )
-    .await;
+    .await?;
     let account = match (ok, found) {
         (true, Some(a)) => a,
         _ => return Err(AuthError::InvalidCredentials),

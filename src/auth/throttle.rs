@@ -1,121 +1,126 @@
-//! Login throttling: after too many failures in a window, per account and per client address,
-//! further attempts are refused with 429 and Retry-After until the window has passed.
+//! Login throttling, per account and per client address, kept in the database so that every
+//! instance counts the same attempts.
 //!
-//! Kept in memory: it protects one process; several instances each keep their own count.
+//! An attempt is *reserved* before the password is checked: one conditional update per key
+//! takes an attempt only while the window's count is below the limit, so a hundred concurrent
+//! wrong passwords check at most the limit's worth, and the rest are answered 429 at once
+//! without hashing anything. A successful login gives its reservations back.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Account(String),
-    Address(IpAddr),
+use crate::clock::{from_micros, to_micros};
+use crate::entity::login_throttle;
+
+/// The limits, from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginThrottle {
+    /// Attempts per account in a window.
+    pub max_failures: u32,
+    /// Attempts per client address in a window (higher: a family or an office share one).
+    pub max_failures_per_address: u32,
+    pub window: Duration,
 }
 
-#[derive(Debug)]
-pub struct LoginThrottle {
-    max_failures: u32,
-    max_failures_per_address: u32,
-    window: Duration,
-    failures: Mutex<HashMap<Key, Vec<DateTime<Utc>>>>,
+/// The rows an attempt counts against: the account (by a digest of the email, so the table
+/// holds no addresses of people) and the client address.
+fn keys(email: &str, address: Option<IpAddr>) -> Vec<String> {
+    let mut keys = vec![format!(
+        "account:{}",
+        super::token::digest(&email.trim().to_lowercase())
+    )];
+    if let Some(a) = address {
+        keys.push(format!("address:{a}"));
+    }
+    keys
 }
 
 impl LoginThrottle {
-    /// `max_failures` per account; `max_failures_per_address` per client address (higher:
-    /// a family or an office may share one address).
-    pub fn new(max_failures: u32, max_failures_per_address: u32, window: Duration) -> Self {
-        LoginThrottle {
-            max_failures,
-            max_failures_per_address,
-            window,
-            failures: Mutex::new(HashMap::new()),
-        }
+    fn limit(&self, key: &str) -> i64 {
+        i64::from(if key.starts_with("account:") {
+            self.max_failures
+        } else {
+            self.max_failures_per_address
+        })
     }
 
-    fn keys(email: &str, address: Option<IpAddr>) -> Vec<Key> {
-        let mut keys = vec![Key::Account(email.trim().to_lowercase())];
-        if let Some(a) = address {
-            keys.push(Key::Address(a));
-        }
-        keys
-    }
-
-    /// Seconds to wait before another attempt is allowed, if the limit is reached.
-    pub fn check(&self, email: &str, address: Option<IpAddr>, now: DateTime<Utc>) -> Option<u64> {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let mut wait: Option<u64> = None;
-        for key in Self::keys(email, address) {
-            let limit = match key {
-                Key::Account(_) => self.max_failures,
-                Key::Address(_) => self.max_failures_per_address,
-            };
-            if let Some(times) = map.get_mut(&key) {
-                times.retain(|t| *t + self.window > now);
-                if u32::try_from(times.len()).unwrap_or(u32::MAX) >= limit
-                    && let Some(oldest) = times.first()
-                {
-                    let secs = u64::try_from((*oldest + self.window - now).num_seconds().max(1))
-                        .unwrap_or(1);
-                    wait = Some(wait.map_or(secs, |w| w.max(secs)));
-                }
+    /// Takes one attempt for the account and the address, or says how many seconds to wait.
+    /// Call inside a write transaction.
+    pub async fn reserve(
+        &self,
+        conn: &impl ConnectionTrait,
+        email: &str,
+        address: Option<IpAddr>,
+        now: DateTime<Utc>,
+    ) -> Result<Result<(), u64>, DbErr> {
+        use login_throttle::Column as C;
+        let stale = to_micros(now - self.window);
+        for key in keys(email, address) {
+            let inserted = login_throttle::Entity::insert(login_throttle::ActiveModel {
+                key: Set(key.clone()),
+                window_start: Set(to_micros(now)),
+                attempts: Set(0),
+            })
+            .on_conflict(OnConflict::column(C::Key).do_nothing().to_owned())
+            .exec_without_returning(conn)
+            .await;
+            match inserted {
+                Ok(_) | Err(DbErr::RecordNotInserted) => {}
+                Err(e) => return Err(e),
+            }
+            let expired = Expr::col(C::WindowStart).lte(stale);
+            let taken = login_throttle::Entity::update_many()
+                .col_expr(
+                    C::Attempts,
+                    Expr::case(expired.clone(), 1)
+                        .finally(Expr::col(C::Attempts).add(1))
+                        .into(),
+                )
+                .col_expr(
+                    C::WindowStart,
+                    Expr::case(expired.clone(), to_micros(now))
+                        .finally(Expr::col(C::WindowStart))
+                        .into(),
+                )
+                .filter(C::Key.eq(key.clone()))
+                .filter(expired.or(Expr::col(C::Attempts).lt(self.limit(&key))))
+                .exec(conn)
+                .await?
+                .rows_affected;
+            if taken != 1 {
+                let row = login_throttle::Entity::find_by_id(key).one(conn).await?;
+                let until = row.map_or(now, |r| from_micros(r.window_start) + self.window);
+                let wait = u64::try_from(Ord::max((until - now).num_seconds(), 1)).unwrap_or(1);
+                return Ok(Err(wait));
             }
         }
-        wait
+        Ok(Ok(()))
     }
 
-    pub fn record_failure(&self, email: &str, address: Option<IpAddr>, now: DateTime<Utc>) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 100_000 {
-            // Bounded memory under a spray of addresses: forget windows that have passed.
-            let window = self.window;
-            map.retain(|_, times| times.last().is_some_and(|t| *t + window > now));
+    /// A successful login: its attempt does not count, and the account starts afresh.
+    pub async fn succeeded(
+        &self,
+        conn: &impl ConnectionTrait,
+        email: &str,
+        address: Option<IpAddr>,
+    ) -> Result<(), DbErr> {
+        use login_throttle::Column as C;
+        let keys = keys(email, address);
+        login_throttle::Entity::delete_many()
+            .filter(C::Key.eq(keys[0].clone()))
+            .exec(conn)
+            .await?;
+        if let Some(address) = keys.get(1) {
+            login_throttle::Entity::update_many()
+                .col_expr(C::Attempts, Expr::col(C::Attempts).sub(1))
+                .filter(C::Key.eq(address.clone()))
+                .filter(C::Attempts.gt(0))
+                .exec(conn)
+                .await?;
         }
-        for key in Self::keys(email, address) {
-            map.entry(key).or_default().push(now);
-        }
-    }
-
-    /// A successful login clears the account's count (not the address's).
-    pub fn record_success(&self, email: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&Key::Account(email.trim().to_lowercase()));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_sixth_attempt_in_the_window_waits_until_the_first_failure_ages_out() {
-        let t = LoginThrottle::new(5, 20, Duration::minutes(15));
-        let now = Utc::now();
-        for i in 0..5 {
-            assert_eq!(t.check("a@example.jp", None, now), None);
-            t.record_failure("a@example.jp", None, now + Duration::seconds(i));
-        }
-        let wait = t
-            .check("A@example.jp", None, now + Duration::seconds(10))
-            .unwrap();
-        assert!((880..=900).contains(&wait), "{wait}");
-        assert_eq!(
-            t.check("a@example.jp", None, now + Duration::minutes(16)),
-            None
-        );
-    }
-
-    #[test]
-    fn failures_from_one_address_against_many_accounts_are_throttled_too() {
-        let t = LoginThrottle::new(5, 3, Duration::minutes(15));
-        let ip: IpAddr = "192.0.2.7".parse().unwrap();
-        let now = Utc::now();
-        for i in 0..3 {
-            t.record_failure(&format!("u{i}@example.jp"), Some(ip), now);
-        }
-        assert!(t.check("fresh@example.jp", Some(ip), now).is_some());
-        assert!(t.check("fresh@example.jp", None, now).is_none());
+        Ok(())
     }
 }

@@ -12,6 +12,7 @@ pub mod enrollment;
 pub mod household;
 pub mod invitation;
 pub mod ledger_entry;
+pub mod login_throttle;
 pub mod notification;
 pub mod partner;
 pub mod play_booking;

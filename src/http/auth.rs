@@ -118,31 +118,33 @@ pub async fn login(
     if body.email.len() > 254 || body.password.len() > 512 {
         return Err(AuthError::InvalidCredentials.into());
     }
-    if let Some(wait) = state.throttle.check(&body.email, ip, now) {
+    let throttle = state.throttle;
+    let email = body.email.clone();
+    let reserved = crate::db::write(&state.db, |tx| {
+        let email = email.clone();
+        Box::pin(async move { throttle.reserve(tx, &email, ip, now).await })
+    })
+    .await?;
+    if let Err(wait) = reserved {
         return Err(AuthError::Throttled {
             retry_after_seconds: wait,
         }
         .into());
     }
-    match sessions::login(
+    let tokens = sessions::login(
         &state.db,
         &state.config.auth,
         now,
         &body.email,
         body.password,
     )
-    .await
-    {
-        Ok(tokens) => {
-            state.throttle.record_success(&body.email);
-            Ok(AppJson(token_response(tokens, now)))
-        }
-        Err(e @ (AuthError::InvalidCredentials | AuthError::AccountDisabled)) => {
-            state.throttle.record_failure(&body.email, ip, now);
-            Err(e.into())
-        }
-        Err(e) => Err(e.into()),
-    }
+    .await?;
+    crate::db::write(&state.db, |tx| {
+        let email = email.clone();
+        Box::pin(async move { throttle.succeeded(tx, &email, ip).await })
+    })
+    .await?;
+    Ok(AppJson(token_response(tokens, now)))
 }
 
 /// Exchange a refresh token for a new token pair.

@@ -22,6 +22,7 @@ impl From<AuthError> for ApiError {
         match e {
             AuthError::InvalidCredentials => ApiError::unauthorized(Code::InvalidCredentials),
             AuthError::AccountDisabled => ApiError::forbidden(Code::AccountDisabled),
+            AuthError::Busy => ApiError::busy(),
             AuthError::Throttled {
                 retry_after_seconds,
             } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, Code::TooManyAttempts)

@@ -464,3 +464,46 @@ async fn a_logout_racing_a_refresh_never_leaves_a_working_session() {
     }
     assert_eq!(left_working, 0, "sessions left working after logout");
 }
+
+#[tokio::test]
+async fn a_hundred_concurrent_wrong_passwords_check_at_most_the_limit() {
+    let app = spawn_app().await;
+    let staff = app.staff().await;
+    let body = json!({ "email": staff.email, "password": "definitely not it" });
+    let answers =
+        futures::future::join_all((0..100).map(|_| app.post("/api/v1/auth/login", None, &body)))
+            .await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    // A 401 means the password was checked; the rest were refused before any hashing.
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= 5, "{checked} passwords checked: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| [401, 429, 503].contains(s)),
+        "{statuses:?}"
+    );
+    // The right password is refused too until the window passes: the account is protected.
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({ "email": staff.email, "password": PASSWORD }),
+        )
+        .await;
+    assert_problem(r, 429, "too_many_attempts").await;
+}
+
+#[tokio::test]
+async fn a_successful_login_gives_its_attempt_back() {
+    let app = spawn_app().await;
+    let staff = app.staff().await;
+    for _ in 0..10 {
+        let r = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({ "email": staff.email, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+}
