@@ -176,6 +176,25 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// The audit log's actions about one object, newest first, as staff read them.
+    pub async fn audit_actions(&self, object_id: &str, staff_token: &str) -> Vec<String> {
+        let log: Value = self
+            .get(
+                &format!("/api/v1/staff/audit-log?object_id={object_id}"),
+                Some(staff_token),
+            )
+            .await
+            .json()
+            .await
+            .expect("audit log");
+        log["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|e| e["action"].as_str().expect("action").to_owned())
+            .collect()
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
         let mut r = self.client.get(self.url(path));
         if let Some(t) = token {

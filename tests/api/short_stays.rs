@@ -165,24 +165,9 @@ async fn a_stay_is_requested_approved_with_other_dates_admitted_and_discharged()
     );
 
     // Every step is in the audit log.
-    let log: Value = app
-        .get(
-            &format!(
-                "/api/v1/staff/audit-log?object_id={}",
-                s["id"].as_str().unwrap()
-            ),
-            Some(&f.staff.access),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut actions: Vec<&str> = log["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let mut actions = app
+        .audit_actions(s["id"].as_str().unwrap(), &f.staff.access)
+        .await;
     actions.sort();
     assert_eq!(
         actions,
