@@ -106,7 +106,7 @@ impl Default for NotificationsConfig {
 pub struct ServerConfig {
     /// Address to listen on.
     pub bind: SocketAddr,
-    /// A request that takes longer is answered 503 and abandoned.
+    /// A request that takes longer is answered 408 and abandoned.
     pub request_timeout_seconds: u64,
     /// Larger request bodies are refused with 413.
     pub body_limit_bytes: usize,
@@ -118,6 +118,52 @@ pub struct ServerConfig {
     /// The bearer token Prometheus sends to read `/metrics` (at least 32 characters). Unset:
     /// `/metrics` is not served. Prefer the environment variable `CAREPASS_METRICS_TOKEN`.
     pub metrics_token: Option<String>,
+    /// A connection that has not sent a whole request head within this many seconds, or that
+    /// sits idle this long between requests, is closed (slowloris, idle keep-alives).
+    pub header_read_timeout_seconds: u64,
+    /// Proxies (addresses or networks such as `10.0.0.0/8`) whose `Forwarded` or
+    /// `X-Forwarded-For` header names the client. Requests from any other peer are taken to
+    /// come from the peer itself, whatever those headers say.
+    pub trusted_proxies: Vec<TrustedProxy>,
+    /// Writes (POST, PUT, PATCH, DELETE) each signed-in account or partner device may send per
+    /// minute, per instance, once its burst is spent; beyond it 429 `rate_limited`. 0: no limit.
+    pub writes_per_minute_per_caller: u32,
+    /// Writes a caller may send at once before the per-minute rate applies.
+    pub write_burst_per_caller: u32,
+}
+
+/// An address or network of a reverse proxy the service trusts to name the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedProxy(pub ipnet::IpNet);
+
+impl TrustedProxy {
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        self.0.contains(&ip)
+    }
+}
+
+impl std::str::FromStr for TrustedProxy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        s.parse::<ipnet::IpNet>()
+            .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map(TrustedProxy)
+            .map_err(|_| format!("server.trusted_proxies: {s:?} is not an address or network"))
+    }
+}
+
+impl Serialize for TrustedProxy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for TrustedProxy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 impl Default for ServerConfig {
@@ -129,6 +175,10 @@ impl Default for ServerConfig {
             max_page_size: 100,
             cors_allowed_origins: Vec::new(),
             metrics_token: None,
+            header_read_timeout_seconds: 10,
+            trusted_proxies: Vec::new(),
+            writes_per_minute_per_caller: 300,
+            write_burst_per_caller: 60,
         }
     }
 }
@@ -573,6 +623,9 @@ impl Config {
             return bad(
                 "server.metrics_token must be at least 32 characters (CAREPASS_METRICS_TOKEN)",
             );
+        }
+        if !(1..=300).contains(&self.server.header_read_timeout_seconds) {
+            return bad("server.header_read_timeout_seconds must be between 1 and 300");
         }
         if self.server.max_page_size == 0 {
             return bad("server.max_page_size must be positive");

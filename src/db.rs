@@ -159,8 +159,11 @@ where
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        let result = async {
+        let result = crate::telemetry::counting_after_commit(async {
+            let waited = std::time::Instant::now();
             let tx = begin_write(db).await?;
+            metrics::histogram!("carepass_db_write_begin_seconds")
+                .record(waited.elapsed().as_secs_f64());
             match body(&tx).await {
                 Ok(value) => {
                     tx.commit().await?;
@@ -171,7 +174,7 @@ where
                     Err(e)
                 }
             }
-        }
+        })
         .await;
         match result {
             Err(e) if attempt < 5 && e.as_db().is_some_and(is_retryable) => {
@@ -233,5 +236,19 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
 impl FromDb for DbErr {
     fn as_db(&self) -> Option<&DbErr> {
         Some(self)
+    }
+}
+
+/// Connections of a pool: (open, idle).
+pub fn pool_usage(db: &DatabaseConnection) -> (u32, usize) {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
     }
 }

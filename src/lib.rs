@@ -25,6 +25,7 @@ pub mod short_stays;
 pub mod signed_codes;
 pub mod state;
 pub mod tasks;
+pub mod telemetry;
 pub mod text;
 pub mod units;
 pub mod vouchers;

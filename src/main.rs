@@ -59,7 +59,10 @@ enum Command {
     },
 }
 
-fn init_tracing() {
+/// Logs go to stdout: text (colours only on a terminal) or, with `CAREPASS_LOG_FORMAT=json`,
+/// one JSON object per line and nothing else. Returns whether the format is JSON.
+fn init_tracing() -> bool {
+    use std::io::IsTerminal;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let json = std::env::var("CAREPASS_LOG_FORMAT").is_ok_and(|v| v == "json");
@@ -69,7 +72,20 @@ fn init_tracing() {
     if json {
         builder.json().flatten_event(true).init();
     } else {
-        builder.init();
+        builder.with_ansi(std::io::stdout().is_terminal()).init();
+    }
+    json
+}
+
+/// Tells the operator something: a plain line on a terminal or in text mode, a log event in
+/// JSON mode (where stdout holds JSON lines only).
+fn say(json: bool, text: &str) {
+    if json {
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            tracing::info!("{line}");
+        }
+    } else {
+        println!("{text}");
     }
 }
 
@@ -87,7 +103,7 @@ async fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    init_tracing();
+    let json = init_tracing();
     let mut config = Config::load(cli.config.as_deref())?;
     let conn = db::connect(&config).await?;
     db::migrate(&conn).await?;
@@ -99,15 +115,15 @@ async fn main() -> anyhow::Result<()> {
             let now = chrono::Utc::now();
             let keys = KeyRing::load(&conn, now, config.key_lifetime()).await?;
             let wrote = demo::seed(&conn, &config, &keys, now).await?;
-            println!(
-                "{}",
+            say(
+                json,
                 if wrote {
                     "demo data seeded"
                 } else {
                     "demo data already present"
-                }
+                },
             );
-            print!("{}", demo::credentials_text());
+            say(json, &demo::credentials_text());
         }
         Command::Serve {
             demo: with_demo,
@@ -120,15 +136,15 @@ async fn main() -> anyhow::Result<()> {
                 Arc::new(KeyRing::load(&conn, chrono::Utc::now(), config.key_lifetime()).await?);
             if with_demo {
                 let wrote = demo::seed(&conn, &config, &keys, chrono::Utc::now()).await?;
-                println!(
-                    "{}",
+                say(
+                    json,
                     if wrote {
                         "demo data seeded"
                     } else {
                         "demo data already present"
-                    }
+                    },
                 );
-                print!("{}", demo::credentials_text());
+                say(json, &demo::credentials_text());
             }
             let listener = tokio::net::TcpListener::bind(config.server.bind).await?;
             let url = config.database_url();
@@ -138,13 +154,16 @@ async fn main() -> anyhow::Result<()> {
                 url.as_str()
             };
             tracing::info!(address = %listener.local_addr()?, database = %shown, "listening");
-            println!(
-                "Carepass listening on http://{} (API docs: /docs)",
-                listener.local_addr()?
-            );
+            if !json {
+                println!(
+                    "Carepass listening on http://{} (API docs: /docs)",
+                    listener.local_addr()?
+                );
+            }
             let keys =
                 Arc::new(KeyRing::load(&conn, chrono::Utc::now(), config.key_lifetime()).await?);
             let read = db::connect_reader(&conn, &config).await?;
+            let timeouts = server::ConnectionTimeouts::from_config(&config.server);
             let state = AppState::new(conn.clone(), read, config, Arc::new(SystemClock), keys);
             let sweeper = tasks::spawn_lapse_sweeper(state.clone());
             let delivery = carepass::notifications::worker::Worker::new(
@@ -158,7 +177,13 @@ async fn main() -> anyhow::Result<()> {
                     "no notifications.webhook_url: notifications stay in the app's inbox"
                 );
             }
-            server::serve(listener, build_app(state), server::shutdown_signal()).await?;
+            server::serve(
+                listener,
+                build_app(state),
+                timeouts,
+                server::shutdown_signal(),
+            )
+            .await?;
             sweeper.abort();
             if let Some(d) = delivery {
                 d.abort();

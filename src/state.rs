@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
+use crate::auth::rate_limit::WriteLimits;
 use crate::auth::throttle::LoginThrottle;
 use crate::clock::{Calendar, Clock};
 use crate::config::Config;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     /// Recently authenticated partner devices.
     pub devices: Arc<DeviceCache>,
+    /// Writes per account and per device.
+    pub write_limits: Arc<WriteLimits>,
 }
 
 impl AppState {
@@ -43,6 +46,10 @@ impl AppState {
             window: chrono::Duration::minutes(config.auth.login_window_minutes),
         };
         crate::auth::password::set_concurrency(config.auth.max_concurrent_password_checks);
+        let config_limits = (
+            config.server.writes_per_minute_per_caller,
+            config.server.write_burst_per_caller,
+        );
         AppState {
             db,
             read,
@@ -51,6 +58,7 @@ impl AppState {
             throttle,
             keys,
             devices: Arc::new(DeviceCache::new(std::time::Duration::from_secs(2))),
+            write_limits: Arc::new(WriteLimits::new(config_limits.0, config_limits.1)),
         }
     }
 

@@ -57,20 +57,25 @@ pub async fn post(
     if delta < 0 {
         update = update.filter(C::Balance.gte(magnitude));
     }
-    let changed = update.exec(conn).await?.rows_affected;
-    if changed != 1 {
+    let Some(row) = update.exec_with_returning(conn).await?.into_iter().next() else {
         let remaining = get_account(conn, account_id).await?.balance;
         return Err(AllowanceError::Insufficient {
             remaining,
             requested: magnitude,
         });
-    }
-    record_entry(conn, account_id, kind, delta, actor, now, refs).await
+    };
+    let program = Program::parse(&row.program).ok_or_else(|| {
+        sea_orm::DbErr::Custom(format!("unknown program {} on an account", row.program))
+    })?;
+    record_entry(conn, account_id, program, kind, delta, actor, now, refs).await
 }
 
+/// Writes the entry, and counts it in the metrics once the transaction commits.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn record_entry(
     conn: &impl ConnectionTrait,
     account_id: Uuid,
+    program: Program,
     kind: EntryKind,
     delta: i64,
     actor: &Actor,
@@ -92,6 +97,12 @@ pub(super) async fn record_entry(
     })
     .exec_without_returning(conn)
     .await?;
+    crate::telemetry::after_commit(crate::telemetry::Movement {
+        program: program.as_str(),
+        kind: kind.as_str(),
+        unit: super::unit_of(program).map_or("none", super::Unit::as_str),
+        magnitude: delta.unsigned_abs(),
+    });
     Ok(())
 }
 
@@ -168,7 +179,17 @@ pub async fn capture(
         if let Some(row) = update.exec_with_returning(conn).await?.into_iter().next() {
             let took = row.last_movement;
             let account = Account::try_from(row)?;
-            record_entry(conn, account.id, EntryKind::Capture, -took, actor, at, refs).await?;
+            record_entry(
+                conn,
+                account.id,
+                program,
+                EntryKind::Capture,
+                -took,
+                actor,
+                at,
+                refs,
+            )
+            .await?;
             return Ok((account, took));
         }
         if attempt == 0

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod credentials;
 pub mod invitations;
 pub mod password;
+pub mod rate_limit;
 pub mod sessions;
 pub mod throttle;
 pub mod token;

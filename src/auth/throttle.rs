@@ -123,4 +123,19 @@ impl LoginThrottle {
         }
         Ok(())
     }
+
+    /// Deletes the rows whose window has passed: a key that is never tried again (a made-up
+    /// email, a passing address) would otherwise stay for ever. Returns how many went.
+    pub async fn forget_expired(
+        &self,
+        conn: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+    ) -> Result<u64, DbErr> {
+        use login_throttle::Column as C;
+        Ok(login_throttle::Entity::delete_many()
+            .filter(C::WindowStart.lte(to_micros(now - self.window)))
+            .exec(conn)
+            .await?
+            .rows_affected)
+    }
 }

@@ -301,7 +301,10 @@ async fn disputed_visit(
             started_at: cal.local(start),
             ended_at: cal.local(start + chrono::Duration::hours(3)),
         },
-        crate::respite::Recorder::Station(nurse.partner_id),
+        crate::respite::Recorder::Station {
+            station: nurse.partner_id,
+            device: nurse.device_id,
+        },
     )
     .await
     .map_err(history_error)?;

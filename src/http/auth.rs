@@ -1,15 +1,14 @@
 //! Sign-in for guardians, staff and admins: login, token refresh, logout, accepting an
 //! invitation, and "who am I".
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::client_addr::ClientIp;
 use super::extract::{AnyAccount, AppJson};
 use super::problem::{ApiError, Code, Problem};
 use crate::auth::sessions::{self, IssuedTokens};
@@ -110,11 +109,11 @@ fn token_response(t: IssuedTokens, now: DateTime<Utc>) -> TokenResponse {
 )]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     AppJson(body): AppJson<LoginRequest>,
 ) -> Result<AppJson<TokenResponse>, ApiError> {
     let now = state.now();
-    let ip = Some(peer.ip());
+    let ip = Some(client);
     if body.email.len() > 254 || body.password.len() > 512 {
         return Err(AuthError::InvalidCredentials.into());
     }

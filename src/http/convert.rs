@@ -358,6 +358,7 @@ impl From<RespiteError> for ApiError {
                     .with("dispute_until", until.format("%Y-%m-%dT%H:%M:%S").to_string())
             }
             RespiteError::AlreadyStarted => ApiError::conflict(Code::VisitAlreadyStarted),
+            RespiteError::DeviceRevoked => ApiError::unauthorized(Code::DeviceRevoked),
             RespiteError::Ledger(e) => e.into(),
             RespiteError::InvalidField(f) => f.into(),
             RespiteError::Db(e) => e.into(),

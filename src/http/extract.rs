@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use super::access_log::CallerSlot;
 use super::problem::{ApiError, Code};
 use crate::audit::Actor;
 use crate::auth::{AccountPrincipal, AuthError, Role, sessions};
@@ -310,11 +311,24 @@ async fn account(parts: &Parts, state: &AppState) -> Result<AccountPrincipal, Ap
             .map_err(ApiError::from)?;
         return Err(ApiError::forbidden(Code::ForbiddenRole));
     }
-    sessions::authenticate(&state.read, state.now(), token)
+    let p = sessions::authenticate(&state.read, state.now(), token)
         .await
         .map_err(|e| match e {
             AuthError::Db(db) => ApiError::from(db),
             _ => ApiError::unauthorized(Code::InvalidToken),
+        })?;
+    CallerSlot::record(&parts.extensions, p.role.as_str());
+    take_write(state, parts, p.account_id)?;
+    Ok(p)
+}
+
+/// One write from this caller's allowance (accounts and devices alike), or 429.
+fn take_write(state: &AppState, parts: &Parts, caller: Uuid) -> Result<(), ApiError> {
+    state
+        .write_limits
+        .take(&parts.method, caller)
+        .map_err(|wait| {
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, Code::RateLimited).retry_after(wait)
         })
 }
 
@@ -474,6 +488,8 @@ impl FromRequestParts<AppState> for Device {
             .authenticate(&state.read, token)
             .await
             .map_err(ApiError::from)?;
+        CallerSlot::record(&parts.extensions, "device");
+        take_write(state, parts, d.device_id)?;
         let actor = Actor {
             kind: "device",
             id: Some(d.device_id),

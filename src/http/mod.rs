@@ -1,9 +1,11 @@
 //! The HTTP layer: routes, the OpenAPI document, and the middleware every request passes.
 //! Handlers parse, call an area, and map the result; rules live in the areas.
 
+pub mod access_log;
 pub mod adjustments;
 pub mod audit;
 pub mod auth;
+pub mod client_addr;
 pub mod convert;
 pub mod download;
 pub mod enrollments;
@@ -20,6 +22,7 @@ pub mod request_id;
 pub mod respite;
 pub mod settlements;
 pub mod short_stays;
+pub mod trace_context;
 pub mod vouchers;
 pub mod web;
 
@@ -33,7 +36,6 @@ use serde_json::{Value, json};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -207,7 +209,8 @@ fn finish_document(mut doc: Value) -> Value {
             let Some(item) = item.as_object_mut() else {
                 continue;
             };
-            for op in item.values_mut() {
+            for (method, op) in item.iter_mut() {
+                let writes = matches!(method.as_str(), "post" | "put" | "patch" | "delete");
                 let has_body = op.get("requestBody").is_some();
                 let has_params = op
                     .get("parameters")
@@ -242,6 +245,12 @@ fn finish_document(mut doc: Value) -> Value {
                 if secured {
                     add("401", "Missing, invalid or expired credentials");
                     add("403", "Your role may not perform this operation");
+                    if writes {
+                        add(
+                            "429",
+                            "Too many writes from this account or device (`rate_limited`); retry after the Retry-After header's seconds",
+                        );
+                    }
                 }
                 add("500", "Unexpected server error");
                 add(
@@ -299,7 +308,10 @@ pub fn build_app(state: AppState) -> Router {
     let server = &state.config.server;
     let x_request_id = HeaderName::from_static("x-request-id");
     let app = router
-        .route("/openapi.json", get(move || async move { axum::Json(spec.clone()) }))
+        .route(
+            "/openapi.json",
+            get(move || async move { axum::Json(spec.clone()) }),
+        )
         .route("/docs", get(ops::get_docs))
         .route("/metrics", get(ops::get_metrics))
         .merge(web::routes())
@@ -329,13 +341,12 @@ pub fn build_app(state: AppState) -> Router {
             "same-origin",
         ))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-            }),
-        )
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            access_log::log_request,
+        ))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .layer(middleware::from_fn(trace_context::ensure))
         .layer(middleware::from_fn(request_id::drop_unacceptable));
     let app = match cors(&server.cors_allowed_origins) {
         Some(layer) => app.layer(layer),

@@ -75,6 +75,9 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
             .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder());
         let handle = recorder.handle();
         let _ = metrics::set_global_recorder(recorder);
+        crate::telemetry::describe();
+        process_collector().describe();
+        metrics::gauge!("carepass_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
         handle
     })
 }
@@ -99,6 +102,7 @@ pub async fn get_metrics(
     if !allowed {
         return ApiError::not_found(Code::NotFound).into_response();
     }
+    read_gauges(&state).await;
     let body = metrics_handle().render();
     let mut r = body.into_response();
     r.headers_mut().insert(
@@ -108,9 +112,49 @@ pub async fn get_metrics(
     r
 }
 
+fn process_collector() -> &'static metrics_process::Collector {
+    static COLLECTOR: OnceLock<metrics_process::Collector> = OnceLock::new();
+    COLLECTOR.get_or_init(metrics_process::Collector::default)
+}
+
+/// Gauges read at scrape time: the process, the database pools and (when a push gateway is
+/// configured) the webhook outbox.
+async fn read_gauges(state: &AppState) {
+    process_collector().collect();
+    // On PostgreSQL reads share the write pool (AppState::read is a clone of it).
+    let pools = if state.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        vec![("write", &state.db)]
+    } else {
+        vec![("write", &state.db), ("read", &state.read)]
+    };
+    for (name, db) in pools {
+        let (open, idle) = crate::db::pool_usage(db);
+        let in_use = (open as usize).saturating_sub(idle);
+        metrics::gauge!("carepass_db_pool_connections", "pool" => name, "state" => "in_use")
+            .set(in_use as f64);
+        metrics::gauge!("carepass_db_pool_connections", "pool" => name, "state" => "idle")
+            .set(idle as f64);
+    }
+    // Without a push gateway nothing is delivered (notifications stay in the app's inbox), so
+    // a backlog would only alarm.
+    if state.config.notifications.webhook_url.is_none() {
+        return;
+    }
+    match crate::notifications::backlog(&state.read, state.now()).await {
+        Ok(b) => {
+            metrics::gauge!("carepass_outbox_notifications", "state" => "pending")
+                .set(b.pending as f64);
+            metrics::gauge!("carepass_outbox_notifications", "state" => "dead").set(b.dead as f64);
+            metrics::gauge!("carepass_outbox_oldest_pending_seconds")
+                .set(b.oldest_pending_seconds as f64);
+        }
+        Err(e) => tracing::warn!(error = %e, "could not read the outbox for the metrics"),
+    }
+}
+
 /// The method as a metric label: the ones the API uses, or `OTHER`. Every label value comes
 /// from a closed set, so no request can add a series (a made-up method once could).
-fn method_label(m: &axum::http::Method) -> &'static str {
+pub fn method_label(m: &axum::http::Method) -> &'static str {
     use axum::http::Method;
     match *m {
         Method::GET => "GET",

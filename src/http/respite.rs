@@ -461,7 +461,10 @@ pub async fn complete_respite_visit(
             started_at: body.started_at,
             ended_at: body.ended_at,
         },
-        Recorder::Station(station),
+        Recorder::Station {
+            station,
+            device: device.device.device_id,
+        },
     )
     .await?;
     Ok(AppJson(v))

@@ -251,6 +251,40 @@ pub async fn mark_read(
         .transpose()
 }
 
+/// The webhook outbox at a glance, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backlog {
+    pub pending: u64,
+    pub dead: u64,
+    /// Age of the oldest pending notification; zero when none is pending.
+    pub oldest_pending_seconds: i64,
+}
+
+/// Counts pending and dead notifications and the age of the oldest pending one.
+pub async fn backlog(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Backlog, DbErr> {
+    use notification::Column as C;
+    use sea_orm::PaginatorTrait;
+    let count = |status: DeliveryStatus| {
+        notification::Entity::find()
+            .filter(C::DeliveryStatus.eq(status.as_str()))
+            .count(conn)
+    };
+    let pending = count(DeliveryStatus::Pending).await?;
+    let dead = count(DeliveryStatus::Dead).await?;
+    let oldest = notification::Entity::find()
+        .filter(C::DeliveryStatus.eq(DeliveryStatus::Pending.as_str()))
+        .order_by_asc(C::CreatedAt)
+        .one(conn)
+        .await?;
+    Ok(Backlog {
+        pending,
+        dead,
+        oldest_pending_seconds: oldest.map_or(0, |m| {
+            (now - from_micros(m.created_at)).num_seconds().max(0)
+        }),
+    })
+}
+
 /// Notifications by delivery state, oldest first (staff: the dead letters).
 pub async fn by_delivery(
     conn: &impl ConnectionTrait,

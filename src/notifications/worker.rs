@@ -124,6 +124,7 @@ impl Worker {
         let attempt = m.attempts;
         let id = m.id;
         let n = Notification::try_from(m)?;
+        let created_at = n.created_at;
         let body = serde_json::to_string(&WebhookDelivery {
             id: n.id,
             kind: n.kind,
@@ -165,6 +166,7 @@ impl Worker {
             .filter(C::ClaimedBy.eq(self.id.clone()))
             .col_expr(C::ClaimedBy, Expr::value(Option::<String>::None))
             .col_expr(C::ClaimedUntil, Expr::value(Option::<i64>::None));
+        let delivered = error.is_none();
         let update = match error {
             None => mine
                 .col_expr(
@@ -188,7 +190,11 @@ impl Worker {
                 )
                 .col_expr(C::LastError, Expr::value(e)),
         };
-        update.exec(&self.db).await?;
+        let changed = update.exec(&self.db).await?.rows_affected;
+        if delivered && changed == 1 {
+            metrics::histogram!("carepass_outbox_delivery_seconds")
+                .record((now - created_at).to_std().map_or(0.0, |d| d.as_secs_f64()));
+        }
         Ok(())
     }
 

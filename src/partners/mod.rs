@@ -481,6 +481,17 @@ pub async fn authenticate_device(
 /// this process forgets it at once, and the redeem transaction re-checks the device anyway,
 /// so a revocation made by another instance stops money moving immediately and stops
 /// verification within `ttl`.
+/// Whether the device is still active, read inside the caller's transaction: an act that
+/// moves money or minutes checks this at the moment it writes, whatever a cached
+/// authentication (on this or another instance) said a moment ago.
+pub async fn is_active_device(conn: &impl ConnectionTrait, device_id: Uuid) -> Result<bool, DbErr> {
+    Ok(device::Entity::find_by_id(device_id)
+        .filter(device::Column::Status.eq("active"))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
 pub struct DeviceCache {
     ttl: std::time::Duration,
     entries:

@@ -74,6 +74,8 @@ pub enum RespiteError {
     },
     #[error("the time to dispute this visit has passed")]
     DisputeWindowClosed { until: NaiveDateTime },
+    #[error("the device has been revoked")]
+    DeviceRevoked,
     #[error(transparent)]
     Ledger(AllowanceError),
     #[error(transparent)]

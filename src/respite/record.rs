@@ -33,8 +33,8 @@ pub struct Actual {
 #[derive(Debug, Clone)]
 pub enum Recorder {
     /// The station's device: times within the booked window (with the tolerances), and no more
-    /// than the remaining minutes.
-    Station(Uuid),
+    /// than the remaining minutes; the device must still be active when the minutes move.
+    Station { station: Uuid, device: Uuid },
     /// Staff, as an exception with a reason: times outside the window are accepted, and a
     /// shortfall beyond the cap is granted by an adjustment (within the one-approver limit).
     StaffException { reason: String },
@@ -88,7 +88,12 @@ pub async fn complete(
         Box::pin(async move {
             use respite_visit::Column as C;
             let (party, exception) = match &recorder {
-                Recorder::Station(s) => (Party::Station(*s), None),
+                Recorder::Station { station, device } => {
+                    if !crate::partners::is_active_device(tx, *device).await? {
+                        return Err(RespiteError::DeviceRevoked);
+                    }
+                    (Party::Station(*station), None)
+                }
                 Recorder::StaffException { reason } => (Party::Staff, Some(reason.clone())),
             };
             let current = super::visible(tx, party, id).await?;

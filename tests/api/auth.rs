@@ -507,3 +507,92 @@ async fn a_successful_login_gives_its_attempt_back() {
         assert_eq!(r.status(), StatusCode::OK);
     }
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_one_persons_failures_do_not_lock_out_everyone() {
+    let app = spawn_app_with(|c| {
+        c.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let staff = app.staff().await;
+    let login = |email: String, password: &'static str, client: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/api/v1/auth/login"))
+                .header("x-forwarded-for", client)
+                .json(&json!({ "email": email, "password": password }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // One person tries twenty made-up accounts through the proxy; their address is throttled.
+    for i in 0..20 {
+        let r = login(
+            format!("nobody{i}@example.jp"),
+            "wrong password",
+            "198.51.100.7",
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = login(staff.email.clone(), PASSWORD, "198.51.100.7").await;
+    assert_problem(r, 429, "too_many_attempts").await;
+    // Someone else behind the same proxy signs in.
+    let r = login(staff.email.clone(), PASSWORD, "203.0.113.20").await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_a_forged_forwarded_address_does_not_escape_the_throttle() {
+    let app = spawn_app().await;
+    let staff = app.staff().await;
+    for i in 0..20 {
+        let r = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .header("forwarded", format!("for=198.51.100.{i}"))
+            .json(&json!({ "email": format!("nobody{i}@example.jp"), "password": "wrong" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", "203.0.113.20")
+        .json(&json!({ "email": staff.email, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 429, "too_many_attempts").await;
+}
+
+#[tokio::test]
+async fn throttle_rows_of_keys_never_tried_again_are_forgotten_after_their_window() {
+    let app = spawn_app().await;
+    for i in 0..3 {
+        let r = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({ "email": format!("made-up-{i}@example.jp"), "password": "wrong" }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Three accounts and the one address.
+    assert_eq!(app.count("login_throttle").await, 4);
+    carepass::tasks::sweep(&app.state).await;
+    assert_eq!(
+        app.count("login_throttle").await,
+        4,
+        "still inside the window"
+    );
+    app.clock.advance(chrono::Duration::minutes(16));
+    carepass::tasks::sweep(&app.state).await;
+    assert_eq!(app.count("login_throttle").await, 0);
+}

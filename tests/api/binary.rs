@@ -85,3 +85,169 @@ fn wait_with_timeout(
     let _ = child.wait();
     None
 }
+
+/// Starts the binary with demo data and `envs`; returns it, its stdout lines and its address,
+/// found by `address_of` in a line.
+fn start_logging_binary(
+    dir: &std::path::Path,
+    envs: &[(&str, &str)],
+    address_of: impl Fn(&str) -> Option<String>,
+) -> (
+    std::process::Child,
+    std::sync::mpsc::Receiver<String>,
+    Vec<String>,
+    String,
+) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_carepass"));
+    command
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("CAREPASS_CONFIG")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("start carepass");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut lines = Vec::new();
+    let address = loop {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the binary said where it listens");
+        let found = address_of(&line);
+        lines.push(line);
+        if let Some(a) = found {
+            break a;
+        }
+    };
+    (child, rx, lines, address)
+}
+
+/// Every line the binary writes until it exits after SIGTERM.
+fn stop_and_collect(
+    mut child: std::process::Child,
+    rx: std::sync::mpsc::Receiver<String>,
+    mut lines: Vec<String>,
+) -> Vec<String> {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    wait_with_timeout(&mut child, std::time::Duration::from_secs(20));
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(2)) {
+        lines.push(line);
+    }
+    lines
+}
+
+#[tokio::test]
+async fn json_logs_are_json_lines_only_with_one_access_line_per_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, rx, lines, address) =
+        start_logging_binary(dir.path(), &[("CAREPASS_LOG_FORMAT", "json")], |line| {
+            let v: Value = serde_json::from_str(line).ok()?;
+            let address = v["address"].as_str()?;
+            (v["message"] == "listening").then(|| format!("http://{address}"))
+        });
+    let trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{address}/api/v1/auth/login"))
+        .header("x-request-id", "support-call-42")
+        .header("traceparent", trace)
+        .json(&json!({ "email": "staff@carepass.example.jp", "password": "demo-staff-password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = client
+        .get(format!("{address}/no/such/page"))
+        .header("traceparent", "00-garbage")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    let lines = stop_and_collect(child, rx, lines);
+    let parsed: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l:?}")))
+        .collect();
+    let access: Vec<&Value> = parsed
+        .iter()
+        .filter(|v| v["message"] == "request" && v.get("latency_ms").is_some())
+        .collect();
+    assert_eq!(access.len(), 2, "{access:?}");
+    let login = access[0];
+    assert_eq!(login["level"], "INFO");
+    assert_eq!(login["method"], "POST");
+    assert_eq!(login["route"], "/api/v1/auth/login");
+    assert_eq!(login["status"], 200);
+    assert!(login["latency_ms"].is_f64(), "{login}");
+    assert_eq!(login["request_id"], "support-call-42");
+    assert_eq!(login["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(login["client"], "127.0.0.1");
+    assert_eq!(login["caller"], "anonymous");
+    // A malformed traceparent starts a new trace; the path with its ids is never logged.
+    let unknown = access[1];
+    assert_eq!(unknown["route"], "unmatched");
+    assert_eq!(unknown["status"], 404);
+    let new_trace = unknown["trace_id"].as_str().unwrap();
+    assert_eq!(new_trace.len(), 32);
+    assert_ne!(new_trace, "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert!(!lines.iter().any(|l| l.contains("/no/such/page")));
+    // The demo banner is there too, as JSON.
+    assert!(parsed.iter().any(|v| v["message"] == "demo data seeded"));
+}
+
+#[tokio::test]
+async fn text_logs_written_to_a_pipe_carry_no_colour_codes_and_name_the_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    let (child, rx, lines, address) = start_logging_binary(dir.path(), &[], |line| {
+        line.strip_prefix("Carepass listening on ")
+            .map(|rest| rest.split_whitespace().next().unwrap().to_owned())
+    });
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{address}/api/v1/auth/login"))
+        .json(&json!({ "email": "staff@carepass.example.jp", "password": "demo-staff-password" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap();
+    let r = client
+        .get(format!("{address}/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let lines = stop_and_collect(child, rx, lines);
+    assert!(
+        !lines.iter().any(|l| l.contains('\u{1b}')),
+        "ANSI codes in a pipe"
+    );
+    let me = lines
+        .iter()
+        .find(|l| l.contains("route=/api/v1/me"))
+        .unwrap_or_else(|| panic!("no access line for /me in {lines:#?}"));
+    assert!(me.contains(" INFO "), "{me}");
+    assert!(me.contains("status=200"), "{me}");
+    assert!(
+        me.contains("caller=\"staff\"") || me.contains("caller=staff"),
+        "{me}"
+    );
+    assert!(!lines.iter().any(|l| l.contains(token)));
+}

@@ -27,6 +27,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub config: Config,
     pub keys: Arc<KeyRing>,
+    /// The server's state, for running its background sweeps on demand.
+    pub state: AppState,
     _dir: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -141,9 +143,15 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         .expect("bind");
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::serve(listener, build_app(state), async move {
-        let _ = rx.await;
-    }));
+    let timeouts = server::ConnectionTimeouts::from_config(&config.server);
+    tokio::spawn(server::serve(
+        listener,
+        build_app(state.clone()),
+        timeouts,
+        async move {
+            let _ = rx.await;
+        },
+    ));
     TestApp {
         address,
         client: Client::builder()
@@ -154,6 +162,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         clock,
         config,
         keys,
+        state,
         _dir: dir,
         _shutdown: tx,
     }

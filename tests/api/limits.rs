@@ -238,3 +238,74 @@ async fn one_address_trying_many_accounts_is_throttled_even_for_a_right_password
     assert!(r.headers().contains_key("retry-after"));
     assert_problem(r, 429, "too_many_attempts").await;
 }
+
+#[tokio::test]
+async fn each_account_and_device_gets_a_bounded_number_of_writes_then_429_with_retry_after() {
+    let app = crate::helpers::spawn_app_with(|c| {
+        c.server.writes_per_minute_per_caller = 6;
+        c.server.write_burst_per_caller = 3;
+    })
+    .await;
+    let admin = app.admin().await;
+    let staff = app.staff().await;
+    let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
+    // Each registration is two writes by an admin, so a second admin registers the other one.
+    let other_admin = app.admin().await;
+    let (_, _, other_taxi) = app.partner_with_device(&other_admin, "taxi_company").await;
+
+    // A device: three writes (refused or not, each is a write), then 429.
+    let verify = |device: String| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v1/device/vouchers/verify",
+                Some(&device),
+                &json!({ "payload": "not a voucher code" }),
+            )
+            .await
+        }
+    };
+    for _ in 0..3 {
+        assert_ne!(
+            verify(taxi.clone()).await.status(),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+    let r = verify(taxi.clone()).await;
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=10).contains(&wait), "{wait}");
+    let body = assert_problem(r, 429, "rate_limited").await;
+    assert_eq!(body["retry_after_seconds"], wait);
+    // Reads go on, and another device is not affected.
+    assert_eq!(app.get("/api/v1/device", Some(&taxi)).await.status(), 200);
+    assert_ne!(
+        verify(other_taxi).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // An account likewise.
+    for _ in 0..3 {
+        let r = app
+            .post(
+                "/api/v1/staff/households",
+                Some(&staff.access),
+                &json!({ "name": "テスト家" }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let r = app
+        .post(
+            "/api/v1/staff/households",
+            Some(&staff.access),
+            &json!({ "name": "テスト家" }),
+        )
+        .await;
+    assert_problem(r, 429, "rate_limited").await;
+    // Nothing was written by the refused request.
+    assert_eq!(app.count("households").await, 3);
+}

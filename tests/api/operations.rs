@@ -3,7 +3,9 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use serde_json::json;
+
+use crate::helpers::{family, issue, redeem, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn health_and_readiness_answer_ok_when_the_database_is_reachable() {
@@ -271,5 +273,148 @@ async fn a_configured_origin_passes_preflight_and_others_do_not() {
     assert_eq!(
         r.headers()["access-control-allow-origin"],
         "https://staff.carepass.example.jp"
+    );
+}
+
+/// Reads from `stream` until the server closes it (or `limit` passes); returns whether it closed.
+async fn closed_within(stream: &mut tokio::net::TcpStream, limit: std::time::Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_dribbles_its_headers_is_disconnected() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app_with(|c| c.server.header_read_timeout_seconds = 2).await;
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: carepass\r\n")
+        .await
+        .unwrap();
+    // One header line a second, never the blank line that ends the head (slowloris).
+    let mut closed = false;
+    for i in 0..15 {
+        if stream
+            .write_all(format!("X-Slow-{i}: a\r\n").as_bytes())
+            .await
+            .is_err()
+        {
+            closed = true;
+            break;
+        }
+        if closed_within(&mut stream, std::time::Duration::from_secs(1)).await {
+            closed = true;
+            break;
+        }
+    }
+    assert!(
+        closed,
+        "the connection was still open after 15 header lines"
+    );
+}
+
+#[tokio::test]
+async fn an_idle_kept_alive_connection_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(|c| c.server.header_read_timeout_seconds = 2).await;
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: carepass\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let n = stream.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    // The connection is kept alive after the answer, but not forever.
+    assert!(closed_within(&mut stream, std::time::Duration::from_secs(15)).await);
+}
+
+/// The value of the first sample of `series` (name and labels exactly as exposed), or 0.
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix(series)?
+                .strip_prefix(' ')?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn metrics_say_what_moved_what_was_refused_and_how_the_outbox_and_pools_are() {
+    let app = spawn_app_with(|c| {
+        c.server.metrics_token = Some(METRICS_TOKEN.into());
+        // A push gateway is configured (nothing delivers to it in this test).
+        c.notifications.webhook_url = Some("http://127.0.0.1:9/push".into());
+        c.notifications.signing_secret = Some("test-webhook-secret-of-at-least-32-chars".into());
+    })
+    .await;
+    let scrape = || async {
+        app.get("/metrics", Some(METRICS_TOKEN))
+            .await
+            .text()
+            .await
+            .unwrap()
+    };
+    let moved = r#"carepass_ledger_moved_total{program="taxi_fuel",kind="capture",unit="yen"}"#;
+    let uses = r#"carepass_ledger_entries_total{program="taxi_fuel",kind="capture"}"#;
+    let refused = r#"carepass_problems_total{code="voucher_already_redeemed",status="409"}"#;
+    // Other tests in this process share the recorder, so only growth is compared.
+    let before = scrape().await;
+    let admin = app.admin().await;
+    let f = family(&app, &["taxi_fuel"]).await;
+    let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
+    let v = issue(&app, &f, "taxi_fuel").await;
+    let body = json!({ "payload": v["payload"], "amount_yen": 2_345 });
+    assert_eq!(redeem(&app, &taxi, "m-1", &body).await.status(), 201);
+    assert_eq!(redeem(&app, &taxi, "m-2", &body).await.status(), 409);
+    let after = scrape().await;
+
+    assert!(
+        sample(&after, moved) - sample(&before, moved) >= 2_345.0,
+        "{after}"
+    );
+    assert!(sample(&after, uses) - sample(&before, uses) >= 1.0);
+    assert!(sample(&after, refused) - sample(&before, refused) >= 1.0);
+    for help in [
+        "# HELP http_requests_total ",
+        "# HELP carepass_ledger_moved_total ",
+        "# HELP carepass_problems_total ",
+        "# HELP carepass_outbox_notifications ",
+        "# HELP carepass_db_pool_connections ",
+        "# HELP carepass_build_info ",
+    ] {
+        assert!(after.contains(help), "missing {help}");
+    }
+    // The redemption queued a notification for the family; nothing delivers it here.
+    assert!(sample(&after, r#"carepass_outbox_notifications{state="pending"}"#) >= 1.0);
+    assert!(after.contains(r#"carepass_outbox_notifications{state="dead"}"#));
+    assert!(after.contains(r#"carepass_db_pool_connections{pool="write",state="idle"}"#));
+    assert!(after.contains("carepass_db_write_begin_seconds_count"));
+    assert_eq!(
+        sample(
+            &after,
+            &format!(
+                "carepass_build_info{{version=\"{}\"}}",
+                env!("CARGO_PKG_VERSION")
+            )
+        ),
+        1.0
+    );
+    assert!(
+        sample(&after, "process_resident_memory_bytes") > 0.0,
+        "{after}"
     );
 }

@@ -1035,3 +1035,32 @@ async fn a_staff_exception_beyond_the_one_approver_limit_is_refused() {
     assert_eq!(p["limit"], 30);
     assert_eq!(balance(&app, &f).await["held"], 240);
 }
+
+#[tokio::test]
+async fn a_station_device_revoked_by_another_instance_records_no_minutes_even_while_cached() {
+    let app = app_with_cap(17_280).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, device_id, device) = app.partner_with_device(&admin, "nurse_station").await;
+    let start = tomorrow_at_ten(&app);
+    let v = requested(&app, &f, station_id, start, 120).await;
+    // Accepting authenticates the device, so this instance now holds it in its cache.
+    assert_eq!(accept(&app, &device, &v).await.status(), StatusCode::OK);
+    // Another instance revokes it: only the database knows.
+    use carepass::entity::device;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let revoked = device::Entity::update_many()
+        .col_expr(device::Column::Status, Expr::value("revoked"))
+        .col_expr(device::Column::RevokedAt, Expr::value(1_i64))
+        .filter(device::Column::Id.eq(device_id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(revoked.rows_affected, 1);
+    app.clock.set(start + Duration::days(1));
+    let before = balance(&app, &f).await;
+    let r = complete(&app, &device, &v, start, 120).await;
+    assert_problem(r, 401, "device_revoked").await;
+    let after = balance(&app, &f).await;
+    assert_eq!(before, after, "minutes moved for a revoked device");
+}

@@ -257,7 +257,10 @@ async fn step(w: &mut World, op: &Op) -> Result<(), TestCaseError> {
                         w.now,
                         id,
                         actual,
-                        Recorder::Station(w.station),
+                        Recorder::Station {
+                            station: w.station,
+                            device: w.device.id.unwrap(),
+                        },
                     )
                     .await,
                 )

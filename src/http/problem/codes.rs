@@ -45,6 +45,7 @@ problem_codes! {
     AccountDisabled = "account_disabled": "This account is disabled", "このアカウントは利用停止中です";
     RefreshTokenInvalid = "refresh_token_invalid": "The refresh token is invalid or has expired", "リフレッシュトークンが無効か、有効期限が切れています";
     RefreshTokenReused = "refresh_token_reused": "The refresh token was already used; all sessions of this login were signed out", "使用済みのリフレッシュトークンです。このログインのセッションはすべて無効になりました";
+    RateLimited = "rate_limited": "Too many requests from this account or device; wait a moment and try again", "短時間に操作が多すぎます。少し待ってから再度お試しください";
     TooManyAttempts = "too_many_attempts": "Too many failed attempts; try again later", "失敗が続いたため、しばらくしてから再度お試しください";
     InvitationInvalid = "invitation_invalid": "The invitation code is invalid, expired or already used", "招待コードが無効、期限切れ、または使用済みです";
     EmailTaken = "email_taken": "This email address is already registered", "このメールアドレスは既に登録されています";

@@ -290,6 +290,7 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
             Arc::new(e)
         }
     };
+    crate::telemetry::problem(error.code.as_str(), error.status.as_u16());
     let (title_en, title_ja) = error.code.title();
     let problem = Problem {
         kind: format!("urn:carepass:problem:{}", error.code),
