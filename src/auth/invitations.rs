@@ -203,6 +203,13 @@ pub async fn accept(
     if found.accepted_at.is_some() || from_micros(found.expires_at) <= now {
         return Err(AuthError::InvitationInvalid);
     }
+    if let Some(role) = super::Role::parse(&found.role) {
+        password::validate_for_role(
+            &password_chosen,
+            role,
+            &[&found.email, &found.display_name],
+        )?;
+    }
     let password_hash = password::hash(password_chosen).await?;
     let tokens = db::write(db, |tx| {
         let cfg = cfg.clone();

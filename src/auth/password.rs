@@ -36,6 +36,48 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// Staff and admins see every household: their passwords are longer and must not be easy to
+/// guess.
+pub const STAFF_MIN_LENGTH: usize = 12;
+/// The lowest zxcvbn score (0 to 4) a staff or admin password may have: 3 is "safely
+/// unguessable" against an offline attack on a slow hash (about 10^10 guesses).
+pub const STAFF_MIN_SCORE: u8 = 3;
+
+/// The rules beyond length for the role the password is for. `known` are the account's email
+/// and name, which a guesser would try first.
+pub fn validate_for_role(
+    password: &str,
+    role: super::Role,
+    known: &[&str],
+) -> Result<(), AuthError> {
+    if !role.is_staff() {
+        return Ok(());
+    }
+    if password.chars().count() < STAFF_MIN_LENGTH {
+        return Err(FieldError::new(
+            "password",
+            format!("must be at least {STAFF_MIN_LENGTH} characters for staff and admins"),
+            format!("職員・管理者のパスワードは{STAFF_MIN_LENGTH}文字以上にしてください"),
+        )
+        .into());
+    }
+    // Words anyone would try first against this service's staff.
+    let mut inputs = vec!["carepass", "shinagawa", "品川", "しながわ", "kuyakusho", "ward"];
+    inputs.extend_from_slice(known);
+    let score: u8 = zxcvbn::zxcvbn(password, &inputs).score().into();
+    if score < STAFF_MIN_SCORE {
+        return Err(FieldError::new(
+            "password",
+            "is easy to guess (a common word or name, a keyboard pattern, repeated characters, \
+             or your own name or email); use a longer phrase of unrelated words",
+            "推測されやすいパスワードです（よくある単語や名前、キーボードの並び、同じ文字の繰り返し、\
+             ご自身の名前やメールアドレスなど）。関係のない単語をいくつか組み合わせてください",
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// Checks a chosen password against the length rules.
 pub fn validate(password: &str) -> Result<(), AuthError> {
     let n = password.chars().count();
@@ -134,5 +176,27 @@ mod tests {
         assert!(validate("short").is_err());
         assert!(validate(&"x".repeat(129)).is_err());
         assert!(validate("ten chars!").is_ok());
+    }
+
+    #[test]
+    fn staff_passwords_are_long_and_hard_to_guess_and_guardians_keep_the_length_rule() {
+        use super::{validate_for_role, super::Role};
+        let known = ["yamada@ward.example.jp", "山田 太郎"];
+        for weak in [
+            "aaaaaaaaaaaa",
+            "password1234",
+            "qwertyuiop12",
+            "yamada@ward.example.jp",
+            "shinagawa2026",
+        ] {
+            assert!(validate_for_role(weak, Role::Staff, &known).is_err(), "{weak}");
+            assert!(validate_for_role(weak, Role::Admin, &known).is_err(), "{weak}");
+        }
+        // Strong but short.
+        assert!(validate_for_role("Vq7#pL2!xZ", Role::Staff, &known).is_err());
+        for strong in ["a long enough password", "kettle violet harbour tram", "Vq7#pL2!xZ9$"] {
+            assert!(validate_for_role(strong, Role::Staff, &known).is_ok(), "{strong}");
+        }
+        assert!(validate_for_role("aaaaaaaaaaaa", Role::Guardian, &known).is_ok());
     }
 }

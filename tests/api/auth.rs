@@ -596,3 +596,45 @@ async fn throttle_rows_of_keys_never_tried_again_are_forgotten_after_their_windo
     carepass::tasks::sweep(&app.state).await;
     assert_eq!(app.count("login_throttle").await, 0);
 }
+
+#[tokio::test]
+async fn a_staff_password_that_is_short_or_easy_to_guess_is_refused_and_the_invitation_stays_usable()
+{
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let inv: Value = app
+        .post(
+            "/api/v1/admin/staff-invitations",
+            Some(&admin.access),
+            &json!({ "email": "yamada.taro@example.jp", "display_name": "山田 太郎" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = inv["invitation_code"].as_str().unwrap();
+    let accept = |password: &str| json!({ "invitation_code": code, "password": password });
+    for (weak, says) in [
+        ("aaaaaaaaaa", "12文字以上"),
+        ("Vq7#pL2!xZ", "12文字以上"),
+        ("aaaaaaaaaaaa", "推測されやすい"),
+        ("password1234", "推測されやすい"),
+        ("yamada.taro@example.jp", "推測されやすい"),
+        ("shinagawa2026", "推測されやすい"),
+    ] {
+        let r = app
+            .post("/api/v1/auth/invitations/accept", None, &accept(weak))
+            .await;
+        let body = assert_problem(r, 422, "invalid_field").await;
+        assert_eq!(body["field"], "password", "{weak}");
+        assert!(body["detail"].as_str().unwrap().contains(says), "{weak}: {body}");
+    }
+    let r = app
+        .post(
+            "/api/v1/auth/invitations/accept",
+            None,
+            &accept("kettle violet harbour tram"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+}
