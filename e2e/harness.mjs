@@ -1,15 +1,18 @@
 // Shared by the browser tests: the real binary on a fresh SQLite file with the demo data, an
 // API helper, and Debian's headless Chromium.
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
+import { createHmac } from "node:crypto";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
-export async function startService() {
+// `strict`: the demo data is seeded by `carepass seed-demo` and the service started without
+// `--demo`, so production defaults hold (staff must set up two-step sign-in).
+export async function startService({ strict = false } = {}) {
   const bin = process.env.CARGO_BIN;
   assert.ok(bin, "set CARGO_BIN to the carepass binary");
   const port = await new Promise((resolve) => {
@@ -20,9 +23,15 @@ export async function startService() {
   });
   const base = `http://127.0.0.1:${port}`;
   const work = mkdtempSync(join(tmpdir(), "carepass-e2e-"));
-  const child = spawn(bin, ["serve", "--demo", "--bind", `127.0.0.1:${port}`], {
+  const env = { ...process.env, DATABASE_URL: `sqlite://${join(work, "e2e.sqlite")}`, RUST_LOG: "warn" };
+  if (strict) {
+    const seeded = spawnSync(bin, ["seed-demo"], { cwd: work, env, stdio: ["ignore", "ignore", "inherit"] });
+    assert.equal(seeded.status, 0, "seed-demo failed");
+  }
+  const args = strict ? ["serve"] : ["serve", "--demo"];
+  const child = spawn(bin, [...args, "--bind", `127.0.0.1:${port}`], {
     cwd: work,
-    env: { ...process.env, DATABASE_URL: `sqlite://${join(work, "e2e.sqlite")}`, RUST_LOG: "warn" },
+    env,
     stdio: ["ignore", "ignore", "inherit"],
   });
   for (let i = 0; ; i++) {
@@ -60,4 +69,18 @@ export async function launch(extraArgs = []) {
       ...extraArgs,
     ],
   });
+}
+
+// The code an authenticator app shows for a base32 secret now (RFC 6238: SHA-1, 6 digits, 30 s).
+export function totp(secretBase32, at = Date.now()) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secretBase32.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const o = mac[mac.length - 1] & 15;
+  const n = (mac.readUInt32BE(o) & 0x7fffffff) % 1_000_000;
+  return String(n).padStart(6, "0");
 }

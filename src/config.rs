@@ -233,6 +233,9 @@ pub struct AuthConfig {
     /// Passwords hashed or checked at once in a process (each takes 19 MiB); a login that
     /// waits more than 2 s for a turn is answered 503 with Retry-After.
     pub max_concurrent_password_checks: usize,
+    /// Staff and admins must set up two-step sign-in (TOTP) before any staff function works;
+    /// `serve --demo` turns it off so the demo logins work with a password alone.
+    pub require_second_factor_for_staff: bool,
 }
 
 impl Default for AuthConfig {
@@ -245,6 +248,7 @@ impl Default for AuthConfig {
             login_max_failures_per_address: 20,
             login_window_minutes: 15,
             max_concurrent_password_checks: 4,
+            require_second_factor_for_staff: true,
         }
     }
 }

@@ -132,6 +132,14 @@ async fn main() -> anyhow::Result<()> {
             if let Some(b) = bind {
                 config.server.bind = b;
             }
+            if with_demo && config.auth.require_second_factor_for_staff {
+                // The demo's staff and admin logins are printed with their passwords; a second
+                // factor would only stand in the way of trying the service.
+                config.auth.require_second_factor_for_staff = false;
+                tracing::warn!(
+                    "demo mode: staff and admins may work without two-step sign-in (auth.require_second_factor_for_staff is off)"
+                );
+            }
             let keys =
                 Arc::new(KeyRing::load(&conn, chrono::Utc::now(), config.key_lifetime()).await?);
             if with_demo {

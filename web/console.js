@@ -6,7 +6,7 @@
   const yen = (n) => n.toLocaleString("ja-JP") + "円";
   const KEY = "carepass.staff";
   let session = JSON.parse(sessionStorage.getItem(KEY) || "null");
-  const TABS = ["enrollments", "stays", "play", "partners", "corrections", "reports", "audit"];
+  const TABS = ["enrollments", "stays", "play", "partners", "corrections", "reports", "audit", "setup"];
   const PROGRAMS = {
     taxi_fuel: "福祉タクシー・燃料費",
     care_taxi: "介護タクシー",
@@ -93,26 +93,70 @@
   }
 
   async function signIn() {
+    const credentials = { email: $("email").value.trim(), password: $("password").value };
+    const otp = $("otp").value.trim();
+    if (otp) credentials.one_time_code = otp;
     const r = await fetch("/api/v1/auth/login", {
       method: "POST",
       headers: { "content-type": "application/json", "accept-language": "ja" },
-      body: JSON.stringify({ email: $("email").value.trim(), password: $("password").value }),
+      body: JSON.stringify(credentials),
     });
     const data = await r.json().catch(() => ({}));
-    if (!r.ok) return say(data.title || "ログインできませんでした");
+    if (!r.ok) {
+      if (data.code === "second_factor_required" || data.code === "invalid_one_time_code") {
+        $("otp-field").hidden = false;
+        $("otp").value = "";
+        $("otp").focus();
+      }
+      return say(data.title || "ログインできませんでした");
+    }
     if (data.account.role === "guardian") return say("職員のアカウントでログインしてください");
     session = { access_token: data.access_token, refresh_token: data.refresh_token, name: data.account.display_name };
     sessionStorage.setItem(KEY, JSON.stringify(session));
     $("password").value = "";
+    $("otp").value = "";
+    $("otp-field").hidden = true;
     start();
   }
 
-  function start() {
+  async function start() {
     $("login").hidden = true;
-    $("tabs").hidden = false;
     $("me").textContent = session.name || "";
     say("");
+    const me = await api("GET", "/api/v1/me").catch(() => null);
+    if (!me) return;
+    if (me.second_factor_setup_required) {
+      $("tabs").hidden = true;
+      $("setup-start").hidden = false;
+      $("setup-scan").hidden = true;
+      $("setup-done").hidden = true;
+      show("setup");
+      return;
+    }
+    $("tabs").hidden = false;
     show("enrollments");
+  }
+
+  async function startSetup() {
+    const s = await api("POST", "/api/v1/me/second-factor");
+    $("setup-qr").src = "data:image/png;base64," + s.qr_png_base64;
+    $("setup-secret").textContent = s.secret;
+    $("setup-start").hidden = true;
+    $("setup-scan").hidden = false;
+    $("setup-code").focus();
+  }
+
+  async function confirmSetup() {
+    const done = await api("POST", "/api/v1/me/second-factor/confirm", { one_time_code: $("setup-code").value.trim() });
+    const list = $("recovery-codes");
+    list.innerHTML = "";
+    for (const c of done.recovery_codes) {
+      const li = document.createElement("li");
+      li.textContent = c;
+      list.append(li);
+    }
+    $("setup-scan").hidden = true;
+    $("setup-done").hidden = false;
   }
 
   async function loadEnrollments() {
@@ -406,6 +450,11 @@
   for (const b of document.querySelectorAll("[data-tab]")) b.onclick = () => show(b.dataset.tab);
   $("sign-in").onclick = signIn;
   $("password").onkeydown = (e) => e.key === "Enter" && signIn();
+  $("otp").onkeydown = (e) => e.key === "Enter" && signIn();
+  $("setup-start").onclick = () => startSetup().catch(() => {});
+  $("setup-confirm").onclick = () => confirmSetup().catch(() => {});
+  $("setup-code").onkeydown = (e) => e.key === "Enter" && confirmSetup().catch(() => {});
+  $("setup-finish").onclick = () => start();
   $("logout").onclick = () => signOut();
   $("publish").onclick = () => publish().catch(() => {});
   $("create-partner").onclick = () => createPartner().catch(() => {});

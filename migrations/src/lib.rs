@@ -18,6 +18,7 @@ mod m20261129_000010_create_adjustment_proposals;
 mod m20261129_000011_add_respite_records;
 mod m20261129_000012_create_settlement_closings;
 mod m20261129_000013_create_login_throttle;
+mod m20261129_000014_create_second_factors;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_add_respite_records::Migration),
             Box::new(m20261129_000012_create_settlement_closings::Migration),
             Box::new(m20261129_000013_create_login_throttle::Migration),
+            Box::new(m20261129_000014_create_second_factors::Migration),
         ]
     }
 }

@@ -204,11 +204,7 @@ pub async fn accept(
         return Err(AuthError::InvitationInvalid);
     }
     if let Some(role) = super::Role::parse(&found.role) {
-        password::validate_for_role(
-            &password_chosen,
-            role,
-            &[&found.email, &found.display_name],
-        )?;
+        password::validate_for_role(&password_chosen, role, &[&found.email, &found.display_name])?;
     }
     let password_hash = password::hash(password_chosen).await?;
     let tokens = db::write(db, |tx| {

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod invitations;
 pub mod password;
 pub mod rate_limit;
+pub mod second_factor;
 pub mod sessions;
 pub mod throttle;
 pub mod token;
@@ -60,6 +61,8 @@ pub struct AccountPrincipal {
     pub role: Role,
     pub household_id: Option<Uuid>,
     pub family_id: Uuid,
+    /// Whether the account has a confirmed second factor (TOTP).
+    pub second_factor: bool,
 }
 
 /// Why authentication failed.
@@ -83,6 +86,14 @@ pub enum AuthError {
     InvitationInvalid,
     #[error("email already registered")]
     EmailTaken,
+    #[error("a one-time code is required")]
+    SecondFactorRequired,
+    #[error("the one-time code or recovery code is wrong or used")]
+    InvalidOneTimeCode,
+    #[error("two-step sign-in is already set up")]
+    SecondFactorAlreadyEnrolled,
+    #[error("two-step sign-in has not been started")]
+    SecondFactorNotStarted,
     #[error(transparent)]
     InvalidField(#[from] crate::text::FieldError),
     #[error(transparent)]

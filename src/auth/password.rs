@@ -62,7 +62,14 @@ pub fn validate_for_role(
         .into());
     }
     // Words anyone would try first against this service's staff.
-    let mut inputs = vec!["carepass", "shinagawa", "品川", "しながわ", "kuyakusho", "ward"];
+    let mut inputs = vec![
+        "carepass",
+        "shinagawa",
+        "品川",
+        "しながわ",
+        "kuyakusho",
+        "ward",
+    ];
     inputs.extend_from_slice(known);
     let score: u8 = zxcvbn::zxcvbn(password, &inputs).score().into();
     if score < STAFF_MIN_SCORE {
@@ -180,7 +187,7 @@ mod tests {
 
     #[test]
     fn staff_passwords_are_long_and_hard_to_guess_and_guardians_keep_the_length_rule() {
-        use super::{validate_for_role, super::Role};
+        use super::{super::Role, validate_for_role};
         let known = ["yamada@ward.example.jp", "山田 太郎"];
         for weak in [
             "aaaaaaaaaaaa",
@@ -189,13 +196,26 @@ mod tests {
             "yamada@ward.example.jp",
             "shinagawa2026",
         ] {
-            assert!(validate_for_role(weak, Role::Staff, &known).is_err(), "{weak}");
-            assert!(validate_for_role(weak, Role::Admin, &known).is_err(), "{weak}");
+            assert!(
+                validate_for_role(weak, Role::Staff, &known).is_err(),
+                "{weak}"
+            );
+            assert!(
+                validate_for_role(weak, Role::Admin, &known).is_err(),
+                "{weak}"
+            );
         }
         // Strong but short.
         assert!(validate_for_role("Vq7#pL2!xZ", Role::Staff, &known).is_err());
-        for strong in ["a long enough password", "kettle violet harbour tram", "Vq7#pL2!xZ9$"] {
-            assert!(validate_for_role(strong, Role::Staff, &known).is_ok(), "{strong}");
+        for strong in [
+            "a long enough password",
+            "kettle violet harbour tram",
+            "Vq7#pL2!xZ9$",
+        ] {
+            assert!(
+                validate_for_role(strong, Role::Staff, &known).is_ok(),
+                "{strong}"
+            );
         }
         assert!(validate_for_role("aaaaaaaaaaaa", Role::Guardian, &known).is_ok());
     }

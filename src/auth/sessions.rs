@@ -30,6 +30,8 @@ pub struct IssuedTokens {
     pub refresh_token: String,
     pub refresh_expires_at: DateTime<Utc>,
     pub account: account::Model,
+    /// The account has a confirmed second factor.
+    pub second_factor: bool,
 }
 
 /// The account as it may appear in logs and answers (no password hash).
@@ -86,12 +88,18 @@ pub async fn issue_pair(
     })
     .exec_without_returning(conn)
     .await?;
+    let second_factor = Role::parse(&account.role).is_some_and(Role::is_staff)
+        && crate::entity::second_factor::Entity::find_by_id(account.id)
+            .one(conn)
+            .await?
+            .is_some_and(|f| f.confirmed_at.is_some());
     Ok(IssuedTokens {
         access_token: access,
         access_expires_at,
         refresh_token: refresh,
         refresh_expires_at,
         account: account.clone(),
+        second_factor,
     })
 }
 
@@ -128,6 +136,7 @@ pub async fn login(
     now: DateTime<Utc>,
     email: &str,
     password_given: String,
+    one_time_code: Option<String>,
 ) -> Result<IssuedTokens, AuthError> {
     let email = Email::parse(email).map_err(|_| AuthError::InvalidCredentials)?;
     let found = account::Entity::find()
@@ -149,8 +158,19 @@ pub async fn login(
     let tokens = db::write(db, |tx| {
         let cfg = cfg.clone();
         let account = account.clone();
+        let one_time_code = one_time_code.clone();
         Box::pin(async move {
             let cfg = &cfg;
+            if Role::parse(&account.role).is_some_and(Role::is_staff) {
+                super::second_factor::check_at_login(
+                    tx,
+                    account.id,
+                    &account.email,
+                    one_time_code.as_deref(),
+                    now,
+                )
+                .await?;
+            }
             Ok::<_, AuthError>(start_session(tx, cfg, now, &account).await?)
         })
     })
@@ -333,11 +353,14 @@ pub async fn authenticate(
         return Err(AuthError::InvalidToken);
     }
     let role = Role::parse(&account.role).ok_or(AuthError::InvalidToken)?;
+    let second_factor =
+        role.is_staff() && super::second_factor::is_enrolled(conn, account.id).await?;
     Ok(AccountPrincipal {
         account_id: account.id,
         role,
         household_id: account.household_id,
         family_id: token.family_id,
+        second_factor,
     })
 }
 

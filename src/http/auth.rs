@@ -25,6 +25,12 @@ pub struct LoginRequest {
     /// The account's password.
     #[schema(example = "correct horse battery", max_length = 128)]
     pub password: String,
+    /// Staff and admins with two-step sign-in: the 6-digit code from the authenticator app,
+    /// or one of the recovery codes. Without it such an account is answered 401
+    /// `second_factor_required`; a wrong or used one is 401 `invalid_one_time_code` and counts
+    /// as a failed attempt.
+    #[schema(example = "123456", max_length = 64)]
+    pub one_time_code: Option<String>,
 }
 
 /// A refresh token to rotate.
@@ -57,6 +63,12 @@ pub struct AccountResponse {
     pub display_name: String,
     /// The guardian's household; absent for staff.
     pub household_id: Option<Uuid>,
+    /// Staff and admins: two-step sign-in is set up.
+    pub second_factor_enrolled: bool,
+    /// Staff and admins who must set up two-step sign-in before any staff function works
+    /// (`POST /api/v1/me/second-factor`); until then those answer 403
+    /// `second_factor_enrollment_required`.
+    pub second_factor_setup_required: bool,
 }
 
 /// A fresh token pair. Send the access token as `Authorization: Bearer <access_token>`.
@@ -75,7 +87,12 @@ pub struct TokenResponse {
     pub account: AccountResponse,
 }
 
-fn token_response(t: IssuedTokens, now: DateTime<Utc>) -> TokenResponse {
+fn token_response(
+    t: IssuedTokens,
+    now: DateTime<Utc>,
+    require_second_factor: bool,
+) -> TokenResponse {
+    let role = Role::parse(&t.account.role).unwrap_or(Role::Guardian);
     TokenResponse {
         token_type: "Bearer".into(),
         expires_in: (t.access_expires_at - now).num_seconds(),
@@ -85,10 +102,14 @@ fn token_response(t: IssuedTokens, now: DateTime<Utc>) -> TokenResponse {
         refresh_token_expires_at: t.refresh_expires_at,
         account: AccountResponse {
             id: t.account.id,
-            role: Role::parse(&t.account.role).unwrap_or(Role::Guardian),
+            role,
             email: t.account.email,
             display_name: t.account.display_name,
             household_id: t.account.household_id,
+            second_factor_enrolled: t.second_factor,
+            second_factor_setup_required: role.is_staff()
+                && require_second_factor
+                && !t.second_factor,
         },
     }
 }
@@ -114,7 +135,10 @@ pub async fn login(
 ) -> Result<AppJson<TokenResponse>, ApiError> {
     let now = state.now();
     let ip = Some(client);
-    if body.email.len() > 254 || body.password.len() > 512 {
+    if body.email.len() > 254
+        || body.password.len() > 512
+        || body.one_time_code.as_ref().is_some_and(|c| c.len() > 64)
+    {
         return Err(AuthError::InvalidCredentials.into());
     }
     let throttle = state.throttle;
@@ -136,6 +160,7 @@ pub async fn login(
         now,
         &body.email,
         body.password,
+        body.one_time_code,
     )
     .await?;
     crate::db::write(&state.db, |tx| {
@@ -143,7 +168,11 @@ pub async fn login(
         Box::pin(async move { throttle.succeeded(tx, &email, ip).await })
     })
     .await?;
-    Ok(AppJson(token_response(tokens, now)))
+    Ok(AppJson(token_response(
+        tokens,
+        now,
+        state.config.auth.require_second_factor_for_staff,
+    )))
 }
 
 /// Exchange a refresh token for a new token pair.
@@ -165,7 +194,11 @@ pub async fn refresh_session(
 ) -> Result<AppJson<TokenResponse>, ApiError> {
     let now = state.now();
     let tokens = sessions::refresh(&state.db, &state.config.auth, now, &body.refresh_token).await?;
-    Ok(AppJson(token_response(tokens, now)))
+    Ok(AppJson(token_response(
+        tokens,
+        now,
+        state.config.auth.require_second_factor_for_staff,
+    )))
 }
 
 /// Sign out: the access token and every refresh token of this login stop working.
@@ -215,7 +248,14 @@ pub async fn accept_invitation(
         body.password,
     )
     .await?;
-    Ok((StatusCode::CREATED, AppJson(token_response(tokens, now))))
+    Ok((
+        StatusCode::CREATED,
+        AppJson(token_response(
+            tokens,
+            now,
+            state.config.auth.require_second_factor_for_staff,
+        )),
+    ))
 }
 
 /// The signed-in account.
@@ -237,5 +277,9 @@ pub async fn get_me(
         email: a.email,
         display_name: a.display_name,
         household_id: a.household_id,
+        second_factor_enrolled: account.principal.second_factor,
+        second_factor_setup_required: account.principal.role.is_staff()
+            && state.config.auth.require_second_factor_for_staff
+            && !account.principal.second_factor,
     }))
 }

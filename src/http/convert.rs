@@ -34,6 +34,12 @@ impl From<AuthError> for ApiError {
                 ApiError::new(StatusCode::GONE, Code::InvitationInvalid)
             }
             AuthError::EmailTaken => ApiError::conflict(Code::EmailTaken),
+            AuthError::SecondFactorRequired => ApiError::unauthorized(Code::SecondFactorRequired),
+            AuthError::InvalidOneTimeCode => ApiError::unauthorized(Code::InvalidOneTimeCode),
+            AuthError::SecondFactorAlreadyEnrolled => {
+                ApiError::conflict(Code::SecondFactorAlreadyEnrolled)
+            }
+            AuthError::SecondFactorNotStarted => ApiError::conflict(Code::SecondFactorNotStarted),
             AuthError::InvalidField(e) => e.into(),
             AuthError::Db(e) => e.into(),
         }

@@ -322,6 +322,14 @@ async fn account(parts: &Parts, state: &AppState) -> Result<AccountPrincipal, Ap
     Ok(p)
 }
 
+/// Staff functions need two-step sign-in set up, when the configuration requires it.
+fn second_factor_in_place(state: &AppState, p: &AccountPrincipal) -> Result<(), ApiError> {
+    if state.config.auth.require_second_factor_for_staff && !p.second_factor {
+        return Err(ApiError::forbidden(Code::SecondFactorEnrollmentRequired));
+    }
+    Ok(())
+}
+
 /// One write from this caller's allowance (accounts and devices alike), or 429.
 fn take_write(state: &AppState, parts: &Parts, caller: Uuid) -> Result<(), ApiError> {
     state
@@ -438,6 +446,7 @@ impl FromRequestParts<AppState> for Staff {
         if !p.role.is_staff() {
             return Err(ApiError::forbidden(Code::ForbiddenRole));
         }
+        second_factor_in_place(state, &p)?;
         let actor = actor_of(&p, parts);
         Ok(Staff {
             principal: p,
@@ -457,6 +466,7 @@ impl FromRequestParts<AppState> for Admin {
         if p.role != Role::Admin {
             return Err(ApiError::forbidden(Code::ForbiddenRole));
         }
+        second_factor_in_place(state, &p)?;
         let actor = actor_of(&p, parts);
         Ok(Admin {
             principal: p,

@@ -20,6 +20,7 @@ pub mod play_space;
 pub mod problem;
 pub mod request_id;
 pub mod respite;
+pub mod second_factor;
 pub mod settlements;
 pub mod short_stays;
 pub mod trace_context;
@@ -96,6 +97,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::logout))
         .routes(routes!(auth::accept_invitation))
         .routes(routes!(auth::get_me))
+        .routes(routes!(second_factor::start_second_factor))
+        .routes(routes!(second_factor::confirm_second_factor))
         .routes(routes!(
             households::create_household,
             households::list_households

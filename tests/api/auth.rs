@@ -599,7 +599,7 @@ async fn throttle_rows_of_keys_never_tried_again_are_forgotten_after_their_windo
 
 #[tokio::test]
 async fn a_staff_password_that_is_short_or_easy_to_guess_is_refused_and_the_invitation_stays_usable()
-{
+ {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let inv: Value = app
@@ -627,7 +627,10 @@ async fn a_staff_password_that_is_short_or_easy_to_guess_is_refused_and_the_invi
             .await;
         let body = assert_problem(r, 422, "invalid_field").await;
         assert_eq!(body["field"], "password", "{weak}");
-        assert!(body["detail"].as_str().unwrap().contains(says), "{weak}: {body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains(says),
+            "{weak}: {body}"
+        );
     }
     let r = app
         .post(

@@ -71,6 +71,20 @@ pub fn rows() -> Vec<Row> {
         ),
         row("getMe", "GET", "/api/v1/me".into(), None, ACCOUNTS),
         row(
+            "startSecondFactor",
+            "POST",
+            "/api/v1/me/second-factor".into(),
+            None,
+            STAFF,
+        ),
+        row(
+            "confirmSecondFactor",
+            "POST",
+            "/api/v1/me/second-factor/confirm".into(),
+            Some(json!({ "one_time_code": "000000" })),
+            STAFF,
+        ),
+        row(
             "createHousehold",
             "POST",
             "/api/v1/staff/households".into(),

@@ -55,6 +55,14 @@ async fn the_binary_starts_on_a_fresh_sqlite_file_with_demo_data() {
         .unwrap();
     let status = r.status();
     let body: Value = r.json().await.unwrap();
+    // In demo mode staff work with a password alone (two-step sign-in is not required).
+    let households = client
+        .get(format!("{address}/api/v1/staff/households"))
+        .bearer_auth(body["access_token"].as_str().unwrap_or_default())
+        .send()
+        .await
+        .unwrap()
+        .status();
     // SIGTERM: the server finishes and exits cleanly.
     let term = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -64,6 +72,7 @@ async fn the_binary_starts_on_a_fresh_sqlite_file_with_demo_data() {
     let exited = wait_with_timeout(&mut child, std::time::Duration::from_secs(20));
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["account"]["role"], "staff");
+    assert_eq!(households, 200);
     assert!(
         exited.is_some_and(|s| s.success()),
         "no graceful exit: {exited:?}"

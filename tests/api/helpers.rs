@@ -115,6 +115,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     config.database.postgres_pool_size = 4;
     config.database.sqlite_path = dir.path().join("carepass.sqlite");
     config.server.bind = "127.0.0.1:0".parse().unwrap();
+    // Two-step sign-in has its own tests (second_factor.rs), which turn this back on; elsewhere
+    // staff work after signing in with a password, as in `serve --demo`.
+    config.auth.require_second_factor_for_staff = false;
     config.database.url = match postgres_url() {
         Some(admin) => Some(fresh_postgres(&admin).await),
         None => None,
@@ -646,4 +649,25 @@ pub fn assert_csv_adds_up(text: &str, columns: &[&str]) -> std::collections::Has
         assert_eq!(r.len(), header.len(), "{r:?}");
     }
     out
+}
+
+/// The code an authenticator app shows for `otpauth_uri` at `at`.
+pub fn one_time_code(otpauth_uri: &str, at: chrono::DateTime<Utc>) -> String {
+    let totp = totp_rs::TOTP::from_url(otpauth_uri).expect("an otpauth URI");
+    totp.generate(at.timestamp() as u64)
+}
+
+/// The text of the one QR code in a base64 PNG, as a phone's camera would read it.
+pub fn decode_qr(png_base64: &str) -> String {
+    let bytes =
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, png_base64).unwrap();
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buf[y * w + x]);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().unwrap().1
 }

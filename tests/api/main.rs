@@ -28,6 +28,7 @@ mod play_space;
 mod real_binary;
 mod respite;
 mod respite_properties;
+mod second_factor;
 mod settlement;
 mod short_stays;
 mod signed_codes;

@@ -14,24 +14,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{
-    NowUtc, assert_problem, family, issue, ledger_and_balance, mint, redeem, remaining, spawn_app,
-    spawn_app_with,
+    NowUtc, assert_problem, decode_qr, family, issue, ledger_and_balance, mint, redeem, remaining,
+    spawn_app, spawn_app_with,
 };
-
-fn decode_qr(png_base64: &str) -> String {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(png_base64)
-        .unwrap();
-    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let (w, h) = (info.width as usize, info.height as usize);
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| buf[y * w + x]);
-    let grids = img.detect_grids();
-    assert_eq!(grids.len(), 1, "one QR code in the image");
-    grids[0].decode().unwrap().1
-}
 
 #[tokio::test]
 async fn a_qr_code_decoded_from_the_png_redeems_end_to_end() {

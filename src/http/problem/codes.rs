@@ -47,6 +47,11 @@ problem_codes! {
     RefreshTokenReused = "refresh_token_reused": "The refresh token was already used; all sessions of this login were signed out", "使用済みのリフレッシュトークンです。このログインのセッションはすべて無効になりました";
     RateLimited = "rate_limited": "Too many requests from this account or device; wait a moment and try again", "短時間に操作が多すぎます。少し待ってから再度お試しください";
     TooManyAttempts = "too_many_attempts": "Too many failed attempts; try again later", "失敗が続いたため、しばらくしてから再度お試しください";
+    SecondFactorRequired = "second_factor_required": "Enter the one-time code from your authenticator app (or a recovery code)", "認証アプリに表示される6桁のワンタイムコード（またはリカバリーコード）を入力してください";
+    InvalidOneTimeCode = "invalid_one_time_code": "The one-time code or recovery code is wrong, expired or already used", "ワンタイムコードまたはリカバリーコードが違うか、期限切れか、使用済みです";
+    SecondFactorEnrollmentRequired = "second_factor_enrollment_required": "Set up two-step sign-in before using staff functions", "職員の機能を使う前に、2段階認証を設定してください";
+    SecondFactorAlreadyEnrolled = "second_factor_already_enrolled": "Two-step sign-in is already set up for this account", "このアカウントの2段階認証は設定済みです";
+    SecondFactorNotStarted = "second_factor_not_started": "Start setting up two-step sign-in first", "先に2段階認証の設定を開始してください";
     InvitationInvalid = "invitation_invalid": "The invitation code is invalid, expired or already used", "招待コードが無効、期限切れ、または使用済みです";
     EmailTaken = "email_taken": "This email address is already registered", "このメールアドレスは既に登録されています";
     ForbiddenRole = "forbidden_role": "Your role may not perform this operation", "この操作を行う権限がありません";
