@@ -16,6 +16,7 @@ pub mod entity;
 pub mod households;
 pub mod http;
 pub mod notifications;
+pub mod otel;
 pub mod partners;
 pub mod play_space;
 pub mod respite;

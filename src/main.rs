@@ -60,21 +60,36 @@ enum Command {
 }
 
 /// Logs go to stdout: text (colours only on a terminal) or, with `CAREPASS_LOG_FORMAT=json`,
-/// one JSON object per line and nothing else. Returns whether the format is JSON.
-fn init_tracing() -> bool {
+/// one JSON object per line and nothing else. With `OTEL_EXPORTER_OTLP_ENDPOINT` set, spans are
+/// also exported over OTLP (see `carepass::otel`). Returns whether the format is JSON, and the
+/// exporter to flush at exit.
+fn init_tracing() -> anyhow::Result<(bool, Option<carepass::otel::Otel>)> {
     use std::io::IsTerminal;
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let json = std::env::var("CAREPASS_LOG_FORMAT").is_ok_and(|v| v == "json");
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
-    if json {
-        builder.json().flatten_event(true).init();
+    let fmt = tracing_subscriber::fmt::layer().with_target(false);
+    let fmt = if json {
+        fmt.json().flatten_event(true).boxed()
     } else {
-        builder.with_ansi(std::io::stdout().is_terminal()).init();
-    }
-    json
+        fmt.with_ansi(std::io::stdout().is_terminal()).boxed()
+    };
+    let (otel, otel_layer) = match carepass::otel::Otel::from_env()? {
+        Some((otel, tracer)) => (
+            Some(otel),
+            Some(tracing_opentelemetry::layer().with_tracer(tracer)),
+        ),
+        None => (None, None),
+    };
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(otel_layer)
+        .init();
+    Ok((json, otel))
 }
 
 /// Tells the operator something: a plain line on a terminal or in text mode, a log event in
@@ -103,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let json = init_tracing();
+    let (json, otel) = init_tracing()?;
     let mut config = Config::load(cli.config.as_deref())?;
     let conn = db::connect(&config).await?;
     db::migrate(&conn).await?;
@@ -225,6 +240,9 @@ async fn main() -> anyhow::Result<()> {
             println!("backup written to {}", to.display());
         }
         Command::Openapi => {}
+    }
+    if let Some(o) = otel {
+        o.shutdown();
     }
     Ok(())
 }

@@ -74,6 +74,7 @@ pub async fn log_request(
         request_id = %request_id,
         trace_id = %trace_id,
     );
+    crate::otel::continue_trace(&span, request.headers());
     let response = next.run(request).instrument(span.clone()).await;
     let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
     let latency_ms = (latency_ms * 1000.0).round() / 1000.0;

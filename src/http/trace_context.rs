@@ -45,7 +45,7 @@ impl TraceParent {
         })
     }
 
-    /// A new trace, not sampled by anyone upstream.
+    /// A new trace, started here and sampled (so that it is exported when traces are).
     pub fn start() -> TraceParent {
         let mut bytes = [0u8; 24];
         rand::rng().fill_bytes(&mut bytes);
@@ -56,7 +56,7 @@ impl TraceParent {
         TraceParent {
             trace_id: hex(&bytes[..16]),
             parent_id: hex(&bytes[16..]),
-            flags: "00".into(),
+            flags: "01".into(),
         }
     }
 

@@ -260,3 +260,104 @@ async fn text_logs_written_to_a_pipe_carry_no_colour_codes_and_name_the_caller()
     );
     assert!(!lines.iter().any(|l| l.contains(token)));
 }
+
+/// A stand-in OTLP collector: answers 200 to every request and keeps (path, body) of each.
+async fn otlp_collector() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let keep = keep.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                // One request per connection is enough for a batch exporter.
+                let (head_end, length) = loop {
+                    let n = stream.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
+                        let length = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        break (i + 4, length);
+                    }
+                };
+                while buf.len() < head_end + length {
+                    let n = stream.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                let path = String::from_utf8_lossy(&buf[..head_end])
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("")
+                    .to_owned();
+                keep.lock().unwrap().push((path, buf[head_end..].to_vec()));
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    (address, seen)
+}
+
+// Multi-threaded: the collector must answer while the test blocks waiting for the exit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_an_otlp_endpoint_request_spans_are_exported_in_the_callers_trace() {
+    let (collector, seen) = otlp_collector().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (child, rx, lines, address) = start_logging_binary(
+        dir.path(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", collector.as_str()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+        ],
+        |line| {
+            line.strip_prefix("Carepass listening on ")
+                .map(|rest| rest.split_whitespace().next().unwrap().to_owned())
+        },
+    );
+    let trace_hex = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let r = reqwest::Client::new()
+        .get(format!("{address}/healthz"))
+        .header("traceparent", format!("00-{trace_hex}-00f067aa0ba902b7-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // SIGTERM flushes what is still buffered.
+    stop_and_collect(child, rx, lines);
+    let trace_id: Vec<u8> = (0..16)
+        .map(|i| u8::from_str_radix(&trace_hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.iter().any(|(path, _)| path == "/v1/traces"),
+        "nothing exported: {:?}",
+        seen.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
+    // The protobuf carries the caller's trace id as 16 raw bytes.
+    assert!(
+        seen.iter()
+            .any(|(_, body)| body.windows(16).any(|w| w == trace_id.as_slice())),
+        "the caller's trace id is not in the exported spans"
+    );
+}
