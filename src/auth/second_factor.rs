@@ -207,7 +207,10 @@ pub async fn confirm(
 }
 
 /// Whether the account has a confirmed second factor.
-pub async fn is_enrolled(conn: &impl ConnectionTrait, account_id: Uuid) -> Result<bool, AuthError> {
+pub async fn is_enrolled(
+    conn: &impl ConnectionTrait,
+    account_id: Uuid,
+) -> Result<bool, sea_orm::DbErr> {
     Ok(second_factor::Entity::find_by_id(account_id)
         .one(conn)
         .await?
@@ -266,17 +269,4 @@ pub async fn check_at_login(
     } else {
         Err(AuthError::InvalidOneTimeCode)
     }
-}
-
-/// Recovery codes not yet used.
-pub async fn recovery_codes_left(
-    conn: &impl ConnectionTrait,
-    account_id: Uuid,
-) -> Result<u64, AuthError> {
-    use sea_orm::PaginatorTrait;
-    Ok(recovery_code::Entity::find()
-        .filter(recovery_code::Column::AccountId.eq(account_id))
-        .filter(recovery_code::Column::UsedAt.is_null())
-        .count(conn)
-        .await?)
 }

@@ -89,10 +89,7 @@ pub async fn issue_pair(
     .exec_without_returning(conn)
     .await?;
     let second_factor = Role::parse(&account.role).is_some_and(Role::is_staff)
-        && crate::entity::second_factor::Entity::find_by_id(account.id)
-            .one(conn)
-            .await?
-            .is_some_and(|f| f.confirmed_at.is_some());
+        && super::second_factor::is_enrolled(conn, account.id).await?;
     Ok(IssuedTokens {
         access_token: access,
         access_expires_at,
