@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
@@ -40,12 +40,8 @@ pub async fn log_request(
     next: Next,
 ) -> Response {
     let start = Instant::now();
-    let method = super::ops::method_label(request.method());
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = super::labels::method_label(request.method());
+    let route = super::labels::route_label(&request);
     let request_id = request
         .headers()
         .get("x-request-id")

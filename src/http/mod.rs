@@ -11,6 +11,7 @@ pub mod download;
 pub mod enrollments;
 pub mod extract;
 pub mod households;
+pub mod labels;
 pub mod notifications;
 pub mod ops;
 pub mod pagination;

@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
@@ -152,31 +152,11 @@ async fn read_gauges(state: &AppState) {
     }
 }
 
-/// The method as a metric label: the ones the API uses, or `OTHER`. Every label value comes
-/// from a closed set, so no request can add a series (a made-up method once could).
-pub fn method_label(m: &axum::http::Method) -> &'static str {
-    use axum::http::Method;
-    match *m {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::PATCH => "PATCH",
-        Method::DELETE => "DELETE",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        _ => "OTHER",
-    }
-}
-
 /// Middleware: counts requests and records their duration by route template and status.
 pub async fn record_metrics(request: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = method_label(request.method());
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = super::labels::method_label(request.method());
+    let route = super::labels::route_label(&request);
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
     let labels = [
