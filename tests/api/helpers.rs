@@ -188,6 +188,32 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// Starts and confirms two-step sign-in for `user`: (otpauth URI, recovery codes).
+    pub async fn set_up_second_factor(&self, user: &User) -> (String, Vec<String>) {
+        let r = self
+            .post_empty("/api/v1/me/second-factor", Some(&user.access))
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let setup: Value = r.json().await.unwrap();
+        let uri = setup["otpauth_uri"].as_str().unwrap().to_owned();
+        let r = self
+            .post(
+                "/api/v1/me/second-factor/confirm",
+                Some(&user.access),
+                &json!({ "one_time_code": one_time_code(&uri, self.clock.now_utc()) }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: Value = r.json().await.unwrap();
+        let codes = body["recovery_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
+        (uri, codes)
+    }
+
     /// The audit log's actions about one object, newest first, as staff read them.
     pub async fn audit_actions(&self, object_id: &str, staff_token: &str) -> Vec<String> {
         let log: Value = self

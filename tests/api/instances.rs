@@ -39,6 +39,9 @@ async fn three_instances_on_one_database_keep_exactly_once_through_a_revocation_
         families.push(family(&app, &["taxi_fuel"]).await);
     }
     let admin = app.admin().await;
+    // The real binaries run with the production default: staff functions need two-step
+    // sign-in set up.
+    app.set_up_second_factor(&admin).await;
     let mut devices = Vec::new();
     for _ in 0..4 {
         let (_, id, credential) = app.partner_with_device(&admin, "taxi_company").await;

@@ -15,32 +15,6 @@ async fn app() -> TestApp {
     spawn_app_with(|c| c.auth.require_second_factor_for_staff = true).await
 }
 
-/// Starts and confirms two-step sign-in for `user`: (otpauth URI, recovery codes).
-async fn set_up(app: &TestApp, user: &User) -> (String, Vec<String>) {
-    let r = app
-        .post_empty("/api/v1/me/second-factor", Some(&user.access))
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let setup: Value = r.json().await.unwrap();
-    let uri = setup["otpauth_uri"].as_str().unwrap().to_owned();
-    let r = app
-        .post(
-            "/api/v1/me/second-factor/confirm",
-            Some(&user.access),
-            &json!({ "one_time_code": one_time_code(&uri, app.clock.now_utc()) }),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let body: Value = r.json().await.unwrap();
-    let codes = body["recovery_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
-    (uri, codes)
-}
-
 async fn login(app: &TestApp, user: &User, code: Option<&str>) -> reqwest::Response {
     let mut body = json!({ "email": user.email, "password": PASSWORD });
     if let Some(c) = code {
@@ -131,7 +105,7 @@ async fn staff_must_set_up_two_step_sign_in_with_a_qr_code_before_staff_function
 async fn signing_in_needs_the_apps_code_each_code_once_and_each_recovery_code_once() {
     let app = app().await;
     let staff = app.staff().await;
-    let (uri, recovery) = set_up(&app, &staff).await;
+    let (uri, recovery) = app.set_up_second_factor(&staff).await;
     // The code used to confirm belongs to this step: the next sign-in waits for the next one.
     app.clock.advance(Duration::seconds(30));
 
@@ -194,7 +168,7 @@ async fn signing_in_needs_the_apps_code_each_code_once_and_each_recovery_code_on
 async fn wrong_one_time_codes_count_as_failed_sign_ins() {
     let app = app().await;
     let staff = app.staff().await;
-    set_up(&app, &staff).await;
+    app.set_up_second_factor(&staff).await;
     for _ in 0..5 {
         let r = login(&app, &staff, Some("000000")).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
@@ -211,7 +185,7 @@ async fn wrong_one_time_codes_count_as_failed_sign_ins() {
 async fn guardians_have_no_second_factor_and_the_switch_is_on_by_default() {
     let app = app().await;
     let staff = app.staff().await;
-    set_up(&app, &staff).await;
+    app.set_up_second_factor(&staff).await;
     let guardian = app.guardian(&staff).await;
     let r = app
         .post_empty("/api/v1/me/second-factor", Some(&guardian.access))
