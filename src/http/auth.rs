@@ -114,7 +114,8 @@ fn token_response(
     }
 }
 
-/// Sign in with email and password.
+/// Sign in with email and password (and, for staff and admins with two-step sign-in, the
+/// authenticator app's one-time code or a recovery code).
 ///
 /// Repeated failures for one account or from one address are refused for a while with 429.
 #[utoipa::path(
@@ -122,7 +123,7 @@ fn token_response(
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
-        (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong email or password (`invalid_credentials`); for staff and admins with two-step sign-in, a missing (`second_factor_required`) or wrong or used (`invalid_one_time_code`) one-time code", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Account disabled", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
     ),
