@@ -95,9 +95,21 @@ impl std::fmt::Display for Month {
 pub struct FiscalYear(pub i32);
 
 impl FiscalYear {
-    /// "2024年度", for Japanese outputs.
+    /// "令和8年度（2026年度）", for Japanese outputs: as Japanese offices name a fiscal year,
+    /// with the Western year beside it. A fiscal year is named by the era of its first day's
+    /// calendar year (FY2019 is 令和元年度, as the government names it).
     pub fn ja(self) -> String {
-        format!("{}年度", self.0)
+        let (era, n) = if self.0 >= 2019 {
+            ("令和", self.0 - 2018)
+        } else {
+            ("平成", self.0 - 1988)
+        };
+        let n = if n == 1 {
+            "元".to_owned()
+        } else {
+            n.to_string()
+        };
+        format!("{era}{n}年度（{}年度）", self.0)
     }
 
     /// Reads "FY2024" (a four-digit year from 2000).
@@ -188,6 +200,15 @@ impl Calendar {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn fiscal_years_read_as_japanese_offices_name_them() {
+        use super::FiscalYear;
+        assert_eq!(FiscalYear(2026).ja(), "令和8年度（2026年度）");
+        assert_eq!(FiscalYear(2025).ja(), "令和7年度（2025年度）");
+        assert_eq!(FiscalYear(2019).ja(), "令和元年度（2019年度）");
+        assert_eq!(FiscalYear(2018).ja(), "平成30年度（2018年度）");
+    }
+
     use super::*;
 
     fn tokyo() -> Calendar {

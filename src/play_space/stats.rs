@@ -93,7 +93,7 @@ pub async fn between(
 }
 
 /// The statistics as CSV for Excel (UTF-8 with BOM, CRLF): one line for the period, which
-/// `period_label` names in Japanese ("2026年11月", "2026年度").
+/// `period_label` names in Japanese ("2026年11月", "令和8年度（2026年度）").
 pub fn to_csv(s: &PlayStatistics, period_label: &str) -> String {
     use crate::csv::{Cell, header, line};
     let mut out = String::from(crate::csv::BOM);

@@ -409,7 +409,10 @@ async fn staff_see_bookings_attendance_no_shows_and_users_per_month_and_year() {
         .await
         .unwrap();
     assert!(csv.starts_with("\u{feff}期間,開催回数"));
-    assert!(csv.ends_with("2026年度,1,2,2,3,1,1,2,3,1,0\r\n"), "{csv}");
+    assert!(
+        csv.ends_with("令和8年度（2026年度）,1,2,2,3,1,1,2,3,1,0\r\n"),
+        "{csv}"
+    );
     let r = app
         .get("/api/v1/staff/play-statistics", Some(&staff.access))
         .await;
