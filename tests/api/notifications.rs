@@ -13,7 +13,7 @@ use carepass::notifications::worker::Worker;
 use carepass::notifications::{self, Event, Recipient, signature};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 use crate::helpers::family;
@@ -70,36 +70,9 @@ impl Receiver {
     }
 
     async fn serve(&self, mut socket: tokio::net::TcpStream) {
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 4096];
-        let (head_end, length) = loop {
-            let Ok(n) = socket.read(&mut chunk).await else {
-                return;
-            };
-            if n == 0 {
-                return;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
-                let length = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .and_then(|v| v.trim().parse::<usize>().ok())
-                    .unwrap_or(0);
-                break (i + 4, length);
-            }
+        let Some((head, body)) = crate::helpers::read_request(&mut socket).await else {
+            return;
         };
-        while buf.len() < head_end + length {
-            let Ok(n) = socket.read(&mut chunk).await else {
-                return;
-            };
-            if n == 0 {
-                return;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-        }
-        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
         let header = |name: &str| {
             head.lines()
                 .find_map(|l| {
@@ -114,7 +87,7 @@ impl Receiver {
             timestamp: header("carepass-timestamp").parse().unwrap_or(0),
             signature: header("carepass-signature"),
             key_id: header("carepass-key-id"),
-            body: buf[head_end..head_end + length].to_vec(),
+            body,
             answered_ok: false,
         };
         let reply: &[u8] = match act {
