@@ -9,7 +9,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::rate_limit::WriteLimits;
 use crate::auth::throttle::LoginThrottle;
 use crate::clock::{Calendar, Clock};
-use crate::config::Config;
+use crate::config::{Config, RuleBook};
 use crate::partners::DeviceCache;
 use crate::signed_codes::keys::KeyRing;
 
@@ -21,6 +21,8 @@ pub struct AppState {
     /// on PostgreSQL the same pool as `db`.
     pub read: DatabaseConnection,
     pub config: Arc<Config>,
+    /// The program settings in force on each date (checked when the configuration loaded).
+    pub rules: Arc<RuleBook>,
     pub clock: Arc<dyn Clock>,
     /// Login limits; the counts live in the database.
     pub throttle: LoginThrottle,
@@ -50,7 +52,11 @@ impl AppState {
             config.server.writes_per_minute_per_caller,
             config.server.write_burst_per_caller,
         );
+        let rules = config
+            .rule_book()
+            .unwrap_or_else(|e| panic!("the configuration was checked before start: {e}"));
         AppState {
+            rules: Arc::new(rules),
             db,
             read,
             config: Arc::new(config),
@@ -64,6 +70,11 @@ impl AppState {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// The program settings in force on the ward's date of `at`.
+    pub fn rules_on(&self, at: DateTime<Utc>) -> &crate::config::ProgramRules {
+        self.rules.on(self.calendar().local_date(at))
     }
 
     pub fn calendar(&self) -> Calendar {

@@ -21,11 +21,11 @@ pub fn spawn_lapse_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
 /// One pass of every sweep; a failure is logged and retried at the next pass.
 pub async fn sweep(state: &AppState) {
     let db = state.db.clone();
-    let rules = state.config.programs.clone();
+    let (rules, cal) = (state.rules.clone(), state.calendar());
     let now = state.now();
     let result = crate::db::write(&db, |tx| {
         let rules = rules.clone();
-        Box::pin(async move { allowances::lapse_ended(tx, &rules, now).await })
+        Box::pin(async move { allowances::lapse_ended(tx, &rules, &cal, now).await })
     })
     .await;
     match result {

@@ -10,10 +10,11 @@ use uuid::Uuid;
 
 use super::{
     Account, AllowanceError, EntryKind, Period, Refs, Rule, find_account, period_of, post, rule,
+    rule_at,
 };
 use crate::audit::Actor;
 use crate::clock::{Calendar, to_micros};
-use crate::config::{ProgramRules, UnusedBalance};
+use crate::config::{RuleBook, UnusedBalance};
 use crate::enrollments::{self, Program};
 use crate::entity::allowance_account;
 
@@ -21,7 +22,7 @@ use crate::entity::allowance_account;
 /// must be enrolled on that date. Call inside a write transaction.
 pub async fn current_account(
     conn: &impl ConnectionTrait,
-    rules: &ProgramRules,
+    rules: &RuleBook,
     cal: &Calendar,
     child_id: Uuid,
     program: Program,
@@ -38,14 +39,14 @@ pub async fn current_account(
 /// periods that have ended by `now`. The child must be enrolled on `at`'s date.
 pub async fn account_for(
     conn: &impl ConnectionTrait,
-    rules: &ProgramRules,
+    rules: &RuleBook,
     cal: &Calendar,
     child_id: Uuid,
     program: Program,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Account, AllowanceError> {
-    let rule = rule(rules, program).ok_or(AllowanceError::NoAllowance)?;
+    let rule = rule_at(rules, cal, program, at).ok_or(AllowanceError::NoAllowance)?;
     if !enrollments::is_enrolled(conn, child_id, program, cal.local_date(at)).await? {
         return Err(AllowanceError::NotEnrolled);
     }
@@ -60,13 +61,13 @@ pub async fn account_for(
 /// be opened: for redeeming a code whose issuance already checked it (see `vouchers`).
 pub async fn account_at(
     conn: &impl ConnectionTrait,
-    rules: &ProgramRules,
+    rules: &RuleBook,
     cal: &Calendar,
     child_id: Uuid,
     program: Program,
     at: DateTime<Utc>,
 ) -> Result<Account, AllowanceError> {
-    let rule = rule(rules, program).ok_or(AllowanceError::NoAllowance)?;
+    let rule = rule_at(rules, cal, program, at).ok_or(AllowanceError::NoAllowance)?;
     let period = period_of(cal, rule.period, at);
     if let Some(account) = find_account(conn, child_id, program, &period.key).await? {
         return Ok(account);
@@ -199,7 +200,8 @@ async fn close_previous(
 /// conditional update of the exact remaining balance.
 pub async fn lapse_ended(
     conn: &impl ConnectionTrait,
-    rules: &ProgramRules,
+    rules: &RuleBook,
+    cal: &Calendar,
     now: DateTime<Utc>,
 ) -> Result<u64, AllowanceError> {
     use allowance_account::Column as C;
@@ -214,7 +216,8 @@ pub async fn lapse_ended(
         let Some(program) = Program::parse(&account.program) else {
             continue;
         };
-        let Some(rule) = rule(rules, program) else {
+        let start = cal.local_date(crate::clock::from_micros(account.period_start));
+        let Some(rule) = rule(rules.on(start), program) else {
             continue;
         };
         if rule.unused != UnusedBalance::Lapse {

@@ -9,10 +9,10 @@ use uuid::Uuid;
 
 use super::correction::{bounded, check_one_approver, post_adjustment};
 use super::proposals::{Proposal, ProposalStatus};
-use super::{Account, AllowanceError, current_account, get_account, lock_account, rule};
+use super::{Account, AllowanceError, current_account, get_account, lock_account, rule_at};
 use crate::audit::{self, Actor};
 use crate::clock::{Calendar, to_micros};
-use crate::config::ProgramRules;
+use crate::config::RuleBook;
 use crate::enrollments::Program;
 use crate::entity::adjustment_proposal;
 
@@ -39,7 +39,7 @@ pub enum Adjusted {
 /// one-approver limit, otherwise proposed for a second staff member's approval.
 pub async fn adjust(
     conn: &impl ConnectionTrait,
-    rules: &ProgramRules,
+    rules: &RuleBook,
     cal: &Calendar,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -53,7 +53,7 @@ pub async fn adjust(
     } = adjustment;
     let reason = crate::text::multiline(reason, 500)
         .map_err(|e| crate::text::FieldError::text("reason", e))?;
-    let rule = rule(rules, program).ok_or(AllowanceError::NoAllowance)?;
+    let rule = rule_at(rules, cal, program, now).ok_or(AllowanceError::NoAllowance)?;
     bounded(&rule, amount)?;
     let account = current_account(conn, rules, cal, child_id, program, now).await?;
     lock_account(conn, account.id).await?;

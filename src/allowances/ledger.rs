@@ -7,11 +7,11 @@ use uuid::Uuid;
 
 use super::{
     Account, AllowanceError, EntryKind, Refs, account_at, find_account, get_account, period_of,
-    rule,
+    rule_at,
 };
 use crate::audit::Actor;
 use crate::clock::{Calendar, to_micros};
-use crate::config::ProgramRules;
+use crate::config::RuleBook;
 use crate::enrollments::Program;
 use crate::entity::{allowance_account, ledger_entry};
 
@@ -129,7 +129,7 @@ pub struct Capture {
 /// and how much was taken. The common case is one conditional `UPDATE … RETURNING`.
 pub async fn capture(
     conn: &impl ConnectionTrait,
-    rules: &ProgramRules,
+    rules: &RuleBook,
     cal: &Calendar,
     what: Capture,
     actor: &Actor,
@@ -143,7 +143,7 @@ pub async fn capture(
         at,
         take,
     } = what;
-    let rule = rule(rules, program).ok_or(AllowanceError::NoAllowance)?;
+    let rule = rule_at(rules, cal, program, at).ok_or(AllowanceError::NoAllowance)?;
     let period = period_of(cal, rule.period, at);
     let (max, exact) = match take {
         Take::UpTo(n) => (n, false),

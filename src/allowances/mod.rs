@@ -29,7 +29,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::clock::{Calendar, from_micros};
-use crate::config::{ProgramRules, UnusedBalance};
+use crate::config::{ProgramRules, RuleBook, UnusedBalance};
 use crate::enrollments::Program;
 use crate::entity::allowance_account;
 
@@ -128,7 +128,28 @@ pub fn unit_of(program: Program) -> Option<Unit> {
     }
 }
 
-/// The allowance rule of a program, if it has one.
+/// How long a program's allowance lasts, if it has one.
+pub fn period_kind(program: Program) -> Option<PeriodKind> {
+    match program {
+        Program::TaxiFuel | Program::CareTaxi => Some(PeriodKind::Month),
+        Program::Respite => Some(PeriodKind::FiscalYear),
+        Program::PlaySpace | Program::ShortStay => None,
+    }
+}
+
+/// The allowance rule for the period containing `at`: the settings in force on the period's
+/// first day, so that a change of rule takes effect with a whole month or fiscal year.
+pub fn rule_at(
+    rules: &RuleBook,
+    cal: &Calendar,
+    program: Program,
+    at: DateTime<Utc>,
+) -> Option<Rule> {
+    let period = period_of(cal, period_kind(program)?, at);
+    rule(rules.on(cal.local_date(period.start)), program)
+}
+
+/// The allowance rule of a program in one version of the settings, if it has one.
 pub fn rule(rules: &ProgramRules, program: Program) -> Option<Rule> {
     // Unset limits: one period's grant alone, a year of grants with two approvers.
     let monthly = |grant: i64, limit: Option<i64>, max: Option<i64>| {

@@ -13,10 +13,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::correction::{bounded, post_adjustment};
-use super::{AllowanceError, Unit, current_account, period_of, rule};
+use super::{AllowanceError, Unit, current_account, period_of, rule_at};
 use crate::audit::{self, Actor};
 use crate::clock::{Calendar, from_micros, to_micros};
-use crate::config::ProgramRules;
+use crate::config::RuleBook;
 use crate::enrollments::Program;
 use crate::entity::adjustment_proposal;
 
@@ -167,7 +167,7 @@ async fn decide(
 /// the ledger entry. Call inside a write transaction.
 pub async fn approve_proposal(
     conn: &impl ConnectionTrait,
-    rules: &ProgramRules,
+    rules: &RuleBook,
     cal: &Calendar,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -180,7 +180,7 @@ pub async fn approve_proposal(
     if actor.id.is_none_or(|a| a == before.proposed_by) {
         return Err(AllowanceError::SameApprover);
     }
-    let rule = rule(rules, before.program).ok_or(AllowanceError::NoAllowance)?;
+    let rule = rule_at(rules, cal, before.program, now).ok_or(AllowanceError::NoAllowance)?;
     bounded(&rule, before.amount)?;
     if period_of(cal, rule.period, now).key != before.period {
         return Err(AllowanceError::ProposalPeriodEnded);

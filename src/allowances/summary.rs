@@ -8,9 +8,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{AllowanceError, EntryKind, Unit, find_account, period_of, rule};
+use super::{AllowanceError, EntryKind, Unit, find_account, period_of, rule_at};
 use crate::clock::{Calendar, from_micros, to_micros};
-use crate::config::{ProgramRules, UnusedBalance};
+use crate::config::{RuleBook, UnusedBalance};
 use crate::enrollments::Program;
 use crate::entity::{allowance_account, ledger_entry};
 
@@ -44,13 +44,13 @@ pub struct Summary {
 /// the grant it will open with.
 pub async fn summary(
     conn: &impl ConnectionTrait,
-    rules: &ProgramRules,
+    rules: &RuleBook,
     cal: &Calendar,
     child_id: Uuid,
     program: Program,
     at: DateTime<Utc>,
 ) -> Result<Summary, AllowanceError> {
-    let rule = rule(rules, program).ok_or(AllowanceError::NoAllowance)?;
+    let rule = rule_at(rules, cal, program, at).ok_or(AllowanceError::NoAllowance)?;
     let period = period_of(cal, rule.period, at);
     Ok(
         match find_account(conn, child_id, program, &period.key).await? {

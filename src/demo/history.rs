@@ -85,10 +85,11 @@ pub(super) async fn history(
     now: DateTime<Utc>,
     p: &People,
 ) -> Result<(), SeedError> {
+    let rules = std::sync::Arc::new(config.rule_book().map_err(history_error)?);
     let ctx = vouchers::Context {
         db,
         keys,
-        rules: &config.programs,
+        rules: &rules,
         calendar: config.calendar(),
     };
     vouchers_and_closing(&ctx, now, p).await?;
@@ -196,7 +197,10 @@ async fn corrections(
     now: DateTime<Utc>,
     p: &People,
 ) -> Result<(), SeedError> {
-    let (rules, cal) = (&config.programs, config.calendar());
+    let (rules, cal) = (
+        &std::sync::Arc::new(config.rule_book().map_err(history_error)?),
+        config.calendar(),
+    );
     let (staff, checker) = (actor("staff", p.staff), actor("staff", p.checker));
     // A credit beyond one person's limit, approved by a second; another still waiting.
     let adjustment = crate::allowances::Adjustment {
@@ -250,7 +254,10 @@ async fn disputed_visit(
     now: DateTime<Utc>,
     p: &People,
 ) -> Result<(), SeedError> {
-    let (rules, cal) = (&config.programs, config.calendar());
+    let (rules, cal) = (
+        &std::sync::Arc::new(config.rule_book().map_err(history_error)?),
+        config.calendar(),
+    );
     let hanako = actor("guardian", p.hanako);
     // A respite visit six days ago that the family says started an hour late.
     let nurse = device(p, PartnerKind::NurseStation)?;

@@ -60,7 +60,7 @@ pub async fn adjust_allowance(
     }
     let now = state.now();
     let cal = state.calendar();
-    let rules = state.config.programs.clone();
+    let rules = state.rules.clone();
     let (child_id, program, amount, reason) =
         (path.child_id, path.program, body.amount, body.reason);
     let actor = staff.actor.clone();
@@ -80,15 +80,7 @@ pub async fn adjust_allowance(
     match adjusted {
         Adjusted::Proposed(p) => Ok((StatusCode::ACCEPTED, AppJson(p)).into_response()),
         Adjusted::Posted(_) => Ok(AppJson(
-            allowances::summary(
-                &state.db,
-                &state.config.programs,
-                &cal,
-                child_id,
-                program,
-                now,
-            )
-            .await?,
+            allowances::summary(&state.db, &state.rules, &cal, child_id, program, now).await?,
         )
         .into_response()),
     }
@@ -172,7 +164,7 @@ pub async fn approve_adjustment_proposal(
 ) -> Result<AppJson<Proposal>, ApiError> {
     let now = state.now();
     let cal = state.calendar();
-    let rules = state.config.programs.clone();
+    let rules = state.rules.clone();
     let actor = staff.actor.clone();
     let p = crate::db::write(&state.db, |tx| {
         let (rules, actor) = (rules.clone(), actor.clone());

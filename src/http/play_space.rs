@@ -201,7 +201,7 @@ pub async fn book_play_session(
     let b = play_space::book(
         &play_space::Context {
             db: &state.db,
-            rules: &state.config.programs.play_space,
+            rules: &state.rules_on(state.now()).play_space,
             calendar: state.calendar(),
         },
         &g.actor,
@@ -291,7 +291,7 @@ pub async fn get_play_booking_code(
     let (code, expires_at) = play_space::entry_code(
         &state.read,
         &state.keys,
-        &state.config.programs.play_space,
+        &state.rules_on(state.now()).play_space,
         state.now(),
         g.household_id,
         path.booking_id,

@@ -187,7 +187,7 @@ pub struct ReportQuery {
 fn context(state: &AppState) -> Context<'_> {
     Context {
         db: &state.db,
-        rules: &state.config.programs,
+        rules: &state.rules,
         calendar: state.calendar(),
     }
 }

@@ -126,7 +126,7 @@ pub async fn reverse_redemption(
 ) -> Result<AppJson<RedemptionView>, ApiError> {
     let r = vouchers::reverse(
         &state.db,
-        &state.config.programs,
+        &state.rules,
         &state.calendar(),
         &staff.actor,
         state.now(),

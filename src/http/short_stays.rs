@@ -199,7 +199,7 @@ async fn move_stay(
         short_stays::step(
             &short_stays::Context {
                 db: &state.db,
-                rules: &state.config.programs.short_stay,
+                rules: &state.rules_on(state.now()).short_stay,
                 calendar: state.calendar(),
             },
             actor,

@@ -172,15 +172,8 @@ pub async fn list_allowances(
             .await?
         {
             out.push(
-                allowances::summary(
-                    &state.read,
-                    &state.config.programs,
-                    &cal,
-                    path.child_id,
-                    program,
-                    now,
-                )
-                .await?,
+                allowances::summary(&state.read, &state.rules, &cal, path.child_id, program, now)
+                    .await?,
             );
         }
     }
@@ -210,9 +203,9 @@ pub async fn get_allowance_history(
 ) -> Result<AppJson<AllowanceHistory>, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     households::child_of_household(&state.read, g.household_id, path.child_id).await?;
-    let rule = allowances::rule(&state.config.programs, path.program)
-        .ok_or_else(|| ApiError::not_found(Code::AllowanceNotFound))?;
     let now = state.now();
+    let rule = allowances::rule_at(&state.rules, &state.calendar(), path.program, now)
+        .ok_or_else(|| ApiError::not_found(Code::AllowanceNotFound))?;
     let period = match q.period {
         Some(p) => parse_period(&p, rule.period)?,
         None => allowances::period_of(&state.calendar(), rule.period, now).key,
@@ -314,7 +307,7 @@ fn voucher_context(state: &AppState) -> vouchers::Context<'_> {
     vouchers::Context {
         db: &state.db,
         keys: &state.keys,
-        rules: &state.config.programs,
+        rules: &state.rules,
         calendar: state.calendar(),
     }
 }
@@ -386,7 +379,7 @@ pub async fn verify_voucher(
     let v = vouchers::verify(
         &state.read,
         &state.keys,
-        &state.config.programs,
+        &state.rules,
         &state.calendar(),
         state.now(),
         &device.device,
@@ -533,7 +526,7 @@ pub async fn cancel_redemption(
 ) -> Result<AppJson<RedemptionView>, ApiError> {
     let r = vouchers::reverse(
         &state.db,
-        &state.config.programs,
+        &state.rules,
         &state.calendar(),
         &device.actor,
         state.now(),

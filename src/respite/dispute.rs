@@ -37,13 +37,13 @@ pub async fn dispute(
     id: Uuid,
     input: DisputeInput,
 ) -> Result<Visit, RespiteError> {
-    let (db, rules, cal) = (ctx.db, ctx.rules, &ctx.calendar);
+    let (db, cal) = (ctx.db, &ctx.calendar);
     let reason = text::multiline(&input.reason, 500).map_err(|e| FieldError::text("reason", e))?;
     let claimed = match input.claimed {
         Some((s, e)) => {
             let (start, end) = (local(cal, "started_at", s)?, local(cal, "ended_at", e)?);
             let minutes = span(start, end, "ended_at")?;
-            Some((start, end, billable(minutes, rules)))
+            Some((start, end, billable(minutes, ctx.rules_at(start))))
         }
         None => None,
     };

@@ -37,7 +37,7 @@ use uuid::Uuid;
 use crate::allowances::{self, AllowanceError, EntryKind, Refs};
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::clock::{Calendar, from_micros, to_micros};
-use crate::config::ProgramRules;
+use crate::config::{ProgramRules, RuleBook};
 use crate::entity::respite_visit;
 use crate::households::CareNeed;
 use crate::notifications::{Event, Recipient, notify};
@@ -338,8 +338,15 @@ pub const STATION_KINDS: [PartnerKind; 2] =
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub db: &'a DatabaseConnection,
-    pub rules: &'a ProgramRules,
+    pub rules: &'a std::sync::Arc<RuleBook>,
     pub calendar: Calendar,
+}
+
+impl Context<'_> {
+    /// The settings in force on the local date of `at` (a visit's start).
+    pub fn rules_at(&self, at: DateTime<Utc>) -> &ProgramRules {
+        self.rules.on(self.calendar.local_date(at))
+    }
 }
 
 async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Visit, RespiteError> {

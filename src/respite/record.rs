@@ -75,7 +75,7 @@ pub async fn complete(
             "終了時刻が未来です。訪問の終了後に記録してください",
         ));
     }
-    let used = billable(minutes, ctx.rules);
+    let used = billable(minutes, ctx.rules_at(start));
     let recorder = match recorder {
         Recorder::StaffException { reason } => Recorder::StaffException {
             reason: text::multiline(&reason, 500).map_err(|e| FieldError::text("reason", e))?,
@@ -99,7 +99,7 @@ pub async fn complete(
             let current = super::visible(tx, party, id).await?;
             if exception.is_none() && current.status == VisitStatus::Accepted {
                 let (earliest, latest) = recordable_window(
-                    &rules.respite,
+                    &rules.on(cal.local_date(current.scheduled_start)).respite,
                     current.scheduled_start,
                     current.scheduled_end,
                 );
@@ -123,7 +123,8 @@ pub async fn complete(
                 now,
             )
             .await?;
-            let dispute_until = now + Duration::days(rules.respite.dispute_days);
+            let dispute_days = rules.on(cal.local_date(start)).respite.dispute_days;
+            let dispute_until = now + Duration::days(dispute_days);
             let before = transition(
                 tx,
                 party,
@@ -159,7 +160,7 @@ pub async fn complete(
                     // Extra minutes are a correction like any other: one person alone may
                     // grant at most the one-approver limit on the account.
                     allowances::lock_account(tx, account.id).await?;
-                    let rule = allowances::rule(&rules, Program::Respite)
+                    let rule = allowances::rule_at(&rules, &cal, Program::Respite, start)
                         .ok_or(RespiteError::NotEnrolled)?;
                     allowances::check_one_approver(tx, &rule, account.id, &actor, shortfall)
                         .await?;

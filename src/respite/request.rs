@@ -11,7 +11,7 @@ use super::{
 use crate::allowances::{self, EntryKind, Refs};
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::clock::{Calendar, to_micros};
-use crate::config::ProgramRules;
+use crate::config::RuleBook;
 use crate::db;
 use crate::enrollments::Program;
 use crate::entity::respite_visit;
@@ -47,7 +47,7 @@ impl NewVisit {
     pub fn parse(
         input: VisitInput,
         cal: &Calendar,
-        rules: &ProgramRules,
+        rules: &RuleBook,
         now: DateTime<Utc>,
     ) -> Result<NewVisit, RespiteError> {
         let start = local(cal, "starts_at", input.starts_at)?;
@@ -77,7 +77,7 @@ impl NewVisit {
             station_id: input.station_id,
             start,
             end,
-            booked: billable(minutes, rules),
+            booked: billable(minutes, rules.on(cal.local_date(start))),
             care_needs,
             notes,
         })

@@ -45,7 +45,8 @@ pub async fn issue(
     child_id: Uuid,
     program: Program,
 ) -> Result<Issued, VoucherError> {
-    let ttl = ttl(ctx.rules, program).ok_or(VoucherError::NotVoucherProgram)?;
+    let in_force = ctx.rules.on(ctx.calendar.local_date(now));
+    let ttl = ttl(in_force, program).ok_or(VoucherError::NotVoucherProgram)?;
     // Time-ordered ids keep recent codes together in the primary-key index.
     let id = Uuid::now_v7();
     let expires_at =
@@ -123,6 +124,6 @@ pub async fn issue(
         expires_at,
         unit: account.unit,
         remaining: account.balance,
-        max_covered_yen: max_cover(rules, program, account.balance),
+        max_covered_yen: max_cover(in_force, program, account.balance),
     })
 }

@@ -27,7 +27,7 @@ use utoipa::ToSchema;
 
 use crate::allowances::AllowanceError;
 use crate::clock::{Calendar, from_micros, to_micros};
-use crate::config::ProgramRules;
+use crate::config::RuleBook;
 use crate::enrollments::Program;
 use crate::entity::voucher;
 use crate::partners::{DevicePrincipal, PartnerKind};
@@ -150,7 +150,7 @@ pub fn redeemable_by(kind: PartnerKind) -> Option<(Program, Purpose)> {
 pub struct Context<'a> {
     pub db: &'a DatabaseConnection,
     pub keys: &'a KeyRing,
-    pub rules: &'a ProgramRules,
+    pub rules: &'a std::sync::Arc<RuleBook>,
     pub calendar: Calendar,
 }
 

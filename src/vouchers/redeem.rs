@@ -127,7 +127,7 @@ pub async fn redeem(
         Err(e) => return Err(e),
     };
     let purpose = partner_may_redeem(device, claims.program)?;
-    let charge = charge.validate(claims.program, ctx.rules)?;
+    let charge = charge.validate(claims.program, ctx.rules.on(ctx.calendar.local_date(now)))?;
     let (rules, cal) = (ctx.rules, ctx.calendar);
     let device = *device;
     let result = db::write(ctx.db, |tx| {
@@ -199,7 +199,7 @@ pub async fn redeem(
                 refs(),
             )
             .await?;
-            let cover = charge.coverage(rules, taken);
+            let cover = charge.coverage(rules.on(cal.local_date(now)), taken);
             let fees = match charge {
                 Charge::Fees(f) => Some(f),
                 Charge::Amount(_) => None,

@@ -9,7 +9,7 @@ use super::{RedemptionView, VoucherError};
 use crate::allowances::{self, EntryKind, Refs, Unit};
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::clock::{Calendar, to_micros};
-use crate::config::{ProgramRules, UnusedBalance};
+use crate::config::{RuleBook, UnusedBalance};
 use crate::db;
 use crate::entity::redemption;
 use crate::households;
@@ -31,7 +31,7 @@ pub enum Reverser<'a> {
 /// a negative line. A partner cannot cancel a redemption of a closed month.
 pub async fn reverse(
     db: &DatabaseConnection,
-    rules: &ProgramRules,
+    rules: &RuleBook,
     cal: &Calendar,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -118,7 +118,7 @@ pub async fn reverse(
                 refs,
             )
             .await?;
-            let lapses = allowances::rule(rules, account.program)
+            let lapses = allowances::rule_at(rules, &cal, account.program, account.period_start)
                 .is_some_and(|rule| rule.unused == UnusedBalance::Lapse);
             if account.period_end <= now && lapses && amount > 0 {
                 let refs = Refs {

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::allowances::{self, Unit};
 use crate::clock::{Calendar, from_micros};
-use crate::config::ProgramRules;
+use crate::config::RuleBook;
 use crate::enrollments::Program;
 use crate::entity::voucher;
 use crate::households;
@@ -51,7 +51,7 @@ pub struct Verified {
 pub async fn verify(
     conn: &impl ConnectionTrait,
     keys: &KeyRing,
-    rules: &ProgramRules,
+    rules: &RuleBook,
     cal: &Calendar,
     now: DateTime<Utc>,
     device: &DevicePrincipal,
@@ -88,7 +88,11 @@ pub async fn verify(
         expires_at: claims.expires_at,
         unit: summary.unit,
         remaining: summary.remaining,
-        max_covered_yen: max_cover(rules, claims.program, summary.remaining),
+        max_covered_yen: max_cover(
+            rules.on(cal.local_date(now)),
+            claims.program,
+            summary.remaining,
+        ),
         child_initials: child.initials(),
     })
 }

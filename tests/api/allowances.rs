@@ -18,7 +18,7 @@ async fn holds_and_releases_move_the_balance_and_the_held_amount_through_the_led
     let system = Actor::system();
     let account = allowances::current_account(
         &app.db,
-        &app.config.programs,
+        &app.state.rules,
         &cal,
         f.child,
         Program::Respite,

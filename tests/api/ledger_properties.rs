@@ -181,7 +181,7 @@ async fn step(w: &mut World, op: &Op) {
     let app = &w.app;
     let now = app.clock.now_utc();
     let cal = app.config.calendar();
-    let rules = &app.config.programs;
+    let rules = &app.state.rules;
     match op.clone() {
         Op::Issue(program) => {
             let ctx = Context {
@@ -250,7 +250,9 @@ async fn step(w: &mut World, op: &Op) {
         }
         Op::Advance { minutes } => app.clock.advance(Duration::minutes(minutes)),
         Op::Lapse => {
-            allowances::lapse_ended(&app.db, rules, now).await.unwrap();
+            allowances::lapse_ended(&app.db, rules, &cal, now)
+                .await
+                .unwrap();
         }
         Op::Adjust { amount } | Op::Propose { amount } => {
             if amount != 0 {

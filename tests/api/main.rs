@@ -10,6 +10,7 @@ mod backup;
 mod binary;
 mod busy;
 mod crash;
+mod dated_rules;
 mod demo;
 mod enrollments;
 mod errors;

@@ -183,7 +183,7 @@ fn expected(r: Result<respite::Visit, RespiteError>) -> Result<(), TestCaseError
 async fn step(w: &mut World, op: &Op) -> Result<(), TestCaseError> {
     let ctx = Context {
         db: &w.app.db,
-        rules: &w.app.config.programs,
+        rules: &w.app.state.rules,
         calendar: w.app.config.calendar(),
     };
     match *op {

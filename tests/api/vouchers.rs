@@ -982,14 +982,24 @@ async fn unused_balance_lapses_at_month_end_or_carries_over_when_the_rule_says_s
     app.clock.set("2026-06-15T03:00:00Z".parse().unwrap());
     issue(&app, &f, "taxi_fuel").await; // opens June
     app.clock.set("2026-07-01T00:00:00Z".parse().unwrap()); // 09:00 JST on 1 July
-    let lapsed = allowances::lapse_ended(&app.db, &app.config.programs, app.clock.now_utc())
-        .await
-        .unwrap();
+    let lapsed = allowances::lapse_ended(
+        &app.db,
+        &app.state.rules,
+        &app.config.calendar(),
+        app.clock.now_utc(),
+    )
+    .await
+    .unwrap();
     assert_eq!(lapsed, 1);
     assert_eq!(
-        allowances::lapse_ended(&app.db, &app.config.programs, app.clock.now_utc())
-            .await
-            .unwrap(),
+        allowances::lapse_ended(
+            &app.db,
+            &app.state.rules,
+            &app.config.calendar(),
+            app.clock.now_utc()
+        )
+        .await
+        .unwrap(),
         0
     );
     assert_eq!(ledger_and_balance(&app, f.child).await, (0, 0));

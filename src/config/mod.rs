@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Calendar;
 use crate::units::{Minutes, Yen};
 
+mod dated;
+pub use dated::{EffectiveDate, RuleBook, RuleChange};
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -299,6 +302,48 @@ fn within(name: &str, value: i64, min: i64, max: i64) -> Result<(), String> {
 }
 
 impl ProgramRules {
+    /// Each program's dated changes, by the program's configuration name.
+    fn changes(&self) -> [(&'static str, &[RuleChange]); 5] {
+        [
+            ("taxi_fuel", &self.taxi_fuel.changes),
+            ("care_taxi", &self.care_taxi.changes),
+            ("respite", &self.respite.changes),
+            ("play_space", &self.play_space.changes),
+            ("short_stay", &self.short_stay.changes),
+        ]
+    }
+
+    /// Every program's settings as they stand on `date` (`None`: before any change).
+    fn in_force(&self, date: Option<chrono::NaiveDate>) -> Result<ProgramRules, String> {
+        Ok(ProgramRules {
+            taxi_fuel: dated::in_force(
+                "taxi_fuel",
+                &self.taxi_fuel,
+                &self.taxi_fuel.changes,
+                date,
+            )?,
+            care_taxi: dated::in_force(
+                "care_taxi",
+                &self.care_taxi,
+                &self.care_taxi.changes,
+                date,
+            )?,
+            respite: dated::in_force("respite", &self.respite, &self.respite.changes, date)?,
+            play_space: dated::in_force(
+                "play_space",
+                &self.play_space,
+                &self.play_space.changes,
+                date,
+            )?,
+            short_stay: dated::in_force(
+                "short_stay",
+                &self.short_stay,
+                &self.short_stay.changes,
+                date,
+            )?,
+        })
+    }
+
     fn validate(&self) -> Result<(), String> {
         let (t, c, r) = (&self.taxi_fuel, &self.care_taxi, &self.respite);
         within(
@@ -417,6 +462,9 @@ pub struct TaxiFuelRules {
     pub one_approver_limit_yen: Option<Yen>,
     /// The largest single correction even with two approvers. Unset: a year of grants.
     pub max_adjustment_yen: Option<Yen>,
+    /// Dated versions of these settings (`[[programs.taxi_fuel.changes]]`, `from = YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<RuleChange>,
 }
 
 impl Default for TaxiFuelRules {
@@ -428,6 +476,7 @@ impl Default for TaxiFuelRules {
             max_amount_per_redemption_yen: Yen(50_000),
             one_approver_limit_yen: None,
             max_adjustment_yen: None,
+            changes: Vec::new(),
         }
     }
 }
@@ -448,6 +497,9 @@ pub struct CareTaxiRules {
     pub one_approver_limit_tickets: Option<i64>,
     /// Unset: a year of tickets.
     pub max_adjustment_tickets: Option<i64>,
+    /// Dated versions of these settings (`[[programs.care_taxi.changes]]`, `from = YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<RuleChange>,
 }
 
 impl Default for CareTaxiRules {
@@ -460,6 +512,7 @@ impl Default for CareTaxiRules {
             voucher_ttl_minutes: 5,
             one_approver_limit_tickets: None,
             max_adjustment_tickets: None,
+            changes: Vec::new(),
         }
     }
 }
@@ -482,6 +535,9 @@ pub struct RespiteRules {
     pub one_approver_limit_minutes: Option<Minutes>,
     /// Unset: one fiscal year's minutes.
     pub max_adjustment_minutes: Option<Minutes>,
+    /// Dated versions of these settings (`[[programs.respite.changes]]`, `from = YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<RuleChange>,
 }
 
 impl Default for RespiteRules {
@@ -495,6 +551,7 @@ impl Default for RespiteRules {
             dispute_days: 14,
             one_approver_limit_minutes: None,
             max_adjustment_minutes: None,
+            changes: Vec::new(),
         }
     }
 }
@@ -508,6 +565,9 @@ pub struct PlaySpaceRules {
     pub open_to_all_households: bool,
     /// How long a booking's entry code stays valid once shown (also bounded by the session's end).
     pub entry_code_ttl_hours: i64,
+    /// Dated versions of these settings (`[[programs.play_space.changes]]`, `from = YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<RuleChange>,
 }
 
 impl Default for PlaySpaceRules {
@@ -515,6 +575,7 @@ impl Default for PlaySpaceRules {
         PlaySpaceRules {
             open_to_all_households: false,
             entry_code_ttl_hours: 24,
+            changes: Vec::new(),
         }
     }
 }
@@ -526,12 +587,16 @@ pub struct ShortStayRules {
     /// An admission may be recorded from this many days before the confirmed first day (and up
     /// to the confirmed last day).
     pub admission_tolerance_days: i64,
+    /// Dated versions of these settings (`[[programs.short_stay.changes]]`, `from = YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<RuleChange>,
 }
 
 impl Default for ShortStayRules {
     fn default() -> Self {
         ShortStayRules {
             admission_tolerance_days: 1,
+            changes: Vec::new(),
         }
     }
 }
@@ -596,7 +661,7 @@ impl Config {
         if !(1..=12).contains(&self.calendar.fiscal_year_start_month) {
             return bad("calendar.fiscal_year_start_month must be 1..=12");
         }
-        self.programs.validate().map_err(ConfigError::Invalid)?;
+        self.rule_book()?;
         if !(0..=24 * 60).contains(&self.settlement.close_grace_minutes) {
             return bad("settlement.close_grace_minutes must be between 0 and 1440");
         }
@@ -640,15 +705,28 @@ impl Config {
     /// How long a rotated signing key keeps verifying: the longest any code lives (a voucher's
     /// few minutes, a play-space entry code's hours) plus the configured margin.
     pub fn key_lifetime(&self) -> chrono::Duration {
-        let p = &self.programs;
-        let longest = p
-            .taxi_fuel
-            .voucher_ttl_minutes
-            .max(p.care_taxi.voucher_ttl_minutes)
-            .max(p.play_space.entry_code_ttl_hours.saturating_mul(60));
+        // A configuration that does not check out never starts; its base settings still count.
+        let book = self
+            .rule_book()
+            .unwrap_or_else(|_| RuleBook::unchecked(&self.programs));
+        let longest = book
+            .all()
+            .map(|p| {
+                p.taxi_fuel
+                    .voucher_ttl_minutes
+                    .max(p.care_taxi.voucher_ttl_minutes)
+                    .max(p.play_space.entry_code_ttl_hours.saturating_mul(60))
+            })
+            .max()
+            .unwrap_or(0);
         chrono::Duration::minutes(
             longest.saturating_add(self.signed_codes.retirement_margin_minutes),
         )
+    }
+
+    /// Every dated version of the program settings, checked.
+    pub fn rule_book(&self) -> Result<RuleBook, ConfigError> {
+        RuleBook::new(&self.programs).map_err(ConfigError::Invalid)
     }
 
     pub fn calendar(&self) -> Calendar {
@@ -673,7 +751,7 @@ mod tests {
 
     #[test]
     fn the_documented_config_file_matches_the_built_in_defaults() {
-        let text = include_str!("../config/carepass.toml");
+        let text = include_str!("../../config/carepass.toml");
         let parsed = Config::parse(text).expect("config/carepass.toml parses");
         assert_eq!(parsed, Config::default());
     }
