@@ -1,5 +1,7 @@
 // End to end, in a real browser: a staff member signs in to the console and approves the
-// demo family's pending play-space application; the API then reports it approved. Then the
+// demo family's pending play-space application; the API then reports it approved. The other
+// family's renewal for next year waits in its own list and is approved from the year's first
+// day. Then the
 // same staff member approves the correction the other demo staff member proposed (four eyes),
 // upholds the demo family's disputed respite record, and sees last month closed (締め).
 // Screenshots at phone and desktop widths go to $SCREENSHOTS_DIR when it is set.
@@ -14,9 +16,12 @@ const service = await startService();
 let browser;
 try {
   const staff = await service.login("staff@carepass.example.jp", "demo-staff-password");
-  const pending = (await service.call("GET", "/api/v1/staff/enrollments?status=pending", staff)).items;
-  assert.equal(pending.length, 1, "the demo has one pending application");
+  const pending = (await service.call("GET", "/api/v1/staff/enrollments?status=pending&renewal=false", staff)).items;
+  assert.equal(pending.length, 1, "the demo has one pending first application");
   const application = pending[0];
+  const renewals = (await service.call("GET", "/api/v1/staff/enrollments?status=pending&renewal=true", staff)).items;
+  assert.equal(renewals.length, 1, "the demo has one pending renewal");
+  const renewal = renewals[0];
 
   browser = await launch();
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" });
@@ -44,6 +49,17 @@ try {
   await row.waitFor({ state: "detached" });
   const decided = await service.call("GET", `/api/v1/staff/enrollments/${application.id}`, staff);
   assert.equal(decided.status, "approved");
+
+  // The renewal sits in its own list and is approved from next year's first day.
+  const renewalRow = page.locator(`#renewal-rows tr[data-id="${renewal.id}"]`);
+  await renewalRow.waitFor();
+  assert.equal(await page.locator(`#enrollment-rows tr[data-id="${renewal.id}"]`).count(), 0);
+  if (shots) await page.screenshot({ path: join(shots, "console-desktop-renewals.png"), fullPage: true });
+  await renewalRow.locator("button", { hasText: "承認" }).click();
+  await renewalRow.waitFor({ state: "detached" });
+  const renewed = await service.call("GET", `/api/v1/staff/enrollments/${renewal.id}`, staff);
+  assert.equal(renewed.status, "approved");
+  assert.equal(renewed.valid_from, renewal.renewal_from);
 
   // The audit log tab shows the approval.
   await page.click("[data-tab=audit]");

@@ -90,6 +90,11 @@ impl std::fmt::Display for Month {
     }
 }
 
+/// A date as Japanese text reads it: 2027年4月1日.
+pub fn date_ja(d: NaiveDate) -> String {
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
 /// A fiscal year (年度) named by the calendar year in which it starts: FY2025 = Reiwa 7.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FiscalYear(pub i32);
@@ -149,12 +154,7 @@ impl Calendar {
     }
 
     pub fn fiscal_year_of(&self, at: DateTime<Utc>) -> FiscalYear {
-        let d = self.local_date(at);
-        if d.month() >= self.fiscal_year_start_month {
-            FiscalYear(d.year())
-        } else {
-            FiscalYear(d.year() - 1)
-        }
+        self.fiscal_year_of_date(self.local_date(at))
     }
 
     /// The instant of a ward-local date and time ("2026-12-01T10:00" in Asia/Tokyo); `None`
@@ -186,6 +186,20 @@ impl Calendar {
         }
         .unwrap_or_default();
         (self.start_of_day(first), self.start_of_day(next))
+    }
+
+    /// The fiscal year a local date belongs to.
+    pub fn fiscal_year_of_date(&self, d: NaiveDate) -> FiscalYear {
+        if d.month() >= self.fiscal_year_start_month {
+            FiscalYear(d.year())
+        } else {
+            FiscalYear(d.year() - 1)
+        }
+    }
+
+    /// The first day of a fiscal year (1 April 2027 for FY2027 in Shinagawa).
+    pub fn fiscal_year_first_day(&self, fy: FiscalYear) -> NaiveDate {
+        NaiveDate::from_ymd_opt(fy.0, self.fiscal_year_start_month, 1).unwrap_or_default()
     }
 
     /// First instant of a fiscal year, and first instant of the next one.

@@ -6,6 +6,7 @@
 pub mod allowances;
 pub mod audit;
 pub mod auth;
+pub mod care_needs;
 pub mod clock;
 pub mod config;
 pub mod csv;

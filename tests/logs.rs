@@ -108,7 +108,7 @@ async fn no_token_password_credential_or_voucher_code_is_ever_logged() {
         .post(
             &format!("/api/v1/staff/enrollments/{enrollment}/approve"),
             Some(&staff.access),
-            &json!({ "valid_from": "2020-01-01" }),
+            &helpers::approval_body("taxi_fuel"),
         )
         .await;
     assert_eq!(r.status(), 200);

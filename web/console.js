@@ -160,20 +160,26 @@
   }
 
   async function loadEnrollments() {
-    const list = await api("GET", "/api/v1/staff/enrollments?status=pending&limit=100");
-    const body = $("enrollment-rows");
-    body.innerHTML = "";
     if (!$("valid-from").value) $("valid-from").value = new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Tokyo" });
+    await loadQueue("renewal=false", $("enrollment-rows"), () => $("valid-from").value, "承認待ちの申請はありません");
+    await loadQueue("renewal=true", $("renewal-rows"), (e) => e.renewal_from, "承認待ちの更新申請はありません");
+  }
+
+  // One queue of pending applications; `validFrom` gives the first day of an approval.
+  async function loadQueue(filter, body, validFrom, empty) {
+    const list = await api("GET", `/api/v1/staff/enrollments?status=pending&${filter}&limit=100`);
+    body.innerHTML = "";
     for (const e of list.items) {
       const row = document.createElement("tr");
       row.dataset.id = e.id;
       cell(row, new Date(e.created_at).toLocaleDateString("ja-JP"));
       cell(row, PROGRAMS[e.program] || e.program);
       cell(row, e.child_id);
+      if (e.renewal_from) cell(row, new Date(`${e.renewal_from}T00:00:00+09:00`).toLocaleDateString("ja-JP", { timeZone: "Asia/Tokyo" }));
       const actions = cell(row, "");
       actions.append(
         button("承認", async () => {
-          await api("POST", `/api/v1/staff/enrollments/${e.id}/approve`, { valid_from: $("valid-from").value });
+          await api("POST", `/api/v1/staff/enrollments/${e.id}/approve`, { valid_from: validFrom(e) });
           await loadEnrollments();
         }),
         button("却下", async () => {
@@ -187,7 +193,7 @@
     }
     if (!list.items.length) {
       const row = document.createElement("tr");
-      cell(row, "承認待ちの申請はありません");
+      cell(row, empty).colSpan = body.closest("table").querySelectorAll("th").length;
       body.append(row);
     }
   }

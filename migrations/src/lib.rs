@@ -19,6 +19,7 @@ mod m20261129_000011_add_respite_records;
 mod m20261129_000012_create_settlement_closings;
 mod m20261129_000013_create_login_throttle;
 mod m20261129_000014_create_second_factors;
+mod m20261204_000015_add_enrollment_renewals_and_certificates;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_create_settlement_closings::Migration),
             Box::new(m20261129_000013_create_login_throttle::Migration),
             Box::new(m20261129_000014_create_second_factors::Migration),
+            Box::new(m20261204_000015_add_enrollment_renewals_and_certificates::Migration),
         ]
     }
 }

@@ -169,7 +169,7 @@ async fn close_previous(
         .filter(C::Balance.gt(0))
         .all(conn)
         .await?;
-    let mut carried = 0;
+    let mut left = 0i64;
     for old in open {
         let reason = match rule.unused {
             UnusedBalance::Lapse => "period ended",
@@ -188,11 +188,10 @@ async fn close_previous(
             },
         )
         .await?;
-        if rule.unused == UnusedBalance::CarryOver {
-            carried += old.balance;
-        }
+        left = left.saturating_add(old.balance);
     }
-    Ok(carried)
+    // Everything left lapses from the old accounts; the rule decides how much comes in.
+    Ok(rule.carried_into(period, left))
 }
 
 /// Lapses the unused balance of every account whose period has ended, for programs whose

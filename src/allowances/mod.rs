@@ -116,6 +116,23 @@ pub struct Rule {
     pub one_approver_limit: i64,
     /// The most any single correction may be, even with two approvers.
     pub max_adjustment: i64,
+    /// With carry-over: the most carried into one period; `None`: no cap.
+    pub carry_cap: Option<i64>,
+    /// With carry-over: nothing is carried into a fiscal year's first period.
+    pub carry_resets_at_fiscal_year: bool,
+}
+
+impl Rule {
+    /// What is carried into `period` from `left` unused in the ended ones: nothing when the
+    /// rule is to lapse or the period starts a fiscal year that resets it, else up to the cap.
+    pub fn carried_into(&self, period: &Period, left: i64) -> i64 {
+        if self.unused != UnusedBalance::CarryOver
+            || (self.carry_resets_at_fiscal_year && period.starts_fiscal_year)
+        {
+            return 0;
+        }
+        self.carry_cap.map_or(left, |cap| left.min(cap)).max(0)
+    }
 }
 
 /// What a program's allowance counts, if it has one.
@@ -173,6 +190,8 @@ pub fn rule(rules: &ProgramRules, program: Program) -> Option<Rule> {
                 unused: t.unused_balance,
                 one_approver_limit: one,
                 max_adjustment: max,
+                carry_cap: t.carry_over_cap,
+                carry_resets_at_fiscal_year: t.carry_over_resets_at_fiscal_year,
             })
         }
         Program::CareTaxi => {
@@ -189,6 +208,8 @@ pub fn rule(rules: &ProgramRules, program: Program) -> Option<Rule> {
                 unused: c.unused_tickets,
                 one_approver_limit: one,
                 max_adjustment: max,
+                carry_cap: c.carry_over_cap,
+                carry_resets_at_fiscal_year: c.carry_over_resets_at_fiscal_year,
             })
         }
         Program::Respite => {
@@ -199,6 +220,8 @@ pub fn rule(rules: &ProgramRules, program: Program) -> Option<Rule> {
                 period: PeriodKind::FiscalYear,
                 grant,
                 unused: r.unused_minutes,
+                carry_cap: r.carry_over_cap,
+                carry_resets_at_fiscal_year: r.carry_over_resets_at_fiscal_year,
                 one_approver_limit: r.one_approver_limit_minutes.map_or(grant, |m| m.0).max(1),
                 max_adjustment: r.max_adjustment_minutes.map_or(grant, |m| m.0).max(1),
             })
@@ -213,6 +236,8 @@ pub struct Period {
     pub key: String,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    /// The period is the first of a fiscal year (April's month, or the fiscal year itself).
+    pub starts_fiscal_year: bool,
 }
 
 pub fn period_of(cal: &Calendar, kind: PeriodKind, at: DateTime<Utc>) -> Period {
@@ -224,6 +249,7 @@ pub fn period_of(cal: &Calendar, kind: PeriodKind, at: DateTime<Utc>) -> Period 
                 key: m.to_string(),
                 start,
                 end,
+                starts_fiscal_year: m.month == cal.fiscal_year_start_month,
             }
         }
         PeriodKind::FiscalYear => {
@@ -233,6 +259,7 @@ pub fn period_of(cal: &Calendar, kind: PeriodKind, at: DateTime<Utc>) -> Period 
                 key: format!("FY{}", fy.0),
                 start,
                 end,
+                starts_fiscal_year: true,
             }
         }
     }

@@ -30,7 +30,8 @@ use crate::entity::{allowance_account, ledger_entry};
 pub struct Summary {
     pub program: Program,
     pub unit: Unit,
-    /// "2026-11" (monthly) or "FY2026" (fiscal year from April).
+    /// "2026-11" (monthly) or "FY2026" (the fiscal year starting in 2026, in the ward's
+    /// configured month).
     pub period: String,
     pub period_start: DateTime<Utc>,
     pub period_end: DateTime<Utc>,
@@ -67,7 +68,7 @@ pub async fn summary(
             },
             None => {
                 let carried = if rule.unused == UnusedBalance::CarryOver {
-                    allowance_account::Entity::find()
+                    let left = allowance_account::Entity::find()
                         .filter(allowance_account::Column::ChildId.eq(child_id))
                         .filter(allowance_account::Column::Program.eq(program.as_str()))
                         .filter(allowance_account::Column::PeriodEnd.lte(to_micros(period.start)))
@@ -75,7 +76,8 @@ pub async fn summary(
                         .await?
                         .iter()
                         .map(|a| a.balance)
-                        .sum()
+                        .sum();
+                    rule.carried_into(&period, left)
                 } else {
                     0
                 };

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use crate::care_needs::CareNeed;
 use crate::clock::Calendar;
 use crate::units::{Minutes, Yen};
 
@@ -17,14 +18,62 @@ pub use dated::{EffectiveDate, RuleBook, RuleChange};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    pub ward: WardConfig,
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub auth: AuthConfig,
     pub calendar: CalendarConfig,
+    pub enrollments: EnrollmentsConfig,
     pub programs: ProgramRules,
     pub settlement: SettlementConfig,
     pub signed_codes: SignedCodesConfig,
     pub notifications: NotificationsConfig,
+}
+
+/// The municipality running the service: the names and contact families and partners see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WardConfig {
+    pub name_ja: String,
+    pub name_en: String,
+    /// The section families contact about the programs.
+    pub office_ja: String,
+    pub office_en: String,
+    /// The office's telephone number, as families dial it. Unset: not shown.
+    pub phone: Option<String>,
+}
+
+impl Default for WardConfig {
+    fn default() -> Self {
+        WardConfig {
+            name_ja: "品川区".into(),
+            name_en: "Shinagawa City".into(),
+            office_ja: "福祉部 障害者支援課".into(),
+            office_en: "Disability Support Section, Welfare Department".into(),
+            phone: None,
+        }
+    }
+}
+
+impl WardConfig {
+    fn validate(&self) -> Result<(), String> {
+        for (key, value) in [
+            ("name_ja", &self.name_ja),
+            ("name_en", &self.name_en),
+            ("office_ja", &self.office_ja),
+            ("office_en", &self.office_en),
+        ] {
+            if value.trim().is_empty() || value.chars().count() > 100 {
+                return Err(format!("ward.{key} must be 1 to 100 characters"));
+            }
+        }
+        if self.phone.as_ref().is_some_and(|p| {
+            p.is_empty() || p.len() > 20 || !p.chars().all(|c| c.is_ascii_digit() || c == '-')
+        }) {
+            return Err("ward.phone must be digits and hyphens, e.g. \"03-1234-5678\"".into());
+        }
+        Ok(())
+    }
 }
 
 /// Closing a month's settlement (締め).
@@ -272,6 +321,126 @@ impl Default for CalendarConfig {
     }
 }
 
+/// Applications and renewals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnrollmentsConfig {
+    /// From this day of the year ("MM-DD") before a fiscal year starts, a family whose approval
+    /// is still valid may apply for that year (a renewal). Shinagawa: 1 February.
+    pub renewal_opens_on: MonthDay,
+}
+
+impl Default for EnrollmentsConfig {
+    fn default() -> Self {
+        EnrollmentsConfig {
+            renewal_opens_on: MonthDay { month: 2, day: 1 },
+        }
+    }
+}
+
+/// A day of the year, written "MM-DD" (29 February is not allowed: it is not in every year).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonthDay {
+    pub month: u32,
+    pub day: u32,
+}
+
+impl MonthDay {
+    /// This day in the given year.
+    pub fn in_year(self, year: i32) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(year, self.month, self.day).unwrap_or_default()
+    }
+}
+
+impl std::str::FromStr for MonthDay {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("{s:?} is not a day of the year such as \"02-01\"");
+        let (m, d) = s.trim().split_once('-').ok_or_else(bad)?;
+        let (month, day) = (m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+        // 2001 is not a leap year: 29 February is refused.
+        chrono::NaiveDate::from_ymd_opt(2001, month, day).ok_or_else(bad)?;
+        Ok(MonthDay { month, day })
+    }
+}
+
+impl Serialize for MonthDay {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{:02}-{:02}", self.month, self.day))
+    }
+}
+
+impl<'de> Deserialize<'de> for MonthDay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Who may use a program. Every condition set must hold; an empty one is no condition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Eligibility {
+    /// At least one of these care needs must be on the person's record (⑫: a wheelchair or a
+    /// stretcher). Empty: no care need is required.
+    pub care_needs_any: Vec<CareNeed>,
+    /// A certificate staff record at approval (its number and last valid day), valid on the day
+    /// of every use (⑪: the 医療型短期入所 受給者証).
+    pub certificate: Option<CertificateRule>,
+    /// Age in whole years on the day of the act, if the ward limits it.
+    pub min_age: Option<u32>,
+    pub max_age: Option<u32>,
+}
+
+impl Eligibility {
+    fn certificate(ja: &str, en: &str) -> Eligibility {
+        Eligibility {
+            certificate: Some(CertificateRule {
+                name_ja: ja.into(),
+                name_en: en.into(),
+            }),
+            ..Eligibility::default()
+        }
+    }
+
+    fn care_needs(any: &[CareNeed]) -> Eligibility {
+        Eligibility {
+            care_needs_any: any.to_vec(),
+            ..Eligibility::default()
+        }
+    }
+
+    fn validate(&self, program: &str) -> Result<(), String> {
+        if let (Some(min), Some(max)) = (self.min_age, self.max_age)
+            && min > max
+        {
+            return Err(format!(
+                "programs.{program}.eligibility: min_age is above max_age"
+            ));
+        }
+        if self.max_age.is_some_and(|a| a > 150) {
+            return Err(format!(
+                "programs.{program}.eligibility.max_age must be at most 150"
+            ));
+        }
+        match &self.certificate {
+            Some(c) if c.name_ja.trim().is_empty() || c.name_en.trim().is_empty() => Err(format!(
+                "programs.{program}.eligibility.certificate needs name_ja and name_en"
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A certificate a program requires, by the names families and staff know it by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateRule {
+    pub name_ja: String,
+    pub name_en: String,
+}
+
 /// What happens to an unused balance when its period ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -344,7 +513,21 @@ impl ProgramRules {
         })
     }
 
+    /// Each program's eligibility, by the program's configuration name.
+    pub fn eligibility(&self) -> [(&'static str, &Eligibility); 5] {
+        [
+            ("taxi_fuel", &self.taxi_fuel.eligibility),
+            ("care_taxi", &self.care_taxi.eligibility),
+            ("respite", &self.respite.eligibility),
+            ("play_space", &self.play_space.eligibility),
+            ("short_stay", &self.short_stay.eligibility),
+        ]
+    }
+
     fn validate(&self) -> Result<(), String> {
+        for (name, e) in self.eligibility() {
+            e.validate(name)?;
+        }
         let (t, c, r) = (&self.taxi_fuel, &self.care_taxi, &self.respite);
         within(
             "taxi_fuel.monthly_allowance_yen",
@@ -415,6 +598,15 @@ impl ProgramRules {
             0,
             31,
         )?;
+        for (name, cap) in [
+            ("taxi_fuel", t.carry_over_cap),
+            ("care_taxi", c.carry_over_cap),
+            ("respite", r.carry_over_cap),
+        ] {
+            if let Some(v) = cap {
+                within(&format!("{name}.carry_over_cap"), v, 0, MAX_CONFIGURED)?;
+            }
+        }
         for (name, limit) in [
             (
                 "taxi_fuel.one_approver_limit_yen",
@@ -452,6 +644,12 @@ impl ProgramRules {
 pub struct TaxiFuelRules {
     pub monthly_allowance_yen: Yen,
     pub unused_balance: UnusedBalance,
+    /// With carry-over: the most that can be carried into a period (in the program's unit).
+    /// Unset: no cap.
+    pub carry_over_cap: Option<i64>,
+    /// With carry-over: nothing is carried into the first period of a fiscal year (what is
+    /// left at the fiscal year's end lapses).
+    pub carry_over_resets_at_fiscal_year: bool,
     /// How long a shown QR code stays valid.
     pub voucher_ttl_minutes: i64,
     /// The largest fare or refuel one redemption may claim; more is refused (a typo of 200,000
@@ -462,6 +660,8 @@ pub struct TaxiFuelRules {
     pub one_approver_limit_yen: Option<Yen>,
     /// The largest single correction even with two approvers. Unset: a year of grants.
     pub max_adjustment_yen: Option<Yen>,
+    /// Who may use the program; checked at application, approval and every use.
+    pub eligibility: Eligibility,
     /// Dated versions of these settings (`[[programs.taxi_fuel.changes]]`, `from = YYYY-MM-DD`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<RuleChange>,
@@ -472,10 +672,16 @@ impl Default for TaxiFuelRules {
         TaxiFuelRules {
             monthly_allowance_yen: Yen(20_000),
             unused_balance: UnusedBalance::Lapse,
+            carry_over_cap: None,
+            carry_over_resets_at_fiscal_year: true,
             voucher_ttl_minutes: 5,
             max_amount_per_redemption_yen: Yen(50_000),
             one_approver_limit_yen: None,
             max_adjustment_yen: None,
+            eligibility: Eligibility::certificate(
+                "医療型短期入所 受給者証",
+                "recipient certificate for medical short-term admission",
+            ),
             changes: Vec::new(),
         }
     }
@@ -492,11 +698,19 @@ pub struct CareTaxiRules {
     /// The largest amount accepted for any one fee component; more is refused.
     pub max_fee_yen: Yen,
     pub unused_tickets: UnusedBalance,
+    /// With carry-over: the most that can be carried into a period (in the program's unit).
+    /// Unset: no cap.
+    pub carry_over_cap: Option<i64>,
+    /// With carry-over: nothing is carried into the first period of a fiscal year (what is
+    /// left at the fiscal year's end lapses).
+    pub carry_over_resets_at_fiscal_year: bool,
     pub voucher_ttl_minutes: i64,
     /// As for taxi/fuel, in tickets. Unset: one month's tickets.
     pub one_approver_limit_tickets: Option<i64>,
     /// Unset: a year of tickets.
     pub max_adjustment_tickets: Option<i64>,
+    /// Who may use the program; checked at application, approval and every use.
+    pub eligibility: Eligibility,
     /// Dated versions of these settings (`[[programs.care_taxi.changes]]`, `from = YYYY-MM-DD`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<RuleChange>,
@@ -509,9 +723,12 @@ impl Default for CareTaxiRules {
             per_ticket_ceiling_yen: Yen(5_000),
             max_fee_yen: Yen(10_000),
             unused_tickets: UnusedBalance::Lapse,
+            carry_over_cap: None,
+            carry_over_resets_at_fiscal_year: true,
             voucher_ttl_minutes: 5,
             one_approver_limit_tickets: None,
             max_adjustment_tickets: None,
+            eligibility: Eligibility::care_needs(&[CareNeed::Wheelchair, CareNeed::Stretcher]),
             changes: Vec::new(),
         }
     }
@@ -524,6 +741,12 @@ pub struct RespiteRules {
     pub minutes_per_fiscal_year: Minutes,
     pub billing_unit_minutes: Minutes,
     pub unused_minutes: UnusedBalance,
+    /// With carry-over: the most that can be carried into a period (in the program's unit).
+    /// Unset: no cap.
+    pub carry_over_cap: Option<i64>,
+    /// With carry-over: nothing is carried into the first period of a fiscal year (what is
+    /// left at the fiscal year's end lapses).
+    pub carry_over_resets_at_fiscal_year: bool,
     /// A station may record a visit that started at most this long before the booked start…
     pub early_start_tolerance_minutes: Minutes,
     /// …and ended at most this long after the booked end; outside that only staff may record
@@ -535,6 +758,8 @@ pub struct RespiteRules {
     pub one_approver_limit_minutes: Option<Minutes>,
     /// Unset: one fiscal year's minutes.
     pub max_adjustment_minutes: Option<Minutes>,
+    /// Who may use the program; checked at application, approval and every use.
+    pub eligibility: Eligibility,
     /// Dated versions of these settings (`[[programs.respite.changes]]`, `from = YYYY-MM-DD`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<RuleChange>,
@@ -546,11 +771,14 @@ impl Default for RespiteRules {
             minutes_per_fiscal_year: Minutes::from_hours(288),
             billing_unit_minutes: Minutes(30),
             unused_minutes: UnusedBalance::Lapse,
+            carry_over_cap: None,
+            carry_over_resets_at_fiscal_year: true,
             early_start_tolerance_minutes: Minutes(60),
             late_end_tolerance_minutes: Minutes(120),
             dispute_days: 14,
             one_approver_limit_minutes: None,
             max_adjustment_minutes: None,
+            eligibility: Eligibility::default(),
             changes: Vec::new(),
         }
     }
@@ -565,6 +793,8 @@ pub struct PlaySpaceRules {
     pub open_to_all_households: bool,
     /// How long a booking's entry code stays valid once shown (also bounded by the session's end).
     pub entry_code_ttl_hours: i64,
+    /// Who may use the program; checked at application, approval and every use.
+    pub eligibility: Eligibility,
     /// Dated versions of these settings (`[[programs.play_space.changes]]`, `from = YYYY-MM-DD`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<RuleChange>,
@@ -575,6 +805,7 @@ impl Default for PlaySpaceRules {
         PlaySpaceRules {
             open_to_all_households: false,
             entry_code_ttl_hours: 24,
+            eligibility: Eligibility::default(),
             changes: Vec::new(),
         }
     }
@@ -587,6 +818,8 @@ pub struct ShortStayRules {
     /// An admission may be recorded from this many days before the confirmed first day (and up
     /// to the confirmed last day).
     pub admission_tolerance_days: i64,
+    /// Who may use the program; checked at application, approval and every use.
+    pub eligibility: Eligibility,
     /// Dated versions of these settings (`[[programs.short_stay.changes]]`, `from = YYYY-MM-DD`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<RuleChange>,
@@ -596,6 +829,7 @@ impl Default for ShortStayRules {
     fn default() -> Self {
         ShortStayRules {
             admission_tolerance_days: 1,
+            eligibility: Eligibility::default(),
             changes: Vec::new(),
         }
     }
@@ -661,6 +895,7 @@ impl Config {
         if !(1..=12).contains(&self.calendar.fiscal_year_start_month) {
             return bad("calendar.fiscal_year_start_month must be 1..=12");
         }
+        self.ward.validate().map_err(ConfigError::Invalid)?;
         self.rule_book()?;
         if !(0..=24 * 60).contains(&self.settlement.close_grace_minutes) {
             return bad("settlement.close_grace_minutes must be between 0 and 1440");

@@ -253,11 +253,34 @@ pub async fn seed(
                         decided_by: Set(is_approved.then_some(staff_id)),
                         decided_at: Set(is_approved.then_some(t)),
                         created_at: Set(t),
+                        renewal_from: Set(None),
+                        // A recipient certificate on every approval (taxi/fuel requires one).
+                        certificate_number: Set(is_approved.then(|| "1310900001".to_owned())),
+                        certificate_valid_until: Set(is_approved.then_some(year_end)),
                     })
                     .exec_without_returning(tx)
                     .await?;
                 }
             }
+            // The Oi family has already applied to renew care-taxi tickets for next year.
+            enrollment::Entity::insert(enrollment::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                child_id: Set(child_ids[1].1),
+                program: Set("care_taxi".into()),
+                status: Set("pending".into()),
+                valid_from: Set(None),
+                valid_until: Set(None),
+                decision_reason: Set(None),
+                applied_by: Set(ids[4]),
+                decided_by: Set(None),
+                decided_at: Set(None),
+                created_at: Set(t),
+                renewal_from: Set(Some(year_end + chrono::Duration::days(1))),
+                certificate_number: Set(None),
+                certificate_valid_until: Set(None),
+            })
+            .exec_without_returning(tx)
+            .await?;
             let mut devices = Vec::new();
             for (kind, name, credential) in PARTNERS {
                 let partner_id = Uuid::new_v4();

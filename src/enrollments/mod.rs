@@ -16,9 +16,18 @@ use uuid::Uuid;
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::clock::{from_micros, to_micros};
 use crate::db;
-use crate::entity::{child, enrollment};
+use crate::entity::enrollment;
 use crate::text;
 use crate::text::FieldError;
+
+mod certificate;
+mod eligibility;
+mod renewal;
+pub use certificate::record_certificate;
+pub use eligibility::{Certificate, Unmet, age_on};
+pub use renewal::NextYear;
+
+use crate::config::{Eligibility, ProgramRules};
 
 /// The ward programs a child can be enrolled in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -113,6 +122,13 @@ pub enum EnrollmentError {
     NotPending { current: Status },
     #[error("the child already has an open application or a valid enrollment for this program")]
     AlreadyOpen,
+    #[error("applications for the next fiscal year open on {}", .0.opens_on)]
+    RenewalNotOpen(NextYear),
+    #[error("the person does not meet the program's conditions: {0:?}")]
+    NotEligible(Unmet),
+    #[error("the enrollment is {current:?}, not approved")]
+    NotApproved { current: Status },
+
     #[error(transparent)]
     InvalidField(#[from] crate::text::FieldError),
     #[error(transparent)]
@@ -142,6 +158,16 @@ pub struct Enrollment {
     pub decided_by: Option<Uuid>,
     pub decided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Set for a renewal (更新申請): the first day of the fiscal year it is for. Its validity
+    /// starts on or after this day.
+    #[schema(example = "2027-04-01")]
+    pub renewal_from: Option<NaiveDate>,
+    /// The certificate staff recorded, where the program requires one (⑪: the 医療型短期入所
+    /// 受給者証): its number and last valid day.
+    #[schema(example = "1310900123")]
+    pub certificate_number: Option<String>,
+    #[schema(example = "2027-03-31")]
+    pub certificate_valid_until: Option<NaiveDate>,
 }
 
 impl Enrollment {
@@ -173,6 +199,9 @@ impl TryFrom<enrollment::Model> for Enrollment {
             decided_by: m.decided_by,
             decided_at: m.decided_at.map(from_micros),
             created_at: from_micros(m.created_at),
+            renewal_from: m.renewal_from,
+            certificate_number: m.certificate_number,
+            certificate_valid_until: m.certificate_valid_until,
         })
     }
 }
@@ -229,24 +258,98 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Enroll
         .transpose()
 }
 
-/// A guardian applies to enroll one of their children.
+/// What an application is checked against on the day it is made.
+#[derive(Debug, Clone, Copy)]
+pub struct Terms<'a> {
+    pub today: NaiveDate,
+    pub next: NextYear,
+    /// The program's settings in force today.
+    pub rules: &'a ProgramRules,
+}
+
+/// A program's eligibility in one version of the settings.
+pub fn eligibility_of(rules: &ProgramRules, program: Program) -> &Eligibility {
+    let all = rules.eligibility();
+    all.into_iter()
+        .find(|(name, _)| *name == program.as_str())
+        .map_or(&NO_CONDITIONS, |(_, e)| e)
+}
+
+static NO_CONDITIONS: std::sync::LazyLock<Eligibility> =
+    std::sync::LazyLock::new(Eligibility::default);
+
+/// Whether the person may use the program on `day` (each voucher shown, verified and redeemed):
+/// their record meets the program's conditions and, where a certificate is required, the one
+/// on their enrollment valid that day is still valid. A program without conditions reads nothing.
+pub async fn check_use(
+    conn: &impl ConnectionTrait,
+    rules: &ProgramRules,
+    child_id: Uuid,
+    program: Program,
+    day: NaiveDate,
+) -> Result<Result<(), Unmet>, DbErr> {
+    let conditions = eligibility_of(rules, program);
+    if *conditions == Eligibility::default() {
+        return Ok(Ok(()));
+    }
+    let Some(person) = crate::households::find_child(conn, child_id).await? else {
+        return Err(DbErr::RecordNotFound(format!("child {child_id}")));
+    };
+    if let Err(unmet) =
+        eligibility::check_person(conditions, &person.care_needs, person.birth_date, day)
+    {
+        return Ok(Err(unmet));
+    }
+    if conditions.certificate.is_none() {
+        return Ok(Ok(()));
+    }
+    let enrolled = enrollment::Entity::find()
+        .filter(enrollment::Column::ChildId.eq(child_id))
+        .filter(enrollment::Column::Program.eq(program.as_str()))
+        .filter(enrollment::Column::Status.eq(Status::Approved.as_str()))
+        .all(conn)
+        .await?;
+    let certificate = convert(enrolled)?
+        .into_iter()
+        .filter(|e| e.is_active_on(day))
+        .filter_map(|e| {
+            Some(Certificate {
+                number: e.certificate_number?,
+                valid_until: e.certificate_valid_until?,
+            })
+        })
+        .max_by_key(|c| c.valid_until);
+    Ok(eligibility::check_certificate(
+        conditions,
+        certificate.as_ref(),
+        day,
+    ))
+}
+
+/// A guardian applies to enroll one of their children: the person must meet the program's
+/// conditions on their own record (care needs, age). While an approval is valid, the only
+/// application accepted is a renewal for the next fiscal year, once renewals for it are open.
 pub async fn apply(
     db: &DatabaseConnection,
     actor: &Actor,
     now: DateTime<Utc>,
-    today: NaiveDate,
+    terms: Terms<'_>,
     child_id: Uuid,
     program: Program,
 ) -> Result<Enrollment, EnrollmentError> {
+    let (today, next) = (terms.today, terms.next);
+    let conditions = eligibility_of(terms.rules, program).clone();
     let id = Uuid::new_v4();
     let applied_by = actor.id.unwrap_or_default();
     let result = db::write(db, |tx| {
-        let actor = actor.clone();
+        let (actor, conditions) = (actor.clone(), conditions.clone());
         Box::pin(async move {
             let actor = &actor;
-            if child::Entity::find_by_id(child_id).one(tx).await?.is_none() {
-                return Err(EnrollmentError::ChildNotFound);
-            }
+            let person = crate::households::find_child(tx, child_id)
+                .await?
+                .ok_or(EnrollmentError::ChildNotFound)?;
+            eligibility::check_person(&conditions, &person.care_needs, person.birth_date, today)
+                .map_err(EnrollmentError::NotEligible)?;
             let existing = convert(
                 enrollment::Entity::find()
                     .filter(enrollment::Column::ChildId.eq(child_id))
@@ -255,13 +358,22 @@ pub async fn apply(
                     .all(tx)
                     .await?,
             )?;
-            let open = existing.iter().any(|e| {
-                e.status == Status::Pending
-                    || (e.status == Status::Approved && e.valid_until.is_none_or(|u| today <= u))
-            });
-            if open {
+            if existing.iter().any(|e| e.status == Status::Pending) {
                 return Err(EnrollmentError::AlreadyOpen);
             }
+            let valid = |e: &&Enrollment, day: NaiveDate| {
+                e.status == Status::Approved && e.valid_until.is_none_or(|u| day <= u)
+            };
+            let renewal_from = if !existing.iter().any(|e| valid(&e, today)) {
+                None
+            } else if existing.iter().any(|e| valid(&e, next.first_day)) {
+                // Already valid into the next fiscal year: nothing to renew.
+                return Err(EnrollmentError::AlreadyOpen);
+            } else if !next.is_open_on(today) {
+                return Err(EnrollmentError::RenewalNotOpen(next));
+            } else {
+                Some(next.first_day)
+            };
             let model = enrollment::ActiveModel {
                 id: Set(id),
                 child_id: Set(child_id),
@@ -274,6 +386,9 @@ pub async fn apply(
                 decided_by: Set(None),
                 decided_at: Set(None),
                 created_at: Set(to_micros(now)),
+                renewal_from: Set(renewal_from),
+                certificate_number: Set(None),
+                certificate_valid_until: Set(None),
             };
             enrollment::Entity::insert(model)
                 .exec_without_returning(tx)
@@ -311,6 +426,8 @@ pub enum Decision {
     Approve {
         valid_from: NaiveDate,
         valid_until: Option<NaiveDate>,
+        /// The certificate, where the program requires one.
+        certificate: Option<Certificate>,
     },
     Reject {
         reason: String,
@@ -341,11 +458,21 @@ impl Decision {
             Decision::Approve {
                 valid_from,
                 valid_until: Some(until),
+                ..
             } if until < valid_from => Err(EnrollmentError::InvalidField(FieldError::new(
                 "valid_until",
                 "must not be before valid_from",
                 "有効期間の終了日は開始日以降にしてください",
             ))),
+            Decision::Approve {
+                valid_from,
+                valid_until,
+                certificate: Some(c),
+            } => Ok(Decision::Approve {
+                valid_from,
+                valid_until,
+                certificate: Some(c.validate()?),
+            }),
             Decision::Reject { reason } => {
                 let reason = text::multiline(&reason, 1000).map_err(|e| {
                     EnrollmentError::InvalidField(FieldError::new("reason", e.to_string(), e.ja()))
@@ -362,16 +489,32 @@ pub async fn decide(
     db: &DatabaseConnection,
     actor: &Actor,
     now: DateTime<Utc>,
+    terms: Terms<'_>,
     id: Uuid,
     decision: Decision,
 ) -> Result<Enrollment, EnrollmentError> {
     let decision = decision.validate()?;
+    let (today, rules) = (terms.today, terms.rules.clone());
     db::write(db, |tx| {
-        let actor = actor.clone();
+        let (actor, rules) = (actor.clone(), rules.clone());
         let decision = decision.clone();
         Box::pin(async move {
             let actor = &actor;
             let before = find(tx, id).await?.ok_or(EnrollmentError::NotFound)?;
+            if let Decision::Approve {
+                valid_from,
+                certificate,
+                ..
+            } = &decision
+                && before.status == Status::Pending
+            {
+                renewal::check_start(before.renewal_from, *valid_from)?;
+                let person = crate::households::find_child(tx, before.child_id)
+                    .await?
+                    .ok_or(EnrollmentError::ChildNotFound)?;
+                let conditions = eligibility_of(&rules, before.program);
+                eligibility::check_approval(conditions, &person, certificate.as_ref(), today)?;
+            }
             let mut update = enrollment::Entity::update_many()
                 .col_expr(
                     enrollment::Column::Status,
@@ -383,10 +526,19 @@ pub async fn decide(
                 Decision::Approve {
                     valid_from,
                     valid_until,
+                    certificate,
                 } => {
                     update = update
                         .col_expr(enrollment::Column::ValidFrom, Expr::value(*valid_from))
-                        .col_expr(enrollment::Column::ValidUntil, Expr::value(*valid_until));
+                        .col_expr(enrollment::Column::ValidUntil, Expr::value(*valid_until))
+                        .col_expr(
+                            enrollment::Column::CertificateNumber,
+                            Expr::value(certificate.as_ref().map(|c| c.number.clone())),
+                        )
+                        .col_expr(
+                            enrollment::Column::CertificateValidUntil,
+                            Expr::value(certificate.as_ref().map(|c| c.valid_until)),
+                        );
                 }
                 Decision::Reject { reason } => {
                     update = update.col_expr(
@@ -474,6 +626,7 @@ pub async fn list_by_status(
     conn: &impl ConnectionTrait,
     status: Status,
     program: Option<Program>,
+    renewal: Option<bool>,
     limit: u64,
     offset: u64,
 ) -> Result<Vec<Enrollment>, DbErr> {
@@ -481,6 +634,11 @@ pub async fn list_by_status(
     if let Some(p) = program {
         q = q.filter(enrollment::Column::Program.eq(p.as_str()));
     }
+    q = match renewal {
+        Some(true) => q.filter(enrollment::Column::RenewalFrom.is_not_null()),
+        Some(false) => q.filter(enrollment::Column::RenewalFrom.is_null()),
+        None => q,
+    };
     convert(
         q.order_by_asc(enrollment::Column::CreatedAt)
             .order_by_asc(enrollment::Column::Id)

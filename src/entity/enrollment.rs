@@ -17,6 +17,12 @@ pub struct Model {
     pub decided_by: Option<Uuid>,
     pub decided_at: Option<i64>,
     pub created_at: i64,
+    /// A renewal's fiscal year, by its first day; none for a first application.
+    pub renewal_from: Option<Date>,
+    /// The recipient certificate (受給者証) number staff recorded at approval.
+    pub certificate_number: Option<String>,
+    /// The certificate's last valid day.
+    pub certificate_valid_until: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,7 +6,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -17,29 +17,7 @@ use crate::entity::{account, child, household};
 use crate::text;
 use crate::text::FieldError;
 
-/// A daily medical or mobility need of a child (医療的ケア and mobility aids).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum CareNeed {
-    /// 人工呼吸器
-    Ventilator,
-    /// 経管栄養
-    TubeFeeding,
-    /// 喀痰吸引
-    Suction,
-    /// 酸素療法
-    Oxygen,
-    /// 気管切開
-    Tracheostomy,
-    /// 導尿
-    Catheterisation,
-    /// 車いす
-    Wheelchair,
-    /// ストレッチャー
-    Stretcher,
-}
+pub use crate::care_needs::CareNeed;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HouseholdError {

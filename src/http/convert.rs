@@ -7,7 +7,7 @@ use crate::allowances::{AllowanceError, ProposalStatus, Unit};
 use crate::auth::AuthError;
 use crate::auth::accounts::DisableError;
 use crate::auth::invitations::InviteError;
-use crate::enrollments::EnrollmentError;
+use crate::enrollments::{EnrollmentError, Unmet};
 use crate::households::HouseholdError;
 use crate::partners::PartnerError;
 use crate::play_space::PlayError;
@@ -90,8 +90,100 @@ impl From<EnrollmentError> for ApiError {
                     .with("current_status", current.as_str())
             }
             EnrollmentError::AlreadyOpen => ApiError::conflict(Code::EnrollmentAlreadyOpen),
+            EnrollmentError::RenewalNotOpen(next) => ApiError::conflict(Code::RenewalNotOpen)
+                .detail(
+                    format!(
+                        "The approval is still valid. Applications for FY{} open on {}.",
+                        next.fiscal_year.0, next.opens_on
+                    ),
+                    format!(
+                        "現在の承認はまだ有効です。{}の更新申請は{}から受け付けます。",
+                        next.fiscal_year.ja(),
+                        crate::clock::date_ja(next.opens_on)
+                    ),
+                )
+                .with("opens_on", next.opens_on.to_string())
+                .with("fiscal_year", format!("FY{}", next.fiscal_year.0)),
+            EnrollmentError::NotEligible(unmet) => unmet.into(),
+            EnrollmentError::NotApproved { current } => {
+                ApiError::conflict(Code::EnrollmentNotApproved)
+                    .detail(
+                        format!(
+                            "Only an approved enrollment has a certificate; this one is {}.",
+                            current.as_str()
+                        ),
+                        format!(
+                            "受給者証を登録できるのは承認済みの登録だけです（この登録は{}）。",
+                            status_ja(current)
+                        ),
+                    )
+                    .with("current_status", current.as_str())
+            }
             EnrollmentError::InvalidField(e) => e.into(),
             EnrollmentError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<Unmet> for ApiError {
+    fn from(u: Unmet) -> ApiError {
+        match u {
+            Unmet::CareNeeds { any_of } => {
+                let ja: Vec<&str> = any_of.iter().map(|n| n.ja()).collect();
+                let en: Vec<&str> = any_of.iter().map(|n| n.en()).collect();
+                ApiError::conflict(Code::NotEligible)
+                    .detail(
+                        format!(
+                            "This program is for people who need one of: {}. The person's record has none.",
+                            en.join(", ")
+                        ),
+                        format!(
+                            "この事業の対象は、{}のいずれかが必要な方です。対象者の記録にありません。",
+                            ja.join("・")
+                        ),
+                    )
+                    .with("condition", "care_needs")
+                    .with(
+                        "care_needs_any",
+                        serde_json::to_value(&any_of).unwrap_or_default(),
+                    )
+            }
+            Unmet::Age { age, min, max } => {
+                let (en, ja) = match (min, max) {
+                    (Some(a), Some(b)) => (format!("from {a} to {b}"), format!("{a}歳から{b}歳まで")),
+                    (Some(a), None) => (format!("{a} or older"), format!("{a}歳以上")),
+                    (None, Some(b)) => (format!("up to {b}"), format!("{b}歳まで")),
+                    (None, None) => (String::new(), String::new()),
+                };
+                ApiError::conflict(Code::NotEligible)
+                    .detail(
+                        format!("This program is for ages {en}; the person is {age}."),
+                        format!("この事業の対象年齢は{ja}です（現在{age}歳）。"),
+                    )
+                    .with("condition", "age")
+            }
+            Unmet::CertificateMissing { name_ja, name_en } => {
+                ApiError::conflict(Code::NotEligible)
+                    .detail(
+                        format!("This program needs the {name_en}, and none is on record. Please ask the ward's office."),
+                        format!("この事業には{name_ja}が必要ですが、登録されていません。担当窓口にお問い合わせください。"),
+                    )
+                    .with("condition", "certificate")
+            }
+            Unmet::CertificateExpired {
+                name_ja,
+                name_en,
+                valid_until,
+            } => ApiError::conflict(Code::CertificateExpired)
+                .detail(
+                    format!("The {name_en} expired on {valid_until}. Please give the ward's office the renewed certificate."),
+                    format!(
+                        "{name_ja}の有効期限（{}）が過ぎています。更新した受給者証を担当窓口に届け出てください。",
+                        crate::clock::date_ja(valid_until)
+                    ),
+                )
+                .with("condition", "certificate")
+                .with("valid_until", valid_until.to_string()),
         }
     }
 }
@@ -212,6 +304,7 @@ impl From<VoucherError> for ApiError {
         match e {
             VoucherError::NotVoucherProgram => ApiError::unprocessable(Code::ProgramHasNoVouchers),
             VoucherError::NotEnrolled => ApiError::conflict(Code::NotEnrolled),
+            VoucherError::Ineligible(unmet) => unmet.into(),
             VoucherError::Exhausted => ApiError::conflict(Code::AllowanceExhausted),
             VoucherError::Malformed => ApiError::unprocessable(Code::VoucherMalformed),
             VoucherError::UnknownKey => ApiError::unprocessable(Code::VoucherUnknownKey),

@@ -33,6 +33,21 @@ pub struct ApproveRequest {
     /// Last day of validity; omit for open-ended.
     #[schema(example = "2027-03-31")]
     pub valid_until: Option<NaiveDate>,
+    /// The certificate the program requires, if it requires one (`GET /api/v1/ward` names it per
+    /// program). Checked again on the day of every use.
+    pub certificate: Option<CertificateInput>,
+}
+
+/// A recipient certificate (受給者証) as printed on it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateInput {
+    /// The certificate's number.
+    #[schema(example = "1310900123", max_length = 20)]
+    pub number: String,
+    /// Its last valid day (Asia/Tokyo calendar date).
+    #[schema(example = "2027-03-31")]
+    pub valid_until: NaiveDate,
 }
 
 /// Rejection with the reason the family will read.
@@ -54,6 +69,9 @@ pub struct EnrollmentQuery {
     /// Which applications (default `pending`).
     pub status: Option<Status>,
     pub program: Option<Program>,
+    /// `true`: renewals for the next fiscal year only; `false`: first applications only;
+    /// omitted: both.
+    pub renewal: Option<bool>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     #[param(minimum = 0, maximum = 1000000)]
@@ -68,12 +86,26 @@ pub struct EnrollmentList {
     pub next_offset: Option<u64>,
 }
 
+/// What an application or decision is checked against today: the date, the next fiscal year
+/// for renewals, and the program settings in force.
+fn terms(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> enrollments::Terms<'_> {
+    let cal = state.calendar();
+    let today = cal.local_date(now);
+    enrollments::Terms {
+        today,
+        next: enrollments::NextYear::after(&cal, state.config.enrollments.renewal_opens_on, today),
+        rules: state.rules.on(today),
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct EnrollmentPath {
     pub enrollment_id: Uuid,
 }
 
-/// Apply to enroll one of your children in a program.
+/// Apply to enroll one of your children in a program. While an approval is still valid, the
+/// application is a renewal for the next fiscal year (accepted from the ward's configured day,
+/// 1 February by default; `renewal_from` names the year's first day).
 #[utoipa::path(
     post, path = "/api/v1/children/{child_id}/enrollments", tag = "enrollments",
     operation_id = "applyForEnrollment",
@@ -82,7 +114,7 @@ pub struct EnrollmentPath {
     responses(
         (status = 201, description = "Application submitted (pending)", body = Enrollment),
         (status = 404, description = "No such child in your household", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already applied or enrolled", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The person does not meet a condition of the program (`not_eligible`, with `condition`: `care_needs` or `age`); already applied, or enrolled into the next fiscal year (`enrollment_already_open`); or the approval is still valid and renewals for the next fiscal year are not open yet (`renewal_not_open`, with `opens_on`)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("guardian" = []))
 )]
@@ -94,9 +126,15 @@ pub async fn apply_for_enrollment(
 ) -> Result<(StatusCode, AppJson<Enrollment>), ApiError> {
     households::child_of_household(&state.db, g.household_id, path.child_id).await?;
     let now = state.now();
-    let today = state.calendar().local_date(now);
-    let e =
-        enrollments::apply(&state.db, &g.actor, now, today, path.child_id, body.program).await?;
+    let e = enrollments::apply(
+        &state.db,
+        &g.actor,
+        now,
+        terms(&state, now),
+        path.child_id,
+        body.program,
+    )
+    .await?;
     Ok((StatusCode::CREATED, AppJson(e)))
 }
 
@@ -149,7 +187,16 @@ pub async fn withdraw_enrollment(
     households::child_of_household(&state.db, g.household_id, e.child_id)
         .await
         .map_err(|_| EnrollmentError::NotFound)?;
-    let e = enrollments::decide(&state.db, &g.actor, state.now(), e.id, Decision::Withdraw).await?;
+    let now = state.now();
+    let e = enrollments::decide(
+        &state.db,
+        &g.actor,
+        now,
+        terms(&state, now),
+        e.id,
+        Decision::Withdraw,
+    )
+    .await?;
     Ok(AppJson(e))
 }
 
@@ -170,6 +217,7 @@ pub async fn list_enrollments(
         &state.read,
         q.status.unwrap_or(Status::Pending),
         q.program,
+        q.renewal,
         paging.fetch(),
         paging.offset,
     )
@@ -208,8 +256,8 @@ pub async fn get_enrollment(
     responses(
         (status = 200, description = "Approved", body = Enrollment),
         (status = 404, description = "No such application", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already decided", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid validity period", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided, or the person does not meet a condition of the program (`not_eligible`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid validity period (a renewal starts on or after its fiscal year's first day), or the certificate the program requires is missing, expired or not as printed (`field`: `certificate`, `certificate.number`, `certificate.valid_until`)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("staff" = []), ("admin" = []))
 )]
@@ -222,11 +270,17 @@ pub async fn approve_enrollment(
     let decision = Decision::Approve {
         valid_from: body.valid_from,
         valid_until: body.valid_until,
+        certificate: body.certificate.map(|c| enrollments::Certificate {
+            number: c.number,
+            valid_until: c.valid_until,
+        }),
     };
+    let now = state.now();
     let e = enrollments::decide(
         &state.db,
         &staff.actor,
-        state.now(),
+        now,
+        terms(&state, now),
         path.enrollment_id,
         decision,
     )
@@ -257,12 +311,50 @@ pub async fn reject_enrollment(
     let decision = Decision::Reject {
         reason: body.reason,
     };
+    let now = state.now();
     let e = enrollments::decide(
+        &state.db,
+        &staff.actor,
+        now,
+        terms(&state, now),
+        path.enrollment_id,
+        decision,
+    )
+    .await?;
+    Ok(AppJson(e))
+}
+
+/// Record a renewed certificate (受給者証) on an approved enrollment: its number and last valid
+/// day. Codes shown and redemptions check the certificate on the day of each use.
+#[utoipa::path(
+    post, path = "/api/v1/staff/enrollments/{enrollment_id}/certificate", tag = "enrollments",
+    operation_id = "recordEnrollmentCertificate",
+    params(("enrollment_id" = Uuid, Path, description = "Enrollment id")),
+    request_body = CertificateInput,
+    responses(
+        (status = 200, description = "Recorded", body = Enrollment),
+        (status = 404, description = "No such enrollment", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The enrollment is not approved (`enrollment_not_approved`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A number not as printed on a certificate", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn record_enrollment_certificate(
+    State(state): State<AppState>,
+    staff: Staff,
+    AppPath(path): AppPath<EnrollmentPath>,
+    AppJson(body): AppJson<CertificateInput>,
+) -> Result<AppJson<Enrollment>, ApiError> {
+    let certificate = enrollments::Certificate {
+        number: body.number,
+        valid_until: body.valid_until,
+    };
+    let e = enrollments::record_certificate(
         &state.db,
         &staff.actor,
         state.now(),
         path.enrollment_id,
-        decision,
+        certificate,
     )
     .await?;
     Ok(AppJson(e))

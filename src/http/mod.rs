@@ -10,6 +10,7 @@ pub mod convert;
 pub mod download;
 pub mod enrollments;
 pub mod extract;
+pub mod figures;
 pub mod households;
 pub mod labels;
 pub mod notifications;
@@ -26,6 +27,7 @@ pub mod settlements;
 pub mod short_stays;
 pub mod trace_context;
 pub mod vouchers;
+pub mod ward;
 pub mod web;
 
 use std::time::Duration;
@@ -49,7 +51,7 @@ use crate::state::AppState;
 #[openapi(
     info(
         title = "Carepass",
-        description = "Shinagawa ward support for families of children who need daily medical care (医療的ケア児): accounts, households, children and program enrollment. Errors are RFC 9457 problem+json with a stable `code`; send Accept-Language: en for English text (Japanese by default).",
+        description = "A ward's support for families of children who need daily medical care (医療的ケア児): accounts, households, children, program enrollment, vouchers, respite, short stays and the play space. Every amount, period and condition is the ward's configuration: `GET /api/v1/ward` gives the ward's name and each program's terms in force today. Errors are RFC 9457 problem+json with a stable `code`; send Accept-Language: en for English text (Japanese by default).",
         license(name = "MIT")
     ),
     components(schemas(problem::Problem, crate::notifications::WebhookDelivery)),
@@ -65,8 +67,8 @@ use crate::state::AppState;
         (name = "notifications", description = "The app's inbox; deliveries to the push gateway (webhook, HMAC-SHA256 signed: see the README)"),
         (name = "short_stays", description = "Medical short stays: requests, decisions, admissions, yearly counts"),
         (name = "play_space", description = "Inclusive play space: sessions, bookings with a waiting list, entry codes, statistics"),
-        (name = "respite", description = "In-home respite visits: 288 hours per fiscal year, requests, station records, monthly report"),
-        (name = "operations", description = "Health and readiness"),
+        (name = "respite", description = "In-home respite visits: the configured hours per fiscal year, requests, station records, monthly report"),
+        (name = "operations", description = "Health and readiness; the ward and its programs' terms"),
     )
 )]
 struct ApiDoc;
@@ -93,6 +95,8 @@ fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(ops::get_health))
         .routes(routes!(ops::get_readiness))
+        .routes(routes!(ward::get_ward))
+        .routes(routes!(figures::get_voucher_figures))
         .routes(routes!(auth::login))
         .routes(routes!(auth::refresh_session))
         .routes(routes!(auth::logout))
@@ -119,6 +123,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(enrollments::get_enrollment))
         .routes(routes!(enrollments::approve_enrollment))
         .routes(routes!(enrollments::reject_enrollment))
+        .routes(routes!(enrollments::record_enrollment_certificate))
         .routes(routes!(partners::list_partners))
         .routes(routes!(partners::get_partner))
         .routes(routes!(partners::create_partner))

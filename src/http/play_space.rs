@@ -112,7 +112,8 @@ pub struct StatisticsQuery {
     /// A month ("2026-11"); or give `fiscal_year`.
     #[param(example = "2026-11", max_length = 7)]
     pub month: Option<String>,
-    /// A fiscal year ("FY2024": April 2024 – March 2025).
+    /// A fiscal year, named by the calendar year it starts in ("FY2024"; the ward configures the
+    /// month it starts).
     #[param(example = "FY2024", max_length = 6)]
     pub fiscal_year: Option<String>,
     /// `json` (default) or `csv` (UTF-8 with BOM, CRLF, for Excel).

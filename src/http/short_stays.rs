@@ -89,7 +89,8 @@ pub struct StayQueueQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct YearQuery {
-    /// "FY2024" (April 2024 – March 2025); the current fiscal year when absent.
+    /// A fiscal year, named by the calendar year it starts in ("FY2024"); the current fiscal
+    /// year when absent.
     #[param(example = "FY2024", max_length = 6)]
     pub fiscal_year: Option<String>,
 }

@@ -263,7 +263,7 @@ fn parse_period(p: &str, kind: allowances::PeriodKind) -> Result<String, ApiErro
     responses(
         (status = 201, description = "A code to show", body = VoucherResponse),
         (status = 404, description = "No such child in your household", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not enrolled, or nothing left this month", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not enrolled, nothing left this month, or the person does not meet a condition of the program (`not_eligible` with `condition`; `certificate_expired` with `valid_until`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Program has no vouchers", body = Problem, content_type = "application/problem+json"),
     ),
     security(("guardian" = []))
@@ -365,7 +365,7 @@ pub async fn rotate_voucher_key(
     responses(
         (status = 200, description = "Valid", body = Verified),
         (status = 403, description = "This partner cannot redeem this program", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already used, not enrolled, or nothing left", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already used, not enrolled, nothing left, or the person does not meet a condition of the program on this day (`not_eligible`, `certificate_expired`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Expired or replaced by a newer code", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Malformed, tampered, or signed by an unknown key", body = Problem, content_type = "application/problem+json"),
     ),
@@ -423,7 +423,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
             ("Idempotent-Replayed" = String, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"),
         )),
         (status = 403, description = "This partner cannot redeem this program", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already used, not enrolled, or nothing left", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already used, not enrolled, nothing left, or the person does not meet a condition of the program on this day (`not_eligible`, `certificate_expired`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Expired or replaced by a newer code", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Malformed or tampered code, bad amounts, or the key reused for another request", body = Problem, content_type = "application/problem+json"),
     ),

@@ -11,9 +11,14 @@ use crate::audit::{self, Actor, Change};
 use crate::clock::to_micros;
 use crate::config::ProgramRules;
 use crate::db;
-use crate::enrollments::Program;
+use crate::enrollments::{self, Program};
 use crate::entity::voucher;
 use crate::signed_codes::token::{self, Claims};
+
+/// Whether the program is one whose allowance is used through voucher codes.
+pub fn is_voucher_program(rules: &ProgramRules, program: Program) -> bool {
+    ttl(rules, program).is_some()
+}
 
 fn ttl(rules: &ProgramRules, program: Program) -> Option<Duration> {
     match program {
@@ -67,6 +72,12 @@ pub async fn issue(
     let account = db::write(ctx.db, |tx| {
         let (actor, kid, rules) = (actor.clone(), kid.clone(), rules.clone());
         Box::pin(async move {
+            let today = cal.local_date(now);
+            if let Err(unmet) =
+                enrollments::check_use(tx, rules.on(today), child_id, program, today).await?
+            {
+                return Err(VoucherError::Ineligible(unmet));
+            }
             let account = allowances::current_account(tx, &rules, &cal, child_id, program, now).await?;
             if account.balance <= 0 {
                 return Err(VoucherError::Exhausted);

@@ -3,6 +3,7 @@
 //! redemption, and the partner's daily list. Money moves only through the allowance ledger.
 
 mod cover;
+pub mod figures;
 mod issue;
 mod redeem;
 mod redemptions;
@@ -11,7 +12,7 @@ mod reverse;
 mod verify;
 
 pub use cover::{CareTaxiFees, Charge, Coverage, max_cover};
-pub use issue::{Issued, issue};
+pub use issue::{Issued, is_voucher_program, issue};
 pub use redeem::{Receipt, Redeemed, redeem};
 pub use redemptions::{
     RedemptionState, RedemptionView, Settled, for_settlement, list_for_child, list_for_device,
@@ -43,6 +44,8 @@ pub enum VoucherError {
     NotVoucherProgram,
     #[error("the child is not enrolled in this program")]
     NotEnrolled,
+    #[error("the person does not meet the program's conditions: {0:?}")]
+    Ineligible(crate::enrollments::Unmet),
     #[error("nothing left this period")]
     Exhausted,
     #[error("not a voucher code, or truncated")]

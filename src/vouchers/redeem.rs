@@ -15,7 +15,7 @@ use crate::allowances::{self, Refs, Unit};
 use crate::audit::{self, Actor, Change};
 use crate::clock::to_micros;
 use crate::db;
-use crate::enrollments::Program;
+use crate::enrollments::{self, Program};
 use crate::entity::{device, redemption, voucher};
 use crate::partners::DevicePrincipal;
 
@@ -184,7 +184,15 @@ pub async fn redeem(
                 approved_by: None,
             };
             // Enrollment was checked when the code was issued; a code is honoured for its few
-            // minutes of life (a new period's account still checks it when opened).
+            // minutes of life (a new period's account still checks it when opened). The
+            // program's conditions (a certificate's validity) are checked again, and a refusal
+            // rolls the claim above back.
+            let today = cal.local_date(now);
+            if let Err(unmet) =
+                enrollments::check_use(tx, rules.on(today), v.child_id, program, today).await?
+            {
+                return Err(VoucherError::Ineligible(unmet));
+            }
             let (account, taken) = allowances::capture(
                 tx,
                 rules,

@@ -74,6 +74,13 @@ pub async fn verify(
     {
         return Err(VoucherError::NotEnrolled);
     }
+    let today = cal.local_date(now);
+    if let Err(unmet) =
+        crate::enrollments::check_use(conn, rules.on(today), v.child_id, claims.program, today)
+            .await?
+    {
+        return Err(VoucherError::Ineligible(unmet));
+    }
     let summary = allowances::summary(conn, rules, cal, v.child_id, claims.program, now).await?;
     if summary.remaining <= 0 {
         return Err(VoucherError::Exhausted);

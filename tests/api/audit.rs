@@ -15,7 +15,7 @@ async fn approving_an_application_is_logged_with_the_actor_and_the_before_and_af
         .post(
             &format!("/api/v1/staff/enrollments/{id}/approve"),
             Some(&staff.access),
-            &json!({ "valid_from": "2026-04-01" }),
+            &json!({ "valid_from": "2026-04-01", "certificate": { "number": "1310900123", "valid_until": "2099-03-31" } }),
         )
         .await;
     let request_id = r.headers()["x-request-id"].to_str().unwrap().to_owned();

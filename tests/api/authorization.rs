@@ -48,6 +48,14 @@ pub fn rows() -> Vec<Row> {
     vec![
         row("getHealth", "GET", "/healthz".into(), None, PUBLIC),
         row("getReadiness", "GET", "/readyz".into(), None, PUBLIC),
+        row("getWard", "GET", "/api/v1/ward".into(), None, PUBLIC),
+        row(
+            "getVoucherFigures",
+            "GET",
+            "/api/v1/staff/voucher-figures?program=taxi_fuel".into(),
+            None,
+            STAFF,
+        ),
         row(
             "login",
             "POST",
@@ -186,7 +194,9 @@ pub fn rows() -> Vec<Row> {
             "approveEnrollment",
             "POST",
             format!("/api/v1/staff/enrollments/{id}/approve"),
-            Some(json!({ "valid_from": "2026-04-01" })),
+            Some(
+                json!({ "valid_from": "2026-04-01", "certificate": { "number": "1310900123", "valid_until": "2099-03-31" } }),
+            ),
             STAFF,
         ),
         row(
@@ -194,6 +204,13 @@ pub fn rows() -> Vec<Row> {
             "POST",
             format!("/api/v1/staff/enrollments/{id}/reject"),
             Some(json!({ "reason": "x" })),
+            STAFF,
+        ),
+        row(
+            "recordEnrollmentCertificate",
+            "POST",
+            format!("/api/v1/staff/enrollments/{id}/certificate"),
+            Some(json!({ "number": "1310900123", "valid_until": "2028-03-31" })),
             STAFF,
         ),
         row(

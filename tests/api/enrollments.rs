@@ -27,7 +27,7 @@ async fn an_application_waits_in_the_staff_queue_until_approved_with_a_validity_
         .post(
             &format!("/api/v1/staff/enrollments/{id}/approve"),
             Some(&staff.access),
-            &json!({ "valid_from": "2026-04-01", "valid_until": "2027-03-31" }),
+            &json!({ "valid_from": "2026-04-01", "valid_until": "2027-03-31", "certificate": { "number": "1310900123", "valid_until": "2099-03-31" } }),
         )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -91,7 +91,7 @@ async fn an_approved_application_cannot_be_decided_again() {
     let guardian = app.guardian(&staff).await;
     let child = app.child(&guardian).await;
     let id = app.apply(&guardian, child, "care_taxi").await;
-    let approve = json!({ "valid_from": "2026-04-01" });
+    let approve = json!({ "valid_from": "2026-04-01", "certificate": { "number": "1310900123", "valid_until": "2099-03-31" } });
     assert_eq!(
         app.post(
             &format!("/api/v1/staff/enrollments/{id}/approve"),
@@ -278,7 +278,7 @@ async fn when_two_staff_decide_at_once_exactly_one_decision_counts() {
     let id = app.apply(&guardian, child, "taxi_fuel").await;
     let approve_path = format!("/api/v1/staff/enrollments/{id}/approve");
     let reject_path = format!("/api/v1/staff/enrollments/{id}/reject");
-    let approve = json!({ "valid_from": "2026-04-01" });
+    let approve = json!({ "valid_from": "2026-04-01", "certificate": { "number": "1310900123", "valid_until": "2099-03-31" } });
     let reject = json!({ "reason": "重複" });
     let mut statuses = Vec::new();
     for _ in 0..4 {

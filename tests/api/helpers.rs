@@ -325,6 +325,47 @@ impl TestApp {
         body["id"].as_str().unwrap().parse().unwrap()
     }
 
+    /// Applies and approves (open-ended from 2020) through the area's functions, without HTTP:
+    /// for tests that build their world directly. A certificate is given where needed.
+    pub async fn enroll_directly(
+        &self,
+        staff: &carepass::audit::Actor,
+        child: Uuid,
+        program: carepass::enrollments::Program,
+        now: DateTime<Utc>,
+    ) {
+        use carepass::enrollments::{self, Certificate, Decision, NextYear, Terms};
+        let today = self.config.calendar().local_date(now);
+        let terms = Terms {
+            today,
+            next: NextYear::after(
+                &self.config.calendar(),
+                self.config.enrollments.renewal_opens_on,
+                today,
+            ),
+            rules: self.state.rules.on(today),
+        };
+        let guardian = carepass::audit::Actor {
+            kind: "guardian",
+            id: Some(Uuid::new_v4()),
+            request_id: None,
+        };
+        let e = enrollments::apply(&self.db, &guardian, now, terms, child, program)
+            .await
+            .unwrap();
+        let approve = Decision::Approve {
+            valid_from: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            valid_until: None,
+            certificate: Some(Certificate {
+                number: "1310900123".into(),
+                valid_until: chrono::NaiveDate::from_ymd_opt(2099, 3, 31).unwrap(),
+            }),
+        };
+        enrollments::decide(&self.db, staff, now, terms, e.id, approve)
+            .await
+            .unwrap();
+    }
+
     /// Applies for a program and returns the application id.
     pub async fn apply(&self, guardian: &User, child: Uuid, program: &str) -> Uuid {
         let r = self
@@ -394,8 +435,21 @@ pub fn child_body() -> Value {
         "family_name_kana": "しながわ",
         "given_name_kana": "さくら",
         "birth_date": "2019-05-12",
-        "care_needs": ["ventilator", "suction"]
+        "care_needs": ["ventilator", "suction", "wheelchair"]
     })
+}
+
+/// What staff send to approve an application valid from 2020, open-ended: with a certificate
+/// valid for years where the program requires one (taxi/fuel: the 医療型短期入所 受給者証).
+pub fn approval_body(program: &str) -> Value {
+    if program == "taxi_fuel" {
+        json!({
+            "valid_from": "2020-01-01",
+            "certificate": { "number": "1310900123", "valid_until": "2099-03-31" },
+        })
+    } else {
+        json!({ "valid_from": "2020-01-01" })
+    }
 }
 
 /// Asserts a problem+json answer with the given status and code, and returns its body.
@@ -600,7 +654,7 @@ impl TestApp {
             .post(
                 &format!("/api/v1/staff/enrollments/{id}/approve"),
                 Some(&staff.access),
-                &json!({ "valid_from": "2020-01-01" }),
+                &approval_body(program),
             )
             .await;
         assert_eq!(r.status(), StatusCode::OK);

@@ -17,7 +17,10 @@ async fn staff_create_a_household_invite_a_guardian_who_then_registers_a_child()
     assert_eq!(r.status(), StatusCode::CREATED);
     let child: Value = r.json().await.unwrap();
     assert_eq!(child["family_name_kana"], "しながわ");
-    assert_eq!(child["care_needs"], json!(["ventilator", "suction"]));
+    assert_eq!(
+        child["care_needs"],
+        json!(["ventilator", "suction", "wheelchair"])
+    );
     assert_eq!(
         child["household_id"],
         guardian.household_id.unwrap().to_string()

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use carepass::allowances::{self, Adjusted, Adjustment};
 use carepass::audit::Actor;
-use carepass::enrollments::{self, Decision, Program};
+use carepass::enrollments::Program;
 use carepass::households::{self, CareNeed, ChildInput, NewChild};
 use carepass::partners::{self, DevicePrincipal, PartnerKind};
 use carepass::settlements;
@@ -114,7 +114,7 @@ async fn world() -> World {
         family_name_kana: "しながわ".into(),
         given_name_kana: "ゆい".into(),
         birth_date: NaiveDate::from_ymd_opt(2018, 1, 1).unwrap(),
-        care_needs: vec![CareNeed::Suction],
+        care_needs: vec![CareNeed::Suction, CareNeed::Wheelchair],
     };
     let child = households::add_child(
         &app.db,
@@ -131,16 +131,7 @@ async fn world() -> World {
         request_id: None,
     };
     for program in [Program::TaxiFuel, Program::CareTaxi] {
-        let e = enrollments::apply(&app.db, &guardian, now, now.date_naive(), child.id, program)
-            .await
-            .unwrap();
-        let approve = Decision::Approve {
-            valid_from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
-            valid_until: None,
-        };
-        enrollments::decide(&app.db, &staff, now, e.id, approve)
-            .await
-            .unwrap();
+        app.enroll_directly(&staff, child.id, program, now).await;
     }
     let mut devices = Vec::new();
     for kind in [PartnerKind::TaxiCompany, PartnerKind::CareTaxiOperator] {

@@ -628,7 +628,18 @@ fn cells(w: &World) -> Vec<Cell> {
         NoOne,
         "POST",
         format!("/api/v1/staff/enrollments/{nobody}/approve"),
-        Some(json!({ "valid_from": "2026-04-01" })),
+        Some(
+            json!({ "valid_from": "2026-04-01", "certificate": { "number": "1310900123", "valid_until": "2099-03-31" } }),
+        ),
+        404,
+    );
+    add(
+        "recordEnrollmentCertificate",
+        As::Staff,
+        NoOne,
+        "POST",
+        format!("/api/v1/staff/enrollments/{nobody}/certificate"),
+        Some(json!({ "number": "1310900123", "valid_until": "2099-03-31" })),
         404,
     );
     for (owner, p, expect) in [(NoOne, nobody, 404), (Own, w.our_partner, 200)] {

@@ -5,7 +5,7 @@
 //! held + used never exceed the cap, and no two of a child's visits overlap.
 
 use carepass::audit::Actor;
-use carepass::enrollments::{self, Decision, Program};
+use carepass::enrollments::Program;
 use carepass::households::{self, CareNeed, ChildInput, NewChild};
 use carepass::partners::{self, PartnerKind};
 use carepass::respite::{
@@ -117,23 +117,8 @@ async fn world() -> World {
         id: Some(Uuid::new_v4()),
         request_id: None,
     };
-    let e = enrollments::apply(
-        &app.db,
-        &guardian,
-        now,
-        now.date_naive(),
-        child.id,
-        Program::Respite,
-    )
-    .await
-    .unwrap();
-    let approve = Decision::Approve {
-        valid_from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
-        valid_until: None,
-    };
-    enrollments::decide(&app.db, &staff, now, e.id, approve)
-        .await
-        .unwrap();
+    app.enroll_directly(&staff, child.id, Program::Respite, now)
+        .await;
     let p = partners::create_partner(&app.db, &staff, now, PartnerKind::NurseStation, "看護")
         .await
         .unwrap();

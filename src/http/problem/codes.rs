@@ -65,6 +65,10 @@ problem_codes! {
     DeviceNotFound = "device_not_found": "The device does not exist", "端末が見つかりません";
     MethodNotAllowed = "method_not_allowed": "This method is not allowed on this resource", "このリソースではこのメソッドは使えません";
     EnrollmentNotPending = "enrollment_not_pending": "The application has already been decided", "この申請は既に処理済みです";
+    EnrollmentNotApproved = "enrollment_not_approved": "The enrollment is not approved", "この登録は承認されていません";
+    NotEligible = "not_eligible": "The person does not meet a condition of this program", "この事業の対象となる条件を満たしていません";
+    CertificateExpired = "certificate_expired": "The certificate this program requires has expired", "この事業に必要な受給者証の有効期限が過ぎています";
+    RenewalNotOpen = "renewal_not_open": "Applications for the next fiscal year are not open yet", "来年度の更新申請の受付はまだ始まっていません";
     EnrollmentAlreadyOpen = "enrollment_already_open": "The child already has an open application or enrollment for this program", "この対象児には、この事業の申請中または承認済みの登録が既にあります";
     PartnerNameTaken = "partner_name_taken": "A partner with this name already exists", "同じ名前の事業者が既に登録されています";
     DeviceAlreadyRevoked = "device_already_revoked": "The device is already revoked", "この端末は既に無効化されています";

@@ -1,0 +1,72 @@
+//! A voucher program's yearly figures (実績) for staff: JSON, or a CSV for Excel.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::download::{self, Format};
+use super::extract::{AppJson, AppQuery, Staff};
+use super::problem::{ApiError, Code};
+use crate::enrollments::Program;
+use crate::state::AppState;
+use crate::vouchers::{self, figures};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FiguresQuery {
+    /// A voucher program: `taxi_fuel` or `care_taxi`.
+    pub program: Program,
+    /// A fiscal year, named by the calendar year it starts in ("FY2026"); the current one when
+    /// absent.
+    #[param(example = "FY2026", max_length = 6)]
+    pub fiscal_year: Option<String>,
+    /// `json` (default) or `csv` (UTF-8 with BOM, CRLF, for Excel).
+    #[param(inline)]
+    pub format: Option<Format>,
+}
+
+/// A voucher program's figures for a fiscal year (staff): recipients, uses, tickets and yen
+/// covered, month by month, with the year's total. With `format=csv`, a CSV file for Excel.
+#[utoipa::path(
+    get, path = "/api/v1/staff/voucher-figures", tag = "vouchers", operation_id = "getVoucherFigures",
+    params(FiguresQuery),
+    responses(
+        (status = 200, description = "The year's figures: JSON, or with `format=csv` a CSV file (UTF-8 with BOM, CRLF)", content(
+            (figures::YearFigures = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 400, description = "Not a voucher program, or a fiscal year not like FY2026", body = super::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn get_voucher_figures(
+    State(state): State<AppState>,
+    _staff: Staff,
+    AppQuery(q): AppQuery<FiguresQuery>,
+) -> Result<Response, ApiError> {
+    let now = state.now();
+    let cal = state.calendar();
+    if !vouchers::is_voucher_program(state.rules_on(now), q.program) {
+        return Err(ApiError::bad_request(Code::InvalidQuery)
+            .detail(
+                "program must be a voucher program (taxi_fuel or care_taxi)",
+                "program には助成券・補助券の事業（taxi_fuel または care_taxi）を指定してください",
+            )
+            .with("field", "program"));
+    }
+    let fy = match q.fiscal_year.as_deref() {
+        Some(s) => super::params::fiscal_year(s)?,
+        None => cal.fiscal_year_of(now),
+    };
+    let y = figures::year(&state.read, &cal, q.program, fy).await?;
+    if q.format == Some(Format::Csv) {
+        return Ok(download::csv(
+            figures::to_csv(&y),
+            &format!("{}-{}.csv", q.program.as_str(), y.fiscal_year),
+            &format!("{}_実績_{}.csv", q.program.ja(), y.fiscal_year_ja),
+        ));
+    }
+    Ok(AppJson(y).into_response())
+}

@@ -1,0 +1,186 @@
+//! Eligibility is checked, not just recorded: care-taxi tickets (⑫) are for people who go out
+//! in a wheelchair or on a stretcher; taxi/fuel vouchers (⑪) need the 医療型短期入所 受給者証,
+//! entered by staff at approval and checked on the day of every code and every redemption.
+
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Asia::Tokyo;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, assert_problem, redeem, spawn_app_with};
+
+fn jst(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Tokyo
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+async fn app() -> TestApp {
+    spawn_app_with(|c| c.auth.access_token_minutes = 60 * 24 * 400).await
+}
+
+async fn apply(
+    app: &TestApp,
+    guardian: &crate::helpers::User,
+    child: Uuid,
+    program: &str,
+) -> reqwest::Response {
+    app.post(
+        &format!("/api/v1/children/{child}/enrollments"),
+        Some(&guardian.access),
+        &json!({ "program": program }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_child_without_a_wheelchair_or_stretcher_cannot_apply_for_care_taxi_tickets() {
+    let app = app().await;
+    let staff = app.staff().await;
+    let guardian = app.guardian(&staff).await;
+    let mut body = crate::helpers::child_body();
+    body["care_needs"] = json!(["suction"]);
+    let r = app
+        .post("/api/v1/children", Some(&guardian.access), &body)
+        .await;
+    let child: Uuid = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let problem = assert_problem(
+        apply(&app, &guardian, child, "care_taxi").await,
+        409,
+        "not_eligible",
+    )
+    .await;
+    assert_eq!(problem["condition"], "care_needs");
+    assert_eq!(
+        problem["care_needs_any"],
+        json!(["wheelchair", "stretcher"])
+    );
+    assert_eq!(
+        problem["detail"],
+        "この事業の対象は、車いす・ストレッチャーのいずれかが必要な方です。対象者の記録にありません。"
+    );
+    assert_eq!(app.count("enrollments").await, 0);
+    // Respite has no such condition.
+    assert_eq!(
+        apply(&app, &guardian, child, "respite").await.status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn taxi_fuel_needs_a_certificate_at_approval_and_an_expired_one_stops_codes_and_redemptions()
+{
+    let app = app().await;
+    app.clock.set(jst(2027, 3, 31, 23, 57));
+    let admin = app.admin().await;
+    let staff = app.staff().await;
+    let guardian = app.guardian(&staff).await;
+    let child = app.child(&guardian).await;
+    let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
+    let application: Value = apply(&app, &guardian, child, "taxi_fuel")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let approve = |body: Value| {
+        let path = format!(
+            "/api/v1/staff/enrollments/{}/approve",
+            application["id"].as_str().unwrap()
+        );
+        let (app, staff) = (&app, &staff);
+        async move { app.post(&path, Some(&staff.access), &body).await }
+    };
+
+    // Without the certificate staff cannot approve; with it, it is on the enrollment.
+    let problem = assert_problem(
+        approve(json!({ "valid_from": "2027-01-01" })).await,
+        422,
+        "invalid_field",
+    )
+    .await;
+    assert_eq!(problem["field"], "certificate");
+    let problem = assert_problem(
+        approve(json!({ "valid_from": "2027-01-01", "certificate": { "number": "13 109", "valid_until": "2027-03-31" } })).await,
+        422,
+        "invalid_field",
+    )
+    .await;
+    assert_eq!(problem["field"], "certificate.number");
+    let r = approve(json!({
+        "valid_from": "2027-01-01",
+        "certificate": { "number": "1310900123", "valid_until": "2027-03-31" },
+    }))
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let enrollment: Value = r.json().await.unwrap();
+    assert_eq!(enrollment["certificate_number"], "1310900123");
+    assert_eq!(enrollment["certificate_valid_until"], "2027-03-31");
+
+    // A code shown on the certificate's last day cannot be redeemed after midnight.
+    let issue_path = format!("/api/v1/children/{child}/vouchers");
+    let issue_body = json!({ "program": "taxi_fuel" });
+    let issue = || app.post(&issue_path, Some(&guardian.access), &issue_body);
+    let r = issue().await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let code: Value = r.json().await.unwrap();
+    app.clock.set(jst(2027, 4, 1, 0, 1));
+    let body = json!({ "payload": code["payload"], "amount_yen": 2500 });
+    let problem = assert_problem(
+        redeem(&app, &taxi, "after-midnight", &body).await,
+        409,
+        "certificate_expired",
+    )
+    .await;
+    assert_eq!(problem["valid_until"], "2027-03-31");
+    assert_eq!(
+        problem["detail"],
+        "医療型短期入所 受給者証の有効期限（2027年3月31日）が過ぎています。更新した受給者証を担当窓口に届け出てください。"
+    );
+    assert_eq!(app.count("redemptions").await, 0);
+    assert_eq!(app.count("ledger_entries").await, 1, "only March's grant");
+    assert_problem(issue().await, 409, "certificate_expired").await;
+
+    // A guardian cannot record a certificate; staff record the renewed one and codes work again.
+    let path = format!(
+        "/api/v1/staff/enrollments/{}/certificate",
+        application["id"].as_str().unwrap()
+    );
+    let renewed = json!({ "number": "1310900123", "valid_until": "2028-03-31" });
+    assert_eq!(
+        app.post(&path, Some(&guardian.access), &renewed)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = app.post(&path, Some(&staff.access), &renewed).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        app.audit_actions(application["id"].as_str().unwrap(), &staff.access)
+            .await
+            .contains(&"enrollment.certificate_recorded".to_owned())
+    );
+    assert_eq!(issue().await.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_certificate_cannot_be_recorded_on_an_application_still_pending() {
+    let app = app().await;
+    let staff = app.staff().await;
+    let guardian = app.guardian(&staff).await;
+    let child = app.child(&guardian).await;
+    let id = app.apply(&guardian, child, "taxi_fuel").await;
+    let r = app
+        .post(
+            &format!("/api/v1/staff/enrollments/{id}/certificate"),
+            Some(&staff.access),
+            &json!({ "number": "1310900123", "valid_until": "2028-03-31" }),
+        )
+        .await;
+    assert_problem(r, 409, "enrollment_not_approved").await;
+}

@@ -1,0 +1,132 @@
+//! A voucher program's yearly figures (実績): recipients, uses and yen covered by month through
+//! the fiscal year, named 令和N年度 for the ward's reports; a cancelled redemption is not a use.
+
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Asia::Tokyo;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    Family, TestApp, assert_problem, family, issue, parse_csv, redeem, spawn_app_with,
+};
+
+fn jst(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Tokyo
+        .with_ymd_and_hms(y, m, d, h, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+async fn ride(app: &TestApp, f: &Family, taxi: &str, yen: i64, key: &str) -> Value {
+    let code = issue(app, f, "taxi_fuel").await;
+    let r = redeem(
+        app,
+        taxi,
+        key,
+        &json!({ "payload": code["payload"], "amount_yen": yen }),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_years_figures_count_people_uses_and_yen_by_month_without_cancelled_rides() {
+    let app = spawn_app_with(|c| c.auth.access_token_minutes = 60 * 24 * 400).await;
+    app.clock.set(jst(2026, 11, 10, 10));
+    let admin = app.admin().await;
+    let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
+    let a = family(&app, &["taxi_fuel"]).await;
+    let b = family(&app, &["taxi_fuel"]).await;
+    ride(&app, &a, &taxi, 2_500, "a-nov").await;
+    ride(&app, &b, &taxi, 3_000, "b-nov").await;
+    app.clock.set(jst(2026, 12, 5, 10));
+    ride(&app, &a, &taxi, 1_000, "a-dec").await;
+    let cancelled = ride(&app, &b, &taxi, 500, "b-dec").await;
+    let r = app
+        .post_empty(
+            &format!(
+                "/api/v1/device/redemptions/{}/cancel",
+                cancelled["redemption_id"].as_str().unwrap()
+            ),
+            Some(&taxi),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let path = "/api/v1/staff/voucher-figures?program=taxi_fuel&fiscal_year=FY2026";
+    let r = app.get(path, Some(&a.staff.access)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let y: Value = r.json().await.unwrap();
+    assert_eq!(y["fiscal_year_ja"], "令和8年度（2026年度）");
+    let months = y["months"].as_array().unwrap();
+    assert_eq!(months.len(), 12);
+    assert_eq!(months[0]["month"], "2026-04");
+    assert_eq!(months[7]["month"], "2026-11");
+    assert_eq!(
+        (
+            &months[7]["recipients"],
+            &months[7]["uses"],
+            &months[7]["covered_yen"]
+        ),
+        (&json!(2), &json!(2), &json!(5_500))
+    );
+    assert_eq!(
+        (
+            &months[8]["recipients"],
+            &months[8]["uses"],
+            &months[8]["covered_yen"]
+        ),
+        (&json!(1), &json!(1), &json!(1_000))
+    );
+    assert_eq!(months[0]["uses"], 0);
+    // The year counts each person once.
+    assert_eq!(
+        (
+            &y["total"]["recipients"],
+            &y["total"]["uses"],
+            &y["total"]["covered_yen"]
+        ),
+        (&json!(2), &json!(3), &json!(6_500))
+    );
+
+    let csv = app
+        .get(&format!("{path}&format=csv"), Some(&a.staff.access))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let rows = parse_csv(&csv);
+    assert_eq!(rows.len(), 14, "a header, 12 months and the year");
+    assert_eq!(rows[8][1], "令和8年度（2026年度）");
+    assert_eq!(rows[8][2], "2026年11月");
+    assert_eq!(rows[8][6], "5500");
+    assert_eq!(rows[13][2], "年度計");
+    assert_eq!(rows[13][3], "2");
+}
+
+#[tokio::test]
+async fn figures_are_for_staff_and_for_voucher_programs_only() {
+    let app = spawn_app_with(|_| {}).await;
+    let f = family(&app, &["taxi_fuel"]).await;
+    let path = "/api/v1/staff/voucher-figures?program=care_taxi";
+    assert_eq!(
+        app.get(path, Some(&f.guardian.access)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .get(
+            "/api/v1/staff/voucher-figures?program=respite",
+            Some(&f.staff.access),
+        )
+        .await;
+    let problem = assert_problem(r, 400, "invalid_query").await;
+    assert_eq!(problem["field"], "program");
+    let r = app
+        .get(
+            "/api/v1/staff/voucher-figures?program=care_taxi&fiscal_year=2026",
+            Some(&f.staff.access),
+        )
+        .await;
+    assert_problem(r, 400, "invalid_query").await;
+}

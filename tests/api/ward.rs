@@ -1,0 +1,97 @@
+//! The ward is configuration: its name, office and each program's terms in force today come
+//! from the configuration file, so the app never hard-codes one ward's numbers.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn the_default_ward_is_shinagawa_with_its_programs_and_their_conditions() {
+    let app = spawn_app().await;
+    let r = app.get("/api/v1/ward", None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let ward: Value = r.json().await.unwrap();
+    assert_eq!(ward["name_ja"], "品川区");
+    assert_eq!(ward["fiscal_year_start_month"], 4);
+    let program = |id: &str| {
+        ward["programs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["program"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(program("taxi_fuel")["grant"], 20_000);
+    assert_eq!(program("taxi_fuel")["unit"], "yen");
+    assert_eq!(
+        program("taxi_fuel")["certificate_ja"],
+        "医療型短期入所 受給者証"
+    );
+    assert_eq!(program("care_taxi")["grant"], 4);
+    assert_eq!(
+        program("care_taxi")["care_needs_any"],
+        serde_json::json!(["wheelchair", "stretcher"])
+    );
+    assert_eq!(program("respite")["grant"], 17_280);
+    assert_eq!(program("respite")["period"], "fiscal_year");
+    assert_eq!(program("play_space")["grant"], Value::Null);
+}
+
+#[tokio::test]
+async fn another_wards_configuration_changes_its_name_year_and_numbers() {
+    let parsed = carepass::config::Config::parse(
+        r#"
+        [ward]
+        name_ja = "みどり市"
+        name_en = "Midori City"
+        office_ja = "福祉課"
+        office_en = "Welfare Section"
+        phone = "0120-000-000"
+        [calendar]
+        fiscal_year_start_month = 1
+        [enrollments]
+        renewal_opens_on = "11-01"
+        [programs.taxi_fuel]
+        monthly_allowance_yen = 15000
+        [programs.taxi_fuel.eligibility]
+        max_age = 17
+        [programs.respite]
+        minutes_per_fiscal_year = 12000
+        "#,
+    )
+    .unwrap();
+    parsed.validate().unwrap();
+    let app = spawn_app_with(move |c| {
+        c.ward = parsed.ward;
+        c.calendar = parsed.calendar;
+        c.enrollments = parsed.enrollments;
+        c.programs = parsed.programs;
+    })
+    .await;
+    let ward: Value = app.get("/api/v1/ward", None).await.json().await.unwrap();
+    assert_eq!(ward["name_en"], "Midori City");
+    assert_eq!(ward["phone"], "0120-000-000");
+    assert_eq!(ward["fiscal_year_start_month"], 1);
+    assert!(
+        ward["renewals_open_on"]
+            .as_str()
+            .unwrap()
+            .ends_with("-11-01")
+    );
+    let taxi = &ward["programs"][0];
+    assert_eq!(taxi["program"], "taxi_fuel");
+    assert_eq!(taxi["grant"], 15_000);
+    assert_eq!(taxi["certificate_ja"], Value::Null);
+    assert_eq!(taxi["max_age"], 17);
+    assert_eq!(ward["programs"][2]["grant"], 12_000);
+}
+
+#[test]
+fn an_unknown_ward_key_or_a_bad_phone_number_stops_the_service() {
+    use carepass::config::Config;
+    assert!(Config::parse("[ward]\nmayor = \"x\"\n").is_err());
+    let c = Config::parse("[ward]\nphone = \"call us\"\n").unwrap();
+    assert!(c.validate().is_err());
+}
