@@ -80,6 +80,15 @@ impl Minutes {
         Minutes(hours * 60)
     }
 
+    /// As Japanese text reads a duration: 24時間, 1時間30分, 45分.
+    pub fn ja(self) -> String {
+        match (self.0 / 60, self.0 % 60) {
+            (0, m) => format!("{m}分"),
+            (h, 0) => format!("{h}時間"),
+            (h, m) => format!("{h}時間{m}分"),
+        }
+    }
+
     /// Rounds up to a whole number of billing units (a 2 h 10 min visit billed per 30 min is 2 h 30 min).
     pub fn round_up_to(self, unit: Minutes) -> Minutes {
         if unit.0 <= 0 || self.0 <= 0 {

@@ -459,6 +459,15 @@ pub struct ProgramRules {
     pub short_stay: ShortStayRules,
 }
 
+/// What every program has in the configuration, whatever its kind.
+#[derive(Debug, Clone, Copy)]
+pub struct ProgramTerms<'a> {
+    pub offered: bool,
+    pub name_ja: &'a str,
+    pub name_en: &'a str,
+    pub eligibility: &'a Eligibility,
+}
+
 /// Keeps every configured amount far from where `i64` arithmetic could overflow.
 const MAX_CONFIGURED: i64 = 100_000_000;
 
@@ -513,20 +522,60 @@ impl ProgramRules {
         })
     }
 
-    /// Each program's eligibility, by the program's configuration name.
-    pub fn eligibility(&self) -> [(&'static str, &Eligibility); 5] {
+    /// What every program has, by the program's configuration name.
+    pub fn terms(&self) -> [(&'static str, ProgramTerms<'_>); 5] {
+        fn t<'a>(
+            offered: bool,
+            name_ja: &'a str,
+            name_en: &'a str,
+            eligibility: &'a Eligibility,
+        ) -> ProgramTerms<'a> {
+            ProgramTerms {
+                offered,
+                name_ja,
+                name_en,
+                eligibility,
+            }
+        }
+        let (a, b, c, d, e) = (
+            &self.taxi_fuel,
+            &self.care_taxi,
+            &self.respite,
+            &self.play_space,
+            &self.short_stay,
+        );
         [
-            ("taxi_fuel", &self.taxi_fuel.eligibility),
-            ("care_taxi", &self.care_taxi.eligibility),
-            ("respite", &self.respite.eligibility),
-            ("play_space", &self.play_space.eligibility),
-            ("short_stay", &self.short_stay.eligibility),
+            (
+                "taxi_fuel",
+                t(a.offered, &a.name_ja, &a.name_en, &a.eligibility),
+            ),
+            (
+                "care_taxi",
+                t(b.offered, &b.name_ja, &b.name_en, &b.eligibility),
+            ),
+            (
+                "respite",
+                t(c.offered, &c.name_ja, &c.name_en, &c.eligibility),
+            ),
+            (
+                "play_space",
+                t(d.offered, &d.name_ja, &d.name_en, &d.eligibility),
+            ),
+            (
+                "short_stay",
+                t(e.offered, &e.name_ja, &e.name_en, &e.eligibility),
+            ),
         ]
     }
 
     fn validate(&self) -> Result<(), String> {
-        for (name, e) in self.eligibility() {
-            e.validate(name)?;
+        for (name, t) in self.terms() {
+            t.eligibility.validate(name)?;
+            for (key, value) in [("name_ja", t.name_ja), ("name_en", t.name_en)] {
+                if value.trim().is_empty() || value.chars().count() > 60 {
+                    return Err(format!("programs.{name}.{key} must be 1 to 60 characters"));
+                }
+            }
         }
         let (t, c, r) = (&self.taxi_fuel, &self.care_taxi, &self.respite);
         within(
@@ -587,10 +636,34 @@ impl ProgramRules {
         )?;
         within("respite.dispute_days", r.dispute_days, 0, 366)?;
         within(
+            "respite.max_visit_minutes",
+            r.max_visit_minutes.0,
+            1,
+            7 * 24 * 60,
+        )?;
+        within(
+            "respite.booking_horizon_days",
+            r.booking_horizon_days,
+            1,
+            3 * 366,
+        )?;
+        within(
             "play_space.entry_code_ttl_hours",
             self.play_space.entry_code_ttl_hours,
             1,
             24 * 31,
+        )?;
+        within(
+            "short_stay.max_stay_days",
+            self.short_stay.max_stay_days,
+            1,
+            366,
+        )?;
+        within(
+            "short_stay.request_horizon_days",
+            self.short_stay.request_horizon_days,
+            1,
+            3 * 366,
         )?;
         within(
             "short_stay.admission_tolerance_days",
@@ -660,6 +733,12 @@ pub struct TaxiFuelRules {
     pub one_approver_limit_yen: Option<Yen>,
     /// The largest single correction even with two approvers. Unset: a year of grants.
     pub max_adjustment_yen: Option<Yen>,
+    /// Whether the ward runs the program: `false` refuses applications and uses
+    /// (`program_not_offered`); with a dated change, a program can end on a date.
+    pub offered: bool,
+    /// The program's name as families, partners and staff read it.
+    pub name_ja: String,
+    pub name_en: String,
     /// Who may use the program; checked at application, approval and every use.
     pub eligibility: Eligibility,
     /// Dated versions of these settings (`[[programs.taxi_fuel.changes]]`, `from = YYYY-MM-DD`).
@@ -678,6 +757,9 @@ impl Default for TaxiFuelRules {
             max_amount_per_redemption_yen: Yen(50_000),
             one_approver_limit_yen: None,
             max_adjustment_yen: None,
+            offered: true,
+            name_ja: "福祉タクシー・自動車燃料費助成".into(),
+            name_en: "Welfare taxi and car fuel subsidy".into(),
             eligibility: Eligibility::certificate(
                 "医療型短期入所 受給者証",
                 "recipient certificate for medical short-term admission",
@@ -709,6 +791,12 @@ pub struct CareTaxiRules {
     pub one_approver_limit_tickets: Option<i64>,
     /// Unset: a year of tickets.
     pub max_adjustment_tickets: Option<i64>,
+    /// Whether the ward runs the program: `false` refuses applications and uses
+    /// (`program_not_offered`); with a dated change, a program can end on a date.
+    pub offered: bool,
+    /// The program's name as families, partners and staff read it.
+    pub name_ja: String,
+    pub name_en: String,
     /// Who may use the program; checked at application, approval and every use.
     pub eligibility: Eligibility,
     /// Dated versions of these settings (`[[programs.care_taxi.changes]]`, `from = YYYY-MM-DD`).
@@ -728,6 +816,9 @@ impl Default for CareTaxiRules {
             voucher_ttl_minutes: 5,
             one_approver_limit_tickets: None,
             max_adjustment_tickets: None,
+            offered: true,
+            name_ja: "介護タクシー利用補助券".into(),
+            name_en: "Care-taxi tickets".into(),
             eligibility: Eligibility::care_needs(&[CareNeed::Wheelchair, CareNeed::Stretcher]),
             changes: Vec::new(),
         }
@@ -754,10 +845,20 @@ pub struct RespiteRules {
     pub late_end_tolerance_minutes: Minutes,
     /// The family may dispute a recorded visit for this many days after it was recorded.
     pub dispute_days: i64,
+    /// The longest one visit may be.
+    pub max_visit_minutes: Minutes,
+    /// A visit may be booked at most this many days ahead.
+    pub booking_horizon_days: i64,
     /// As for taxi/fuel, in minutes. Unset: one fiscal year's minutes.
     pub one_approver_limit_minutes: Option<Minutes>,
     /// Unset: one fiscal year's minutes.
     pub max_adjustment_minutes: Option<Minutes>,
+    /// Whether the ward runs the program: `false` refuses applications and uses
+    /// (`program_not_offered`); with a dated change, a program can end on a date.
+    pub offered: bool,
+    /// The program's name as families, partners and staff read it.
+    pub name_ja: String,
+    pub name_en: String,
     /// Who may use the program; checked at application, approval and every use.
     pub eligibility: Eligibility,
     /// Dated versions of these settings (`[[programs.respite.changes]]`, `from = YYYY-MM-DD`).
@@ -776,8 +877,13 @@ impl Default for RespiteRules {
             early_start_tolerance_minutes: Minutes(60),
             late_end_tolerance_minutes: Minutes(120),
             dispute_days: 14,
+            max_visit_minutes: Minutes::from_hours(24),
+            booking_horizon_days: 180,
             one_approver_limit_minutes: None,
             max_adjustment_minutes: None,
+            offered: true,
+            name_ja: "在宅レスパイト・就労等支援".into(),
+            name_en: "In-home respite and work support".into(),
             eligibility: Eligibility::default(),
             changes: Vec::new(),
         }
@@ -793,6 +899,12 @@ pub struct PlaySpaceRules {
     pub open_to_all_households: bool,
     /// How long a booking's entry code stays valid once shown (also bounded by the session's end).
     pub entry_code_ttl_hours: i64,
+    /// Whether the ward runs the program: `false` refuses applications and uses
+    /// (`program_not_offered`); with a dated change, a program can end on a date.
+    pub offered: bool,
+    /// The program's name as families, partners and staff read it.
+    pub name_ja: String,
+    pub name_en: String,
     /// Who may use the program; checked at application, approval and every use.
     pub eligibility: Eligibility,
     /// Dated versions of these settings (`[[programs.play_space.changes]]`, `from = YYYY-MM-DD`).
@@ -805,6 +917,9 @@ impl Default for PlaySpaceRules {
         PlaySpaceRules {
             open_to_all_households: false,
             entry_code_ttl_hours: 24,
+            offered: true,
+            name_ja: "インクルーシブひろばベル".into(),
+            name_en: "Inclusive play space Bell".into(),
             eligibility: Eligibility::default(),
             changes: Vec::new(),
         }
@@ -818,6 +933,16 @@ pub struct ShortStayRules {
     /// An admission may be recorded from this many days before the confirmed first day (and up
     /// to the confirmed last day).
     pub admission_tolerance_days: i64,
+    /// The longest one stay may be, in days (first and last day included).
+    pub max_stay_days: i64,
+    /// A stay may be requested to start at most this many days ahead.
+    pub request_horizon_days: i64,
+    /// Whether the ward runs the program: `false` refuses applications and uses
+    /// (`program_not_offered`); with a dated change, a program can end on a date.
+    pub offered: bool,
+    /// The program's name as families, partners and staff read it.
+    pub name_ja: String,
+    pub name_en: String,
     /// Who may use the program; checked at application, approval and every use.
     pub eligibility: Eligibility,
     /// Dated versions of these settings (`[[programs.short_stay.changes]]`, `from = YYYY-MM-DD`).
@@ -829,6 +954,11 @@ impl Default for ShortStayRules {
     fn default() -> Self {
         ShortStayRules {
             admission_tolerance_days: 1,
+            max_stay_days: 60,
+            request_horizon_days: 366,
+            offered: true,
+            name_ja: "医療ショートステイ".into(),
+            name_en: "Medical short stay".into(),
             eligibility: Eligibility::default(),
             changes: Vec::new(),
         }

@@ -21,6 +21,8 @@ pub struct Certificate {
 /// A condition the person does not meet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unmet {
+    /// The ward does not run the program (now, or on the day of the act).
+    NotOffered,
     /// None of the care needs the program requires is on the person's record.
     CareNeeds { any_of: Vec<CareNeed> },
     /// Younger or older than the program allows on the day of the act.

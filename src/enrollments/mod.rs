@@ -27,7 +27,7 @@ pub use certificate::record_certificate;
 pub use eligibility::{Certificate, Unmet, age_on};
 pub use renewal::NextYear;
 
-use crate::config::{Eligibility, ProgramRules};
+use crate::config::{Eligibility, ProgramRules, ProgramTerms};
 
 /// The ward programs a child can be enrolled in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -267,12 +267,26 @@ pub struct Terms<'a> {
     pub rules: &'a ProgramRules,
 }
 
+/// A program's terms (offered, names, conditions) in one version of the settings.
+pub fn terms_of(rules: &ProgramRules, program: Program) -> ProgramTerms<'_> {
+    rules
+        .terms()
+        .into_iter()
+        .find(|(name, _)| *name == program.as_str())
+        .map_or(
+            ProgramTerms {
+                offered: false,
+                name_ja: program.ja(),
+                name_en: program.as_str(),
+                eligibility: &NO_CONDITIONS,
+            },
+            |(_, t)| t,
+        )
+}
+
 /// A program's eligibility in one version of the settings.
 pub fn eligibility_of(rules: &ProgramRules, program: Program) -> &Eligibility {
-    let all = rules.eligibility();
-    all.into_iter()
-        .find(|(name, _)| *name == program.as_str())
-        .map_or(&NO_CONDITIONS, |(_, e)| e)
+    terms_of(rules, program).eligibility
 }
 
 static NO_CONDITIONS: std::sync::LazyLock<Eligibility> =
@@ -288,7 +302,11 @@ pub async fn check_use(
     program: Program,
     day: NaiveDate,
 ) -> Result<Result<(), Unmet>, DbErr> {
-    let conditions = eligibility_of(rules, program);
+    let terms = terms_of(rules, program);
+    if !terms.offered {
+        return Ok(Err(Unmet::NotOffered));
+    }
+    let conditions = terms.eligibility;
     if *conditions == Eligibility::default() {
         return Ok(Ok(()));
     }
@@ -338,6 +356,9 @@ pub async fn apply(
     program: Program,
 ) -> Result<Enrollment, EnrollmentError> {
     let (today, next) = (terms.today, terms.next);
+    if !terms_of(terms.rules, program).offered {
+        return Err(EnrollmentError::NotEligible(Unmet::NotOffered));
+    }
     let conditions = eligibility_of(terms.rules, program).clone();
     let id = Uuid::new_v4();
     let applied_by = actor.id.unwrap_or_default();

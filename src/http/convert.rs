@@ -128,6 +128,10 @@ impl From<EnrollmentError> for ApiError {
 impl From<Unmet> for ApiError {
     fn from(u: Unmet) -> ApiError {
         match u {
+            Unmet::NotOffered => ApiError::conflict(Code::ProgramNotOffered).detail(
+                "The ward does not run this program.",
+                "この事業は現在実施していません。",
+            ),
             Unmet::CareNeeds { any_of } => {
                 let ja: Vec<&str> = any_of.iter().map(|n| n.ja()).collect();
                 let en: Vec<&str> = any_of.iter().map(|n| n.en()).collect();

@@ -114,7 +114,7 @@ pub struct EnrollmentPath {
     responses(
         (status = 201, description = "Application submitted (pending)", body = Enrollment),
         (status = 404, description = "No such child in your household", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The person does not meet a condition of the program (`not_eligible`, with `condition`: `care_needs` or `age`); already applied, or enrolled into the next fiscal year (`enrollment_already_open`); or the approval is still valid and renewals for the next fiscal year are not open yet (`renewal_not_open`, with `opens_on`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The ward does not run the program (`program_not_offered`); the person does not meet a condition of the program (`not_eligible`, with `condition`: `care_needs` or `age`); already applied, or enrolled into the next fiscal year (`enrollment_already_open`); or the approval is still valid and renewals for the next fiscal year are not open yet (`renewal_not_open`, with `opens_on`)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("guardian" = []))
 )]

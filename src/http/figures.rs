@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 use super::download::{self, Format};
 use super::extract::{AppJson, AppQuery, Staff};
 use super::problem::{ApiError, Code};
-use crate::enrollments::Program;
+use crate::enrollments::{self, Program};
 use crate::state::AppState;
 use crate::vouchers::{self, figures};
 
@@ -62,10 +62,11 @@ pub async fn get_voucher_figures(
     };
     let y = figures::year(&state.read, &cal, q.program, fy).await?;
     if q.format == Some(Format::Csv) {
+        let name = enrollments::terms_of(state.rules_on(now), q.program).name_ja;
         return Ok(download::csv(
-            figures::to_csv(&y),
+            figures::to_csv(&y, name),
             &format!("{}-{}.csv", q.program.as_str(), y.fiscal_year),
-            &format!("{}_実績_{}.csv", q.program.ja(), y.fiscal_year_ja),
+            &format!("{name}_実績_{}.csv", y.fiscal_year_ja),
         ));
     }
     Ok(AppJson(y).into_response())

@@ -141,6 +141,7 @@ pub async fn request_short_stay(
             contact: body.contact,
         },
         today,
+        &state.rules.on(today).short_stay,
     )?;
     households::child_of_household(&state.db, g.household_id, path.child_id).await?;
     let s = short_stays::request(

@@ -263,7 +263,7 @@ fn parse_period(p: &str, kind: allowances::PeriodKind) -> Result<String, ApiErro
     responses(
         (status = 201, description = "A code to show", body = VoucherResponse),
         (status = 404, description = "No such child in your household", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not enrolled, nothing left this month, or the person does not meet a condition of the program (`not_eligible` with `condition`; `certificate_expired` with `valid_until`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not enrolled, nothing left this month, the program is not run (`program_not_offered`), or the person does not meet a condition of the program (`not_eligible` with `condition`; `certificate_expired` with `valid_until`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Program has no vouchers", body = Problem, content_type = "application/problem+json"),
     ),
     security(("guardian" = []))

@@ -41,8 +41,12 @@ pub struct Ward {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProgramTerms {
     pub program: Program,
+    /// Whether the ward runs it today; applications and uses are refused otherwise.
+    pub offered: bool,
     #[schema(example = "介護タクシー利用補助券")]
     pub name_ja: String,
+    #[schema(example = "Care-taxi tickets")]
+    pub name_en: String,
     /// What its allowance counts, for programs with one.
     pub unit: Option<Unit>,
     /// `month` or `fiscal_year`, for programs with an allowance.
@@ -77,10 +81,13 @@ pub async fn get_ward(State(state): State<AppState>) -> AppJson<Ward> {
         .into_iter()
         .map(|program| {
             let rule = allowances::rule_at(&state.rules, &cal, program, now);
-            let e = enrollments::eligibility_of(rules, program);
+            let t = enrollments::terms_of(rules, program);
+            let e = t.eligibility;
             ProgramTerms {
                 program,
-                name_ja: program.ja().to_owned(),
+                offered: t.offered,
+                name_ja: t.name_ja.to_owned(),
+                name_en: t.name_en.to_owned(),
                 unit: rule.map(|r| r.unit),
                 period: rule.map(|r| match r.period {
                     PeriodKind::Month => "month".to_owned(),

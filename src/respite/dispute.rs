@@ -42,7 +42,8 @@ pub async fn dispute(
     let claimed = match input.claimed {
         Some((s, e)) => {
             let (start, end) = (local(cal, "started_at", s)?, local(cal, "ended_at", e)?);
-            let minutes = span(start, end, "ended_at")?;
+            let max = ctx.rules_at(start).respite.max_visit_minutes;
+            let minutes = span(start, end, "ended_at", max)?;
             Some((start, end, billable(minutes, ctx.rules_at(start))))
         }
         None => None,

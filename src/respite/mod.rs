@@ -45,10 +45,6 @@ use crate::partners::PartnerKind;
 use crate::text::FieldError;
 use crate::units::Minutes;
 
-/// The longest single visit accepted: a day and a night.
-pub const MAX_VISIT_MINUTES: i64 = 24 * 60;
-/// How far ahead a visit may be requested.
-pub const MAX_DAYS_AHEAD: i64 = 180;
 /// Longest note a family can leave for the nurse.
 pub const MAX_NOTES: usize = 1000;
 
@@ -303,6 +299,7 @@ fn span(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     end_field: &'static str,
+    max: Minutes,
 ) -> Result<i64, RespiteError> {
     let minutes = (end - start).num_minutes();
     if end <= start || minutes <= 0 {
@@ -312,11 +309,11 @@ fn span(
             "終了は開始より後にしてください",
         ));
     }
-    if minutes > MAX_VISIT_MINUTES {
+    if minutes > max.0 {
         return Err(field(
             end_field,
-            "a visit lasts at most 24 hours",
-            "1回の訪問は24時間以内です",
+            &format!("a visit lasts at most {} minutes", max.0),
+            &format!("1回の訪問は{}以内です", max.ja()),
         ));
     }
     Ok(minutes)

@@ -67,7 +67,12 @@ pub async fn complete(
     let cal = ctx.calendar;
     let start = local(&cal, "started_at", actual.started_at)?;
     let end = local(&cal, "ended_at", actual.ended_at)?;
-    let minutes = span(start, end, "ended_at")?;
+    let minutes = span(
+        start,
+        end,
+        "ended_at",
+        ctx.rules_at(start).respite.max_visit_minutes,
+    )?;
     if end > now {
         return Err(field(
             "ended_at",

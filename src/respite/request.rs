@@ -5,8 +5,8 @@ use sea_orm::{ActiveValue::Set, EntityTrait};
 use uuid::Uuid;
 
 use super::{
-    Context, MAX_DAYS_AHEAD, MAX_NOTES, RespiteError, STATION_KINDS, Visit, VisitStatus, billable,
-    field, get, local, refuse_overlap, span, visit_event,
+    Context, MAX_NOTES, RespiteError, STATION_KINDS, Visit, VisitStatus, billable, field, get,
+    local, refuse_overlap, span, visit_event,
 };
 use crate::allowances::{self, EntryKind, Refs};
 use crate::audit::{self, Actor, Change, snapshot};
@@ -42,8 +42,9 @@ pub struct NewVisit {
 }
 
 impl NewVisit {
-    /// Times in the ward's zone, in the future and at most 180 days ahead, at most 24 hours
-    /// long; rounded up to the billing unit; care needs listed once; notes bounded.
+    /// Times in the ward's zone, in the future and at most the configured days ahead, at most
+    /// the configured visit length; rounded up to the billing unit; care needs listed once;
+    /// notes bounded.
     pub fn parse(
         input: VisitInput,
         cal: &Calendar,
@@ -59,14 +60,16 @@ impl NewVisit {
                 "開始は現在より後の日時にしてください",
             ));
         }
-        if start > now + Duration::days(MAX_DAYS_AHEAD) {
+        let horizon = rules.on(cal.local_date(now)).respite.booking_horizon_days;
+        if start > now + Duration::days(horizon) {
             return Err(field(
                 "starts_at",
-                "can be at most 180 days ahead",
-                "180日先までの日時にしてください",
+                &format!("can be at most {horizon} days ahead"),
+                &format!("{horizon}日先までの日時にしてください"),
             ));
         }
-        let minutes = span(start, end, "ends_at")?;
+        let in_force = rules.on(cal.local_date(start));
+        let minutes = span(start, end, "ends_at", in_force.respite.max_visit_minutes)?;
         let care_needs = households::distinct_care_needs(input.care_needs)?;
         let notes = if input.notes.trim().is_empty() {
             String::new()
@@ -77,7 +80,7 @@ impl NewVisit {
             station_id: input.station_id,
             start,
             end,
-            booked: billable(minutes, rules.on(cal.local_date(start))),
+            booked: billable(minutes, in_force),
             care_needs,
             notes,
         })

@@ -29,9 +29,6 @@ use crate::notifications::{Event, Recipient, notify};
 use crate::partners::{self, PartnerKind};
 use crate::text::{self, FieldError};
 
-/// The longest stay that can be asked for or confirmed.
-pub const MAX_STAY_DAYS: i64 = 60;
-
 #[derive(Debug, thiserror::Error)]
 pub enum ShortStayError {
     #[error("the child is not enrolled in the short-stay program")]
@@ -204,11 +201,12 @@ fn field(name: &'static str, en: &str, ja: &str) -> ShortStayError {
     ShortStayError::InvalidField(FieldError::new(name, en, ja))
 }
 
-/// Checks a span of days: the end not before the start, at most 60 days.
+/// Checks a span of days: the end not before the start, at most the configured stay length.
 fn dates(
     from: NaiveDate,
     until: NaiveDate,
     until_field: &'static str,
+    rules: &ShortStayRules,
 ) -> Result<(), ShortStayError> {
     if until < from {
         return Err(field(
@@ -217,11 +215,12 @@ fn dates(
             "終了日は開始日以降にしてください",
         ));
     }
-    if (until - from).num_days() + 1 > MAX_STAY_DAYS {
+    let max = rules.max_stay_days;
+    if (until - from).num_days() + 1 > max {
         return Err(field(
             until_field,
-            "a stay lasts at most 60 days",
-            "1回の利用は60日以内です",
+            &format!("a stay lasts at most {max} days"),
+            &format!("1回の利用は{max}日以内です"),
         ));
     }
     Ok(())
@@ -243,9 +242,13 @@ pub struct StayInput {
 pub struct NewStay(StayInput);
 
 impl NewStay {
-    /// Dates from today, at most 60 days long and within a year; the contact given; the
-    /// detail bounded; care needs listed once.
-    pub fn parse(input: StayInput, today: NaiveDate) -> Result<NewStay, ShortStayError> {
+    /// Dates from today, at most the configured stay length and within the configured
+    /// horizon; the contact given; the detail bounded; care needs listed once.
+    pub fn parse(
+        input: StayInput,
+        today: NaiveDate,
+        rules: &ShortStayRules,
+    ) -> Result<NewStay, ShortStayError> {
         if input.desired_from < today {
             return Err(field(
                 "desired_from",
@@ -253,14 +256,20 @@ impl NewStay {
                 "開始日は今日以降にしてください",
             ));
         }
-        if input.desired_from > today + Duration::days(366) {
+        let horizon = rules.request_horizon_days;
+        if input.desired_from > today + Duration::days(horizon) {
             return Err(field(
                 "desired_from",
-                "can be at most a year ahead",
-                "1年以内の日付にしてください",
+                &format!("can be at most {horizon} days ahead"),
+                &format!("{horizon}日先までの日付にしてください"),
             ));
         }
-        dates(input.desired_from, input.desired_until, "desired_until")?;
+        dates(
+            input.desired_from,
+            input.desired_until,
+            "desired_until",
+            rules,
+        )?;
         let contact =
             text::bounded(&input.contact, 100).map_err(|e| FieldError::text("contact", e))?;
         let reason_detail = if input.reason_detail.trim().is_empty() {
@@ -445,13 +454,13 @@ impl Step {
     }
 
     /// Checks the step's own data.
-    pub fn check(self) -> Result<Step, ShortStayError> {
+    pub fn check(self, rules: &ShortStayRules) -> Result<Step, ShortStayError> {
         match self {
             Step::Approve {
                 confirmed_from,
                 confirmed_until,
                 ..
-            } => dates(confirmed_from, confirmed_until, "confirmed_until").map(|()| self),
+            } => dates(confirmed_from, confirmed_until, "confirmed_until", rules).map(|()| self),
             Step::Reject { reason } => Ok(Step::Reject {
                 reason: text::multiline(&reason, 500).map_err(|e| FieldError::text("reason", e))?,
             }),
@@ -525,7 +534,7 @@ pub async fn step(
     id: Uuid,
     step: Step,
 ) -> Result<ShortStay, ShortStayError> {
-    let step = step.check()?;
+    let step = step.check(ctx.rules)?;
     let (rules, cal) = (ctx.rules.clone(), ctx.calendar);
     db::write(ctx.db, |tx| {
         let (actor, step, rules) = (actor.clone(), step.clone(), rules.clone());

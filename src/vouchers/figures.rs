@@ -113,8 +113,9 @@ pub async fn year(
     })
 }
 
-/// The figures as a CSV for Excel: one line per month and a total line.
-pub fn to_csv(y: &YearFigures) -> String {
+/// The figures as a CSV for Excel: one line per month and a total line, under the program's
+/// configured name.
+pub fn to_csv(y: &YearFigures, program_name: &str) -> String {
     use crate::csv::{Cell, header, line};
     let mut out = String::from(crate::csv::BOM);
     out.push_str(&header(&[
@@ -130,7 +131,7 @@ pub fn to_csv(y: &YearFigures) -> String {
     let month_ja = |key: &str| Month::parse(key).map_or_else(|| "年度計".to_owned(), |m| m.ja());
     for f in y.months.iter().chain(std::iter::once(&y.total)) {
         out.push_str(&line(&[
-            Cell::Text(y.program.ja()),
+            Cell::Text(program_name),
             Cell::Text(&y.fiscal_year_ja),
             Cell::Text(&month_ja(&f.month)),
             Cell::Int(f.recipients),

@@ -154,3 +154,27 @@ fn a_change_that_names_an_unknown_setting_or_breaks_a_bound_stops_the_service() 
     assert!(twice.validate().is_err());
     assert!(Config::parse("[[programs.care_taxi.changes]]\nfrom = \"April\"\n").is_err());
 }
+
+#[tokio::test]
+async fn a_program_that_ends_on_a_date_refuses_codes_from_that_day() {
+    let app = app_with_programs(
+        r#"
+        [[programs.care_taxi.changes]]
+        from = 2027-04-01
+        offered = false
+        "#,
+    )
+    .await;
+    app.clock.set(jst(2027, 3, 31, 20));
+    let f = family(&app, &["care_taxi"]).await;
+    assert_eq!(issue(&app, &f, "care_taxi").await["remaining"], 4);
+    app.clock.set(jst(2027, 4, 1, 9));
+    let r = app
+        .post(
+            &format!("/api/v1/children/{}/vouchers", f.child),
+            Some(&f.guardian.access),
+            &serde_json::json!({ "program": "care_taxi" }),
+        )
+        .await;
+    crate::helpers::assert_problem(r, 409, "program_not_offered").await;
+}

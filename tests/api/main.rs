@@ -34,6 +34,7 @@ mod renewals;
 mod respite;
 mod respite_properties;
 mod second_factor;
+mod second_ward;
 mod settlement;
 mod short_stays;
 mod signed_codes;

@@ -25,7 +25,7 @@ fn morning_of(app: &TestApp, day: NaiveDate) {
     );
 }
 
-fn today(app: &TestApp) -> NaiveDate {
+pub fn today(app: &TestApp) -> NaiveDate {
     app.clock
         .now_utc()
         .with_timezone(&chrono_tz::Asia::Tokyo)

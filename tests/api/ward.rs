@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{NowUtc, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn the_default_ward_is_shinagawa_with_its_programs_and_their_conditions() {
@@ -59,6 +59,10 @@ async fn another_wards_configuration_changes_its_name_year_and_numbers() {
         max_age = 17
         [programs.respite]
         minutes_per_fiscal_year = 12000
+        name_ja = "レスパイト事業"
+        name_en = "Respite"
+        [programs.care_taxi]
+        offered = false
         "#,
     )
     .unwrap();
@@ -86,6 +90,22 @@ async fn another_wards_configuration_changes_its_name_year_and_numbers() {
     assert_eq!(taxi["certificate_ja"], Value::Null);
     assert_eq!(taxi["max_age"], 17);
     assert_eq!(ward["programs"][2]["grant"], 12_000);
+    assert_eq!(ward["programs"][2]["name_ja"], "レスパイト事業");
+    assert_eq!(ward["programs"][1]["offered"], false);
+
+    // A program the ward does not run cannot be applied for.
+    let staff = app.staff().await;
+    let guardian = app.guardian(&staff).await;
+    let child = app.child(&guardian).await;
+    let r = app
+        .post(
+            &format!("/api/v1/children/{child}/enrollments"),
+            Some(&guardian.access),
+            &serde_json::json!({ "program": "care_taxi" }),
+        )
+        .await;
+    crate::helpers::assert_problem(r, 409, "program_not_offered").await;
+    assert_eq!(app.count("enrollments").await, 0);
 }
 
 #[test]
@@ -94,4 +114,57 @@ fn an_unknown_ward_key_or_a_bad_phone_number_stops_the_service() {
     assert!(Config::parse("[ward]\nmayor = \"x\"\n").is_err());
     let c = Config::parse("[ward]\nphone = \"call us\"\n").unwrap();
     assert!(c.validate().is_err());
+}
+
+#[tokio::test]
+async fn another_wards_visit_length_booking_horizon_and_stay_length_are_its_own() {
+    let parsed = carepass::config::Config::parse(
+        r#"
+        [programs.respite]
+        max_visit_minutes = 180
+        booking_horizon_days = 30
+        [programs.short_stay]
+        max_stay_days = 14
+        "#,
+    )
+    .unwrap();
+    let app = spawn_app_with(move |c| c.programs = parsed.programs).await;
+    let admin = app.admin().await;
+    let f = crate::helpers::family(&app, &["respite", "short_stay"]).await;
+    let (station, _) = crate::respite::station(&app, &admin).await;
+    let now = app.clock.now_utc();
+    let soon = now + chrono::Duration::days(3);
+
+    // Three hours is the longest visit here, and a month the furthest ahead.
+    assert_eq!(
+        crate::respite::request(&app, &f, station, soon, 180)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let too_long =
+        crate::respite::request(&app, &f, station, soon + chrono::Duration::days(1), 181).await;
+    let p = crate::helpers::assert_problem(too_long, 422, "invalid_field").await;
+    assert_eq!(p["field"], "ends_at");
+    assert!(p["detail"].as_str().unwrap().contains("3時間以内"), "{p}");
+    let far =
+        crate::respite::request(&app, &f, station, now + chrono::Duration::days(31), 60).await;
+    let p = crate::helpers::assert_problem(far, 422, "invalid_field").await;
+    assert!(p["detail"].as_str().unwrap().contains("30日先まで"), "{p}");
+
+    // A stay of fourteen days is the longest.
+    let from = crate::short_stays::today(&app) + chrono::Duration::days(7);
+    assert_eq!(
+        crate::short_stays::request(&app, &f, from, 14)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let p = crate::helpers::assert_problem(
+        crate::short_stays::request(&app, &f, from + chrono::Duration::days(30), 15).await,
+        422,
+        "invalid_field",
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("14日以内"), "{p}");
 }

@@ -66,6 +66,7 @@ problem_codes! {
     MethodNotAllowed = "method_not_allowed": "This method is not allowed on this resource", "このリソースではこのメソッドは使えません";
     EnrollmentNotPending = "enrollment_not_pending": "The application has already been decided", "この申請は既に処理済みです";
     EnrollmentNotApproved = "enrollment_not_approved": "The enrollment is not approved", "この登録は承認されていません";
+    ProgramNotOffered = "program_not_offered": "The ward does not run this program", "この事業は実施していません";
     NotEligible = "not_eligible": "The person does not meet a condition of this program", "この事業の対象となる条件を満たしていません";
     CertificateExpired = "certificate_expired": "The certificate this program requires has expired", "この事業に必要な受給者証の有効期限が過ぎています";
     RenewalNotOpen = "renewal_not_open": "Applications for the next fiscal year are not open yet", "来年度の更新申請の受付はまだ始まっていません";
