@@ -143,6 +143,10 @@ async fn seed(db: &DatabaseConnection, vouchers: usize, stored: usize) -> Result
                 decided_by: Set(Some(Uuid::nil())),
                 decided_at: Set(Some(t)),
                 created_at: Set(t),
+                renewal_from: Set(None),
+                // Taxi/fuel requires a recipient certificate valid on the day of each use.
+                certificate_number: Set(Some("1310900123".into())),
+                certificate_valid_until: Set(NaiveDate::from_ymd_opt(2099, 3, 31)),
             });
         }
         child::Entity::insert_many(kids)
@@ -157,19 +161,13 @@ async fn seed(db: &DatabaseConnection, vouchers: usize, stored: usize) -> Result
     // here, so that redeeming measures the path it takes in use.
     let config = Config::default();
     let calendar = config.calendar();
+    let rules = config.rule_book()?;
     for chunk in child_ids.chunks(500) {
         let tx = db.begin().await?;
         for &child_id in chunk {
-            allowances::current_account(
-                &tx,
-                &config.programs,
-                &calendar,
-                child_id,
-                Program::TaxiFuel,
-                now,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            allowances::current_account(&tx, &rules, &calendar, child_id, Program::TaxiFuel, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         tx.commit().await?;
     }
