@@ -51,7 +51,7 @@ pub fn check_start(
             "valid_from",
             format!("a renewal is for the fiscal year from {first_day}: start it then or later"),
             format!(
-                "来年度の更新申請です。有効期間は{}以降から始めてください",
+                "来年度の更新申請です。有効期間の開始日は{}以降にしてください",
                 crate::clock::date_ja(first_day)
             ),
         )

@@ -138,11 +138,11 @@ impl From<Unmet> for ApiError {
                 ApiError::conflict(Code::NotEligible)
                     .detail(
                         format!(
-                            "This program is for people who need one of: {}. The person's record has none.",
+                            "This program is for people who need one of: {}. The person's record has none of them.",
                             en.join(", ")
                         ),
                         format!(
-                            "この事業の対象は、{}のいずれかが必要な方です。対象者の記録にありません。",
+                            "この事業の対象は、{}のいずれかが必要な方です。対象者の記録にはいずれも登録されていません。",
                             ja.join("・")
                         ),
                     )

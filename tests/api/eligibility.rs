@@ -63,7 +63,7 @@ async fn a_child_without_a_wheelchair_or_stretcher_cannot_apply_for_care_taxi_ti
     );
     assert_eq!(
         problem["detail"],
-        "この事業の対象は、車いす・ストレッチャーのいずれかが必要な方です。対象者の記録にありません。"
+        "この事業の対象は、車いす・ストレッチャーのいずれかが必要な方です。対象者の記録にはいずれも登録されていません。"
     );
     assert_eq!(app.count("enrollments").await, 0);
     // Respite has no such condition.
