@@ -313,3 +313,36 @@ where
         .map(|r| r.status().as_u16())
         .collect()
 }
+
+#[tokio::test]
+async fn asking_whether_a_child_is_enrolled_searches_by_child_and_program_not_by_status() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = spawn_app().await;
+    let (sql, backend) = match app.db.get_database_backend() {
+        DbBackend::Sqlite => (
+            "EXPLAIN QUERY PLAN SELECT * FROM enrollments \
+             WHERE child_id = x'00' AND program = 'taxi_fuel' AND status = 'approved'",
+            DbBackend::Sqlite,
+        ),
+        // PostgreSQL plans by statistics (a small table is read whole); the index must exist.
+        other => (
+            "SELECT indexname AS detail FROM pg_indexes \
+             WHERE tablename = 'enrollments' AND indexname = 'ix_enrollments_child_program_status'",
+            other,
+        ),
+    };
+    let rows = app
+        .db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .unwrap();
+    let plan: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String>("", "detail").unwrap())
+        .collect();
+    assert!(
+        plan.iter()
+            .any(|d| d.contains("ix_enrollments_child_program_status")),
+        "{plan:?}"
+    );
+}
