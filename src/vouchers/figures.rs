@@ -47,14 +47,21 @@ pub struct YearFigures {
     pub total: MonthFigures,
 }
 
+/// A number of people as the figures count them.
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 /// The twelve months of a fiscal year.
 fn months_of(cal: &Calendar, fy: FiscalYear) -> Vec<Month> {
     let first = cal.fiscal_year_first_day(fy);
-    (0..12)
+    (0u32..12)
         .map(|i| {
             let m0 = first.month0() + i;
+            // m0 < 24: the year moves by at most one.
+            let next_year = i32::from(m0 >= 12);
             Month {
-                year: first.year() + (m0 / 12) as i32,
+                year: first.year() + next_year,
                 month: m0 % 12 + 1,
             }
         })
@@ -86,20 +93,20 @@ pub async fn year(
         people.insert(r.child_id);
         everyone.insert(r.child_id);
         for f in [&mut *m, &mut total] {
-            f.uses += 1;
-            f.tickets_used += r.tickets_used;
-            f.covered_yen += r.covered_yen;
-            f.family_paid_yen += r.family_pays_yen;
+            f.uses = f.uses.saturating_add(1);
+            f.tickets_used = f.tickets_used.saturating_add(r.tickets_used);
+            f.covered_yen = f.covered_yen.saturating_add(r.covered_yen);
+            f.family_paid_yen = f.family_paid_yen.saturating_add(r.family_pays_yen);
         }
     }
-    total.recipients = everyone.len() as i64;
+    total.recipients = count(everyone.len());
     let months = keys
         .iter()
         .map(|k| {
             let (f, people) = by_month.remove(k.as_str()).unwrap_or_default();
             MonthFigures {
                 month: k.clone(),
-                recipients: people.len() as i64,
+                recipients: count(people.len()),
                 ..f
             }
         })

@@ -1,19 +1,10 @@
 //! Carry-over within the rules: what comes into a month is capped, and a fiscal year starts
 //! afresh (what is left at its end lapses), as the ward configures.
 
-use chrono::{DateTime, TimeZone, Utc};
-use chrono_tz::Asia::Tokyo;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{family, issue, ledger_and_balance, redeem, remaining, spawn_app_with};
-
-fn jst(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-    Tokyo
-        .with_ymd_and_hms(y, m, d, 10, 0, 0)
-        .unwrap()
-        .with_timezone(&Utc)
-}
+use crate::helpers::{family, issue, jst, ledger_and_balance, redeem, remaining, spawn_app_with};
 
 #[tokio::test]
 async fn a_carried_balance_stops_at_the_cap_and_the_fiscal_year_starts_afresh() {
@@ -31,7 +22,7 @@ async fn a_carried_balance_stops_at_the_cap_and_the_fiscal_year_starts_afresh() 
         c.auth.access_token_minutes = 60 * 24 * 400;
     })
     .await;
-    app.clock.set(jst(2027, 2, 10));
+    app.clock.set(jst(2027, 2, 10, 10, 0));
     let admin = app.admin().await;
     let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
     let f = family(&app, &["taxi_fuel"]).await;
@@ -47,7 +38,7 @@ async fn a_carried_balance_stops_at_the_cap_and_the_fiscal_year_starts_afresh() 
     assert_eq!(remaining(&app, &f, "taxi_fuel").await, 17_500);
 
     // March: 17,500 were left, 5,000 come in.
-    app.clock.set(jst(2027, 3, 2));
+    app.clock.set(jst(2027, 3, 2, 10, 0));
     assert_eq!(
         remaining(&app, &f, "taxi_fuel").await,
         25_000,
@@ -56,7 +47,7 @@ async fn a_carried_balance_stops_at_the_cap_and_the_fiscal_year_starts_afresh() 
     assert_eq!(issue(&app, &f, "taxi_fuel").await["remaining"], 25_000);
 
     // April starts the fiscal year: nothing comes in.
-    app.clock.set(jst(2027, 4, 2));
+    app.clock.set(jst(2027, 4, 2, 10, 0));
     assert_eq!(
         remaining(&app, &f, "taxi_fuel").await,
         20_000,

@@ -2,21 +2,11 @@
 //! (a period's grant: its first day; a visit: its start), written in the configuration file as
 //! `[[programs.NAME.changes]]` with `from = YYYY-MM-DD`.
 
-use chrono::{DateTime, TimeZone, Utc};
-use chrono_tz::Asia::Tokyo;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{Family, TestApp, family, issue, remaining, spawn_app_with};
+use crate::helpers::{Family, TestApp, family, issue, jst, remaining, spawn_app_with};
 use crate::respite::{requested, station};
-
-/// An instant given in Tokyo local time.
-fn jst(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
-    Tokyo
-        .with_ymd_and_hms(y, m, d, h, 0, 0)
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 /// A service whose program settings are the given TOML (as in the configuration file), with
 /// sessions that outlast the days the tests move the clock by.
@@ -63,13 +53,13 @@ async fn a_months_grant_is_the_amount_in_force_on_the_months_first_day() {
         "#,
     )
     .await;
-    app.clock.set(jst(2026, 12, 31, 23));
+    app.clock.set(jst(2026, 12, 31, 23, 0));
     let f = family(&app, &["taxi_fuel"]).await;
     assert_eq!(remaining(&app, &f, "taxi_fuel").await, 20_000);
     // Showing a code opens the month's account, with its grant.
     assert_eq!(issue(&app, &f, "taxi_fuel").await["remaining"], 20_000);
     app.clock
-        .set(jst(2027, 1, 1, 0) + chrono::Duration::minutes(1));
+        .set(jst(2027, 1, 1, 0, 0) + chrono::Duration::minutes(1));
     assert_eq!(remaining(&app, &f, "taxi_fuel").await, 15_000);
     assert_eq!(issue(&app, &f, "taxi_fuel").await["remaining"], 15_000);
     assert_eq!(granted(&app, &f, "taxi_fuel", "2026-12").await, 20_000);
@@ -88,11 +78,11 @@ async fn a_change_in_the_middle_of_a_month_waits_for_the_next_month() {
         "#,
     )
     .await;
-    app.clock.set(jst(2026, 12, 20, 9));
+    app.clock.set(jst(2026, 12, 20, 9, 0));
     let f = family(&app, &["care_taxi"]).await;
     // December began under the old rule: its grant stays 4 for the whole month.
     assert_eq!(remaining(&app, &f, "care_taxi").await, 4);
-    app.clock.set(jst(2027, 1, 2, 9));
+    app.clock.set(jst(2027, 1, 2, 9, 0));
     assert_eq!(remaining(&app, &f, "care_taxi").await, 6);
 }
 
@@ -111,13 +101,13 @@ async fn a_fiscal_years_cap_and_a_visits_billing_follow_the_rule_in_force_on_the
         "#,
     )
     .await;
-    app.clock.set(jst(2027, 3, 1, 9));
+    app.clock.set(jst(2027, 3, 1, 9, 0));
     let f = family(&app, &["respite"]).await;
     let admin = app.admin().await;
     let (station, _) = station(&app, &admin).await;
     // 70 minutes on either side of the change: 90 billed before, 75 after.
-    let march = requested(&app, &f, station, jst(2027, 3, 20, 10), 70).await;
-    let april = requested(&app, &f, station, jst(2027, 4, 5, 10), 70).await;
+    let march = requested(&app, &f, station, jst(2027, 3, 20, 10, 0), 70).await;
+    let april = requested(&app, &f, station, jst(2027, 4, 5, 10, 0), 70).await;
     assert_eq!(march["fiscal_year"], "FY2026");
     assert_eq!(march["booked_minutes"], 90);
     assert_eq!(april["fiscal_year"], "FY2027");
@@ -165,10 +155,10 @@ async fn a_program_that_ends_on_a_date_refuses_codes_from_that_day() {
         "#,
     )
     .await;
-    app.clock.set(jst(2027, 3, 31, 20));
+    app.clock.set(jst(2027, 3, 31, 20, 0));
     let f = family(&app, &["care_taxi"]).await;
     assert_eq!(issue(&app, &f, "care_taxi").await["remaining"], 4);
-    app.clock.set(jst(2027, 4, 1, 9));
+    app.clock.set(jst(2027, 4, 1, 9, 0));
     let r = app
         .post(
             &format!("/api/v1/children/{}/vouchers", f.child),

@@ -2,20 +2,11 @@
 //! in a wheelchair or on a stretcher; taxi/fuel vouchers (⑪) need the 医療型短期入所 受給者証,
 //! entered by staff at approval and checked on the day of every code and every redemption.
 
-use chrono::{DateTime, TimeZone, Utc};
-use chrono_tz::Asia::Tokyo;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, assert_problem, redeem, spawn_app_with};
-
-fn jst(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    Tokyo
-        .with_ymd_and_hms(y, m, d, h, min, 0)
-        .unwrap()
-        .with_timezone(&Utc)
-}
+use crate::helpers::{TestApp, assert_problem, jst, redeem, spawn_app_with};
 
 async fn app() -> TestApp {
     spawn_app_with(|c| c.auth.access_token_minutes = 60 * 24 * 400).await

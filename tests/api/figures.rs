@@ -1,21 +1,12 @@
 //! A voucher program's yearly figures (実績): recipients, uses and yen covered by month through
 //! the fiscal year, named 令和N年度 for the ward's reports; a cancelled redemption is not a use.
 
-use chrono::{DateTime, TimeZone, Utc};
-use chrono_tz::Asia::Tokyo;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Family, TestApp, assert_problem, family, issue, parse_csv, redeem, spawn_app_with,
+    Family, TestApp, assert_problem, family, issue, jst, parse_csv, redeem, spawn_app_with,
 };
-
-fn jst(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
-    Tokyo
-        .with_ymd_and_hms(y, m, d, h, 0, 0)
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 async fn ride(app: &TestApp, f: &Family, taxi: &str, yen: i64, key: &str) -> Value {
     let code = issue(app, f, "taxi_fuel").await;
@@ -33,14 +24,14 @@ async fn ride(app: &TestApp, f: &Family, taxi: &str, yen: i64, key: &str) -> Val
 #[tokio::test]
 async fn a_years_figures_count_people_uses_and_yen_by_month_without_cancelled_rides() {
     let app = spawn_app_with(|c| c.auth.access_token_minutes = 60 * 24 * 400).await;
-    app.clock.set(jst(2026, 11, 10, 10));
+    app.clock.set(jst(2026, 11, 10, 10, 0));
     let admin = app.admin().await;
     let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
     let a = family(&app, &["taxi_fuel"]).await;
     let b = family(&app, &["taxi_fuel"]).await;
     ride(&app, &a, &taxi, 2_500, "a-nov").await;
     ride(&app, &b, &taxi, 3_000, "b-nov").await;
-    app.clock.set(jst(2026, 12, 5, 10));
+    app.clock.set(jst(2026, 12, 5, 10, 0));
     ride(&app, &a, &taxi, 1_000, "a-dec").await;
     let cancelled = ride(&app, &b, &taxi, 500, "b-dec").await;
     let r = app

@@ -468,6 +468,15 @@ pub async fn assert_problem(r: Response, status: u16, code: &str) -> Value {
     body
 }
 
+/// An instant given as a wall-clock time in Tokyo (the ward's zone).
+pub fn jst(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    chrono_tz::Asia::Tokyo
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
 /// A trait so tests can read the manual clock as UTC.
 pub trait NowUtc {
     fn now_utc(&self) -> chrono::DateTime<Utc>;

@@ -2,20 +2,11 @@
 //! next fiscal year; staff see renewals apart from first applications and approve them from the
 //! year's first day; a visit in April can then be booked in March.
 
-use chrono::{DateTime, TimeZone, Utc};
-use chrono_tz::Asia::Tokyo;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, User, assert_problem, spawn_app_with};
+use crate::helpers::{TestApp, User, assert_problem, jst, spawn_app_with};
 use crate::respite::{request, station};
-
-fn jst(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
-    Tokyo
-        .with_ymd_and_hms(y, m, d, h, 0, 0)
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 /// A service with sessions that outlast the months the tests move the clock by.
 async fn app() -> TestApp {
@@ -61,7 +52,7 @@ async fn queue_ids(app: &TestApp, staff: &User, query: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_family_renews_from_february_and_can_book_april_once_staff_approve_the_renewal() {
     let app = app().await;
-    app.clock.set(jst(2027, 1, 20, 10));
+    app.clock.set(jst(2027, 1, 20, 10, 0));
     let staff = app.staff().await;
     let guardian = app.guardian(&staff).await;
     let child = app.child(&guardian).await;
@@ -85,7 +76,7 @@ async fn a_family_renews_from_february_and_can_book_april_once_staff_approve_the
     );
 
     // February: an April visit is not yet possible, the renewal is.
-    app.clock.set(jst(2027, 2, 1, 9));
+    app.clock.set(jst(2027, 2, 1, 9, 0));
     let admin = app.admin().await;
     let (station, _) = station(&app, &admin).await;
     let family = crate::helpers::Family {
@@ -93,7 +84,7 @@ async fn a_family_renews_from_february_and_can_book_april_once_staff_approve_the
         guardian: guardian.clone(),
         child,
     };
-    let april = jst(2027, 4, 5, 10);
+    let april = jst(2027, 4, 5, 10, 0);
     assert_problem(
         request(&app, &family, station, april, 120).await,
         409,
@@ -151,7 +142,7 @@ async fn a_family_renews_from_february_and_can_book_april_once_staff_approve_the
 #[tokio::test]
 async fn an_open_ended_approval_needs_no_renewal_and_a_lapsed_one_is_a_first_application() {
     let app = app().await;
-    app.clock.set(jst(2027, 2, 10, 10));
+    app.clock.set(jst(2027, 2, 10, 10, 0));
     let staff = app.staff().await;
     let guardian = app.guardian(&staff).await;
     let child = app.child(&guardian).await;

@@ -2,20 +2,13 @@
 //! (fiscal year from January, other amounts, carry-over with a cap, 15-minute respite units, no
 //! short stays) grants, redeems, holds, carries over and reports by that ward's rules.
 
-use chrono::{DateTime, TimeZone, Utc};
-use chrono_tz::Asia::Tokyo;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, family, issue, redeem, remaining, spawn_app_with};
+use crate::helpers::{
+    TestApp, assert_problem, family, issue, jst, redeem, remaining, spawn_app_with,
+};
 use crate::respite::{requested, station};
-
-fn jst(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-    Tokyo
-        .with_ymd_and_hms(y, m, d, 10, 0, 0)
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 /// The service with Midori City's ward, calendar, renewal day and programs; the test's own
 /// database and server settings.
@@ -37,7 +30,7 @@ async fn midori() -> TestApp {
 #[tokio::test]
 async fn grants_and_a_care_taxi_ride_follow_midori_citys_amounts() {
     let app = midori().await;
-    app.clock.set(jst(2027, 6, 10));
+    app.clock.set(jst(2027, 6, 10, 10, 0));
     let admin = app.admin().await;
     let (_, _, care) = app.partner_with_device(&admin, "care_taxi_operator").await;
     let f = family(&app, &["taxi_fuel", "care_taxi", "respite"]).await;
@@ -61,16 +54,16 @@ async fn grants_and_a_care_taxi_ride_follow_midori_citys_amounts() {
 #[tokio::test]
 async fn a_respite_request_holds_minutes_in_fifteen_minute_units_of_a_calendar_year() {
     let app = midori().await;
-    app.clock.set(jst(2027, 12, 1));
+    app.clock.set(jst(2027, 12, 1, 10, 0));
     let admin = app.admin().await;
     let (station, _) = station(&app, &admin).await;
     let f = family(&app, &["respite"]).await;
     // 70 minutes hold 75; a visit in January belongs to the next fiscal year (from January).
-    let december = requested(&app, &f, station, jst(2027, 12, 20), 70).await;
+    let december = requested(&app, &f, station, jst(2027, 12, 20, 10, 0), 70).await;
     assert_eq!(december["booked_minutes"], 75);
     assert_eq!(december["fiscal_year"], "FY2027");
     assert_eq!(remaining(&app, &f, "respite").await, 12_000 - 75);
-    let january = requested(&app, &f, station, jst(2028, 1, 10), 70).await;
+    let january = requested(&app, &f, station, jst(2028, 1, 10, 10, 0), 70).await;
     assert_eq!(january["fiscal_year"], "FY2028");
     assert_eq!(
         remaining(&app, &f, "respite").await,
@@ -82,7 +75,7 @@ async fn a_respite_request_holds_minutes_in_fifteen_minute_units_of_a_calendar_y
 #[tokio::test]
 async fn unused_yen_carries_over_up_to_the_cap_but_not_into_january() {
     let app = midori().await;
-    app.clock.set(jst(2027, 11, 10));
+    app.clock.set(jst(2027, 11, 10, 10, 0));
     let admin = app.admin().await;
     let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
     let f = family(&app, &["taxi_fuel"]).await;
@@ -95,17 +88,17 @@ async fn unused_yen_carries_over_up_to_the_cap_but_not_into_january() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    app.clock.set(jst(2027, 12, 2));
+    app.clock.set(jst(2027, 12, 2, 10, 0));
     // 13,000 left in November, all of it under the cap.
     assert_eq!(issue(&app, &f, "taxi_fuel").await["remaining"], 28_000);
-    app.clock.set(jst(2028, 1, 3));
+    app.clock.set(jst(2028, 1, 3, 10, 0));
     assert_eq!(issue(&app, &f, "taxi_fuel").await["remaining"], 15_000);
 }
 
 #[tokio::test]
 async fn reports_run_from_january_and_short_stays_are_not_offered() {
     let app = midori().await;
-    app.clock.set(jst(2027, 3, 10));
+    app.clock.set(jst(2027, 3, 10, 10, 0));
     let admin = app.admin().await;
     let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
     let f = family(&app, &["taxi_fuel"]).await;
