@@ -316,7 +316,19 @@ async fn with_an_otlp_endpoint_request_spans_are_exported_in_the_callers_trace()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    // SIGTERM flushes what is still buffered.
+    // The batch processor exports on its 200 ms schedule; on a loaded machine the first export
+    // can take longer, so wait for it (up to 20 s) before stopping the service.
+    for _ in 0..200 {
+        if seen
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(path, _)| path == "/v1/traces")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     stop_and_collect(child, rx, lines);
     let trace_id: Vec<u8> = (0..16)
         .map(|i| u8::from_str_radix(&trace_hex[2 * i..2 * i + 2], 16).unwrap())
