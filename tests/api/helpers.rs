@@ -325,6 +325,18 @@ impl TestApp {
         body["id"].as_str().unwrap().parse().unwrap()
     }
 
+    /// Runs the lapse sweep now, as the background task does; returns how many accounts lapsed.
+    pub async fn lapse_ended(&self) -> u64 {
+        carepass::allowances::lapse_ended(
+            &self.db,
+            &self.state.rules,
+            &self.config.calendar(),
+            self.clock.now_utc(),
+        )
+        .await
+        .unwrap()
+    }
+
     /// Applies and approves (open-ended from 2020) through the area's functions, without HTTP:
     /// for tests that build their world directly. A certificate is given where needed.
     pub async fn enroll_directly(

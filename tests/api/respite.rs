@@ -365,14 +365,7 @@ async fn a_visit_from_31_march_23_00_to_1_april_01_00_is_charged_to_the_older_fi
     assert_eq!(r.status(), StatusCode::OK, "{:?}", r.text().await);
 
     // The sweep lapses what FY2026 left unused; nothing carries over.
-    carepass::allowances::lapse_ended(
-        &app.db,
-        &app.state.rules,
-        &app.config.calendar(),
-        app.clock.now_utc(),
-    )
-    .await
-    .unwrap();
+    app.lapse_ended().await;
     // 1 April: the new year's full grant; the old year used 120.
     let b = balance(&app, &f).await;
     assert_eq!(b["period"], "FY2027");

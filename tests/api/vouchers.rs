@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{
-    NowUtc, assert_problem, decode_qr, family, issue, ledger_and_balance, mint, redeem, remaining,
+    assert_problem, decode_qr, family, issue, ledger_and_balance, mint, redeem, remaining,
     spawn_app, spawn_app_with,
 };
 
@@ -976,32 +976,14 @@ async fn a_code_can_be_checked_offline_with_the_published_key() {
 
 #[tokio::test]
 async fn unused_balance_lapses_at_month_end_or_carries_over_when_the_rule_says_so() {
-    use carepass::allowances;
     let app = spawn_app().await;
     let f = family(&app, &["taxi_fuel"]).await;
     app.clock.set("2026-06-15T03:00:00Z".parse().unwrap());
     issue(&app, &f, "taxi_fuel").await; // opens June
     app.clock.set("2026-07-01T00:00:00Z".parse().unwrap()); // 09:00 JST on 1 July
-    let lapsed = allowances::lapse_ended(
-        &app.db,
-        &app.state.rules,
-        &app.config.calendar(),
-        app.clock.now_utc(),
-    )
-    .await
-    .unwrap();
+    let lapsed = app.lapse_ended().await;
     assert_eq!(lapsed, 1);
-    assert_eq!(
-        allowances::lapse_ended(
-            &app.db,
-            &app.state.rules,
-            &app.config.calendar(),
-            app.clock.now_utc()
-        )
-        .await
-        .unwrap(),
-        0
-    );
+    assert_eq!(app.lapse_ended().await, 0);
     assert_eq!(ledger_and_balance(&app, f.child).await, (0, 0));
 
     let app = spawn_app_with(|c| {
