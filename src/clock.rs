@@ -73,6 +73,11 @@ impl Month {
         format!("{}年{}月", self.year, self.month)
     }
 
+    /// The month's first day.
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
+    }
+
     /// Reads "2026-11".
     pub fn parse(s: &str) -> Option<Month> {
         let (y, m) = s.split_once('-')?;

@@ -18,6 +18,7 @@ pub mod households;
 pub mod http;
 pub mod notifications;
 pub mod otel;
+pub mod partner_kinds;
 pub mod partners;
 pub mod play_space;
 pub mod respite;

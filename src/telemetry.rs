@@ -14,7 +14,7 @@ use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 /// Something to count once the surrounding transaction has committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Movement {
-    pub program: &'static str,
+    pub program: crate::config::Program,
     pub kind: &'static str,
     pub unit: &'static str,
     pub magnitude: u64,
@@ -50,9 +50,14 @@ pub async fn counting_after_commit<T, E>(
 }
 
 fn count(m: Movement) {
-    let labels = [("program", m.program), ("kind", m.kind)];
+    let program = m.program.to_string();
+    let labels = [("program", program.clone()), ("kind", m.kind.to_owned())];
     metrics::counter!("carepass_ledger_entries_total", &labels).increment(1);
-    let labels = [("program", m.program), ("kind", m.kind), ("unit", m.unit)];
+    let labels = [
+        ("program", program),
+        ("kind", m.kind.to_owned()),
+        ("unit", m.unit.to_owned()),
+    ];
     metrics::counter!("carepass_ledger_moved_total", &labels).increment(m.magnitude);
 }
 

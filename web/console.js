@@ -7,13 +7,26 @@
   const KEY = "carepass.staff";
   let session = JSON.parse(sessionStorage.getItem(KEY) || "null");
   const TABS = ["enrollments", "stays", "play", "partners", "corrections", "reports", "audit", "setup"];
-  const PROGRAMS = {
-    taxi_fuel: "福祉タクシー・燃料費",
-    care_taxi: "介護タクシー",
-    respite: "在宅レスパイト",
-    play_space: "ひろば",
-    short_stay: "ショートステイ",
-  };
+  // Program id → its name, as the ward configures it (GET /api/v1/ward, loaded at start).
+  let PROGRAMS = {};
+  const UNITS = { yen: "円", ticket: "枚", minute: "分" };
+
+  async function loadPrograms() {
+    const r = await fetch("/api/v1/ward", { headers: { "accept-language": "ja" } });
+    if (!r.ok) return;
+    const ward = await r.json();
+    PROGRAMS = {};
+    const select = $("c-program");
+    select.textContent = "";
+    for (const p of ward.programs) {
+      PROGRAMS[p.program] = p.name_ja;
+      if (!p.unit) continue;
+      const option = document.createElement("option");
+      option.value = p.program;
+      option.textContent = `${p.name_ja}（${UNITS[p.unit] || p.unit}）`;
+      select.append(option);
+    }
+  }
 
   function say(text) {
     $("message").textContent = text || "";
@@ -134,6 +147,7 @@
       return;
     }
     $("tabs").hidden = false;
+    await loadPrograms().catch(() => {});
     show("enrollments");
   }
 
@@ -296,8 +310,6 @@
     $("p-name").value = "";
     await loadPartners();
   }
-
-  const UNITS = { yen: "円", ticket: "枚", minute: "分" };
 
   async function correct() {
     const reason = $("c-reason").value.trim();

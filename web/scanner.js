@@ -11,6 +11,7 @@
   let current = null; // { payload, verified }
   let scanning = false;
   let stream = null;
+  let names = {}; // program id → its name, as the ward configures it (GET /api/v1/ward)
 
   async function api(method, path, body, headers) {
     const r = await fetch(path, {
@@ -51,9 +52,9 @@
     if (!r || !r.ok) return;
     device = r.data;
     $("who").textContent = device.partner_name;
-    const care = device.partner_kind === "care_taxi_operator";
-    $("amount-fields").hidden = care;
-    $("fee-fields").hidden = !care;
+    const ward = await fetch("/api/v1/ward").then((w) => (w.ok ? w.json() : null)).catch(() => null);
+    names = {};
+    for (const p of (ward && ward.programs) || []) names[p.program] = p.name_ja;
     await refreshToday();
     startScanning();
   }
@@ -132,13 +133,17 @@
     $("verdict").textContent = "有効です";
     $("verdict").className = "verdict ok";
     const v = r.data;
-    fact("事業", { taxi_fuel: "福祉タクシー・燃料費助成", care_taxi: "介護タクシー利用補助券" }[v.program] || v.program);
-    fact("お子さま", v.child_initials);
+    fact("事業", names[v.program] || v.program);
+    // A ticket takes the fee components; a yen allowance the amount.
+    const tickets = v.unit === "ticket";
+    $("amount-fields").hidden = tickets;
+    $("fee-fields").hidden = !tickets;
+    fact("対象者", v.child_initials);
     if (v.unit === "yen") fact("今月の残高", yen(v.remaining));
     else fact("今月の残り", v.remaining + "枚");
     if (v.max_covered_yen != null) fact("助成の上限", yen(v.max_covered_yen));
     $("charge").hidden = false;
-    (device.partner_kind === "care_taxi_operator" ? $("fee-reservation") : $("amount")).focus();
+    (tickets ? $("fee-reservation") : $("amount")).focus();
   }
 
   function fact(name, value) {
@@ -153,7 +158,7 @@
     event.preventDefault();
     if (!current) return;
     const body = { payload: current.payload };
-    if (device.partner_kind === "care_taxi_operator") {
+    if (current.verified.unit === "ticket") {
       body.fees = {
         reservation_yen: Number($("fee-reservation").value || 0),
         pickup_yen: Number($("fee-pickup").value || 0),

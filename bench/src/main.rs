@@ -165,9 +165,16 @@ async fn seed(db: &DatabaseConnection, vouchers: usize, stored: usize) -> Result
     for chunk in child_ids.chunks(500) {
         let tx = db.begin().await?;
         for &child_id in chunk {
-            allowances::current_account(&tx, &rules, &calendar, child_id, Program::TaxiFuel, now)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            allowances::current_account(
+                &tx,
+                &rules,
+                &calendar,
+                child_id,
+                Program::parse("taxi_fuel").expect("the default programs"),
+                now,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         tx.commit().await?;
     }
@@ -191,7 +198,7 @@ async fn seed(db: &DatabaseConnection, vouchers: usize, stored: usize) -> Result
                         token::signing_input(&Claims {
                             kid: kid.to_owned(),
                             subject_id: id,
-                            program: Program::TaxiFuel,
+                            program: Program::parse("taxi_fuel").expect("the default programs"),
                             expires_at,
                             binding: token::binding(id, child_id),
                         })

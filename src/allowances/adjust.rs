@@ -86,6 +86,7 @@ async fn propose(
         id: Set(id),
         child_id: Set(account.child_id),
         program: Set(account.program.as_str().to_owned()),
+        unit: Set(account.unit.as_str().to_owned()),
         period: Set(account.period.clone()),
         amount: Set(amount),
         reason: Set(reason.to_owned()),

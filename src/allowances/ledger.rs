@@ -64,18 +64,15 @@ pub async fn post(
             requested: magnitude,
         });
     };
-    let program = Program::parse(&row.program).ok_or_else(|| {
-        sea_orm::DbErr::Custom(format!("unknown program {} on an account", row.program))
-    })?;
-    record_entry(conn, account_id, program, kind, delta, actor, now, refs).await
+    let account = Account::try_from(row)?;
+    record_entry(conn, &account, kind, delta, actor, now, refs).await
 }
 
 /// Writes the entry, and counts it in the metrics once the transaction commits.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn record_entry(
     conn: &impl ConnectionTrait,
-    account_id: Uuid,
-    program: Program,
+    account: &Account,
     kind: EntryKind,
     delta: i64,
     actor: &Actor,
@@ -84,7 +81,7 @@ pub(super) async fn record_entry(
 ) -> Result<(), AllowanceError> {
     ledger_entry::Entity::insert(ledger_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
-        account_id: Set(account_id),
+        account_id: Set(account.id),
         kind: Set(kind.as_str().to_owned()),
         amount: Set(delta),
         voucher_id: Set(refs.voucher_id),
@@ -98,9 +95,9 @@ pub(super) async fn record_entry(
     .exec_without_returning(conn)
     .await?;
     crate::telemetry::after_commit(crate::telemetry::Movement {
-        program: program.as_str(),
+        program: account.program,
         kind: kind.as_str(),
-        unit: super::unit_of(program).map_or("none", super::Unit::as_str),
+        unit: account.unit.as_str(),
         magnitude: delta.unsigned_abs(),
     });
     Ok(())
@@ -179,17 +176,7 @@ pub async fn capture(
         if let Some(row) = update.exec_with_returning(conn).await?.into_iter().next() {
             let took = row.last_movement;
             let account = Account::try_from(row)?;
-            record_entry(
-                conn,
-                account.id,
-                program,
-                EntryKind::Capture,
-                -took,
-                actor,
-                at,
-                refs,
-            )
-            .await?;
+            record_entry(conn, &account, EntryKind::Capture, -took, actor, at, refs).await?;
             return Ok((account, took));
         }
         if attempt == 0

@@ -29,7 +29,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::clock::{Calendar, from_micros};
-use crate::config::{ProgramRules, RuleBook, UnusedBalance};
+use crate::config::{ProgramKind, ProgramRules, RuleBook, UnusedBalance, VoucherRules};
 use crate::enrollments::Program;
 use crate::entity::allowance_account;
 
@@ -49,6 +49,12 @@ impl Unit {
             Unit::Ticket => "ticket",
             Unit::Minute => "minute",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Unit> {
+        [Unit::Yen, Unit::Ticket, Unit::Minute]
+            .into_iter()
+            .find(|u| u.as_str() == s)
     }
 }
 
@@ -135,34 +141,35 @@ impl Rule {
     }
 }
 
-/// What a program's allowance counts, if it has one.
-pub fn unit_of(program: Program) -> Option<Unit> {
-    match program {
-        Program::TaxiFuel => Some(Unit::Yen),
-        Program::CareTaxi => Some(Unit::Ticket),
-        Program::Respite => Some(Unit::Minute),
-        Program::PlaySpace | Program::ShortStay => None,
+/// What a program's allowance counts, if it has one (by the program's kind).
+pub fn unit_of(rules: &ProgramRules, program: Program) -> Option<Unit> {
+    match rules.kind_of(program)? {
+        ProgramKind::YenAllowance => Some(Unit::Yen),
+        ProgramKind::TicketAllowance => Some(Unit::Ticket),
+        ProgramKind::RespiteHours => Some(Unit::Minute),
+        ProgramKind::PlaySpace | ProgramKind::ShortStay => None,
     }
 }
 
 /// How long a program's allowance lasts, if it has one.
-pub fn period_kind(program: Program) -> Option<PeriodKind> {
-    match program {
-        Program::TaxiFuel | Program::CareTaxi => Some(PeriodKind::Month),
-        Program::Respite => Some(PeriodKind::FiscalYear),
-        Program::PlaySpace | Program::ShortStay => None,
+pub fn period_kind(rules: &ProgramRules, program: Program) -> Option<PeriodKind> {
+    match rules.kind_of(program)? {
+        ProgramKind::YenAllowance | ProgramKind::TicketAllowance => Some(PeriodKind::Month),
+        ProgramKind::RespiteHours => Some(PeriodKind::FiscalYear),
+        ProgramKind::PlaySpace | ProgramKind::ShortStay => None,
     }
 }
 
 /// The allowance rule for the period containing `at`: the settings in force on the period's
-/// first day, so that a change of rule takes effect with a whole month or fiscal year.
+/// first day, so that a change of rule takes effect with a whole month or fiscal year. A
+/// program's kind never changes with a version, so any version tells the period.
 pub fn rule_at(
     rules: &RuleBook,
     cal: &Calendar,
     program: Program,
     at: DateTime<Utc>,
 ) -> Option<Rule> {
-    let period = period_of(cal, period_kind(program)?, at);
+    let period = period_of(cal, period_kind(rules.on(cal.local_date(at)), program)?, at);
     rule(rules.on(cal.local_date(period.start)), program)
 }
 
@@ -173,10 +180,23 @@ pub fn rule(rules: &ProgramRules, program: Program) -> Option<Rule> {
         let year = grant.saturating_mul(12).max(1);
         (limit.unwrap_or(grant).max(1), max.unwrap_or(year))
     };
-    let unit = unit_of(program)?;
-    match program {
-        Program::TaxiFuel => {
-            let t = &rules.taxi_fuel;
+    let unit = unit_of(rules, program)?;
+    if program == rules.respite.id {
+        let r = &rules.respite;
+        let grant = r.minutes_per_fiscal_year.0;
+        return Some(Rule {
+            unit,
+            period: PeriodKind::FiscalYear,
+            grant,
+            unused: r.unused_minutes,
+            carry_cap: r.carry_over_cap,
+            carry_resets_at_fiscal_year: r.carry_over_resets_at_fiscal_year,
+            one_approver_limit: r.one_approver_limit_minutes.map_or(grant, |m| m.0).max(1),
+            max_adjustment: r.max_adjustment_minutes.map_or(grant, |m| m.0).max(1),
+        });
+    }
+    match rules.voucher(program)? {
+        VoucherRules::Yen(t) => {
             let grant = t.monthly_allowance_yen.0;
             let (one, max) = monthly(
                 grant,
@@ -194,8 +214,7 @@ pub fn rule(rules: &ProgramRules, program: Program) -> Option<Rule> {
                 carry_resets_at_fiscal_year: t.carry_over_resets_at_fiscal_year,
             })
         }
-        Program::CareTaxi => {
-            let c = &rules.care_taxi;
+        VoucherRules::Tickets(c) => {
             let (one, max) = monthly(
                 c.tickets_per_month,
                 c.one_approver_limit_tickets,
@@ -212,21 +231,6 @@ pub fn rule(rules: &ProgramRules, program: Program) -> Option<Rule> {
                 carry_resets_at_fiscal_year: c.carry_over_resets_at_fiscal_year,
             })
         }
-        Program::Respite => {
-            let r = &rules.respite;
-            let grant = r.minutes_per_fiscal_year.0;
-            Some(Rule {
-                unit,
-                period: PeriodKind::FiscalYear,
-                grant,
-                unused: r.unused_minutes,
-                carry_cap: r.carry_over_cap,
-                carry_resets_at_fiscal_year: r.carry_over_resets_at_fiscal_year,
-                one_approver_limit: r.one_approver_limit_minutes.map_or(grant, |m| m.0).max(1),
-                max_adjustment: r.max_adjustment_minutes.map_or(grant, |m| m.0).max(1),
-            })
-        }
-        Program::PlaySpace | Program::ShortStay => None,
     }
 }
 
@@ -295,12 +299,8 @@ impl TryFrom<allowance_account::Model> for Account {
     fn try_from(m: allowance_account::Model) -> Result<Self, DbErr> {
         let program = Program::parse(&m.program)
             .ok_or_else(|| DbErr::Custom(format!("unknown program {}", m.program)))?;
-        let unit = match m.unit.as_str() {
-            "yen" => Unit::Yen,
-            "ticket" => Unit::Ticket,
-            "minute" => Unit::Minute,
-            other => return Err(DbErr::Custom(format!("unknown unit {other}"))),
-        };
+        let unit = Unit::parse(&m.unit)
+            .ok_or_else(|| DbErr::Custom(format!("unknown unit {}", m.unit)))?;
         Ok(Account {
             id: m.id,
             child_id: m.child_id,

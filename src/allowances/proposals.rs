@@ -85,7 +85,7 @@ impl TryFrom<adjustment_proposal::Model> for Proposal {
     fn try_from(m: adjustment_proposal::Model) -> Result<Self, DbErr> {
         let bad = |what: &str, v: &str| DbErr::Custom(format!("unknown {what} {v}"));
         let program = Program::parse(&m.program).ok_or_else(|| bad("program", &m.program))?;
-        let unit = super::unit_of(program).ok_or_else(|| bad("program", &m.program))?;
+        let unit = super::Unit::parse(&m.unit).ok_or_else(|| bad("unit", &m.unit))?;
         Ok(Proposal {
             id: m.id,
             child_id: m.child_id,

@@ -60,6 +60,7 @@ impl RuleBook {
         let p = programs;
         let mut dates = Vec::new();
         for (name, changes) in p.changes() {
+            let name = name.as_str();
             let mut seen = std::collections::BTreeSet::new();
             for change in changes {
                 if change.settings.contains_key("changes") {

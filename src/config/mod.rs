@@ -8,12 +8,16 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::care_needs::CareNeed;
 use crate::clock::Calendar;
-use crate::units::{Minutes, Yen};
 
 mod dated;
+mod programs;
 pub use dated::{EffectiveDate, RuleBook, RuleChange};
+pub use programs::{
+    CertificateRule, Eligibility, OneProgram, PlaySpaceRules, Program, ProgramKind, ProgramRules,
+    ProgramTerms, RespiteRules, ShortStayRules, TicketAllowanceRules, UnusedBalance, VoucherRules,
+    YenAllowanceRules,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -378,593 +382,6 @@ impl<'de> Deserialize<'de> for MonthDay {
     }
 }
 
-/// Who may use a program. Every condition set must hold; an empty one is no condition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-pub struct Eligibility {
-    /// At least one of these care needs must be on the person's record (⑫: a wheelchair or a
-    /// stretcher). Empty: no care need is required.
-    pub care_needs_any: Vec<CareNeed>,
-    /// A certificate staff record at approval (its number and last valid day), valid on the day
-    /// of every use (⑪: the 医療型短期入所 受給者証).
-    pub certificate: Option<CertificateRule>,
-    /// Age in whole years on the day of the act, if the ward limits it.
-    pub min_age: Option<u32>,
-    pub max_age: Option<u32>,
-}
-
-impl Eligibility {
-    fn certificate(ja: &str, en: &str) -> Eligibility {
-        Eligibility {
-            certificate: Some(CertificateRule {
-                name_ja: ja.into(),
-                name_en: en.into(),
-            }),
-            ..Eligibility::default()
-        }
-    }
-
-    fn care_needs(any: &[CareNeed]) -> Eligibility {
-        Eligibility {
-            care_needs_any: any.to_vec(),
-            ..Eligibility::default()
-        }
-    }
-
-    fn validate(&self, program: &str) -> Result<(), String> {
-        if let (Some(min), Some(max)) = (self.min_age, self.max_age)
-            && min > max
-        {
-            return Err(format!(
-                "programs.{program}.eligibility: min_age is above max_age"
-            ));
-        }
-        if self.max_age.is_some_and(|a| a > 150) {
-            return Err(format!(
-                "programs.{program}.eligibility.max_age must be at most 150"
-            ));
-        }
-        match &self.certificate {
-            Some(c) if c.name_ja.trim().is_empty() || c.name_en.trim().is_empty() => Err(format!(
-                "programs.{program}.eligibility.certificate needs name_ja and name_en"
-            )),
-            _ => Ok(()),
-        }
-    }
-}
-
-/// A certificate a program requires, by the names families and staff know it by.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CertificateRule {
-    pub name_ja: String,
-    pub name_en: String,
-}
-
-/// What happens to an unused balance when its period ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UnusedBalance {
-    Lapse,
-    CarryOver,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-pub struct ProgramRules {
-    pub taxi_fuel: TaxiFuelRules,
-    pub care_taxi: CareTaxiRules,
-    pub respite: RespiteRules,
-    pub play_space: PlaySpaceRules,
-    pub short_stay: ShortStayRules,
-}
-
-/// What every program has in the configuration, whatever its kind.
-#[derive(Debug, Clone, Copy)]
-pub struct ProgramTerms<'a> {
-    pub offered: bool,
-    pub name_ja: &'a str,
-    pub name_en: &'a str,
-    pub eligibility: &'a Eligibility,
-}
-
-/// Keeps every configured amount far from where `i64` arithmetic could overflow.
-const MAX_CONFIGURED: i64 = 100_000_000;
-
-fn within(name: &str, value: i64, min: i64, max: i64) -> Result<(), String> {
-    if (min..=max).contains(&value) {
-        Ok(())
-    } else {
-        Err(format!("programs.{name} must be between {min} and {max}"))
-    }
-}
-
-impl ProgramRules {
-    /// Each program's dated changes, by the program's configuration name.
-    fn changes(&self) -> [(&'static str, &[RuleChange]); 5] {
-        [
-            ("taxi_fuel", &self.taxi_fuel.changes),
-            ("care_taxi", &self.care_taxi.changes),
-            ("respite", &self.respite.changes),
-            ("play_space", &self.play_space.changes),
-            ("short_stay", &self.short_stay.changes),
-        ]
-    }
-
-    /// Every program's settings as they stand on `date` (`None`: before any change).
-    fn in_force(&self, date: Option<chrono::NaiveDate>) -> Result<ProgramRules, String> {
-        Ok(ProgramRules {
-            taxi_fuel: dated::in_force(
-                "taxi_fuel",
-                &self.taxi_fuel,
-                &self.taxi_fuel.changes,
-                date,
-            )?,
-            care_taxi: dated::in_force(
-                "care_taxi",
-                &self.care_taxi,
-                &self.care_taxi.changes,
-                date,
-            )?,
-            respite: dated::in_force("respite", &self.respite, &self.respite.changes, date)?,
-            play_space: dated::in_force(
-                "play_space",
-                &self.play_space,
-                &self.play_space.changes,
-                date,
-            )?,
-            short_stay: dated::in_force(
-                "short_stay",
-                &self.short_stay,
-                &self.short_stay.changes,
-                date,
-            )?,
-        })
-    }
-
-    /// What every program has, by the program's configuration name.
-    pub fn terms(&self) -> [(&'static str, ProgramTerms<'_>); 5] {
-        fn t<'a>(
-            offered: bool,
-            name_ja: &'a str,
-            name_en: &'a str,
-            eligibility: &'a Eligibility,
-        ) -> ProgramTerms<'a> {
-            ProgramTerms {
-                offered,
-                name_ja,
-                name_en,
-                eligibility,
-            }
-        }
-        let (a, b, c, d, e) = (
-            &self.taxi_fuel,
-            &self.care_taxi,
-            &self.respite,
-            &self.play_space,
-            &self.short_stay,
-        );
-        [
-            (
-                "taxi_fuel",
-                t(a.offered, &a.name_ja, &a.name_en, &a.eligibility),
-            ),
-            (
-                "care_taxi",
-                t(b.offered, &b.name_ja, &b.name_en, &b.eligibility),
-            ),
-            (
-                "respite",
-                t(c.offered, &c.name_ja, &c.name_en, &c.eligibility),
-            ),
-            (
-                "play_space",
-                t(d.offered, &d.name_ja, &d.name_en, &d.eligibility),
-            ),
-            (
-                "short_stay",
-                t(e.offered, &e.name_ja, &e.name_en, &e.eligibility),
-            ),
-        ]
-    }
-
-    fn validate(&self) -> Result<(), String> {
-        for (name, t) in self.terms() {
-            t.eligibility.validate(name)?;
-            for (key, value) in [("name_ja", t.name_ja), ("name_en", t.name_en)] {
-                if value.trim().is_empty() || value.chars().count() > 60 {
-                    return Err(format!("programs.{name}.{key} must be 1 to 60 characters"));
-                }
-            }
-        }
-        let (t, c, r) = (&self.taxi_fuel, &self.care_taxi, &self.respite);
-        within(
-            "taxi_fuel.monthly_allowance_yen",
-            t.monthly_allowance_yen.0,
-            0,
-            MAX_CONFIGURED,
-        )?;
-        within(
-            "taxi_fuel.voucher_ttl_minutes",
-            t.voucher_ttl_minutes,
-            1,
-            24 * 60,
-        )?;
-        within(
-            "taxi_fuel.max_amount_per_redemption_yen",
-            t.max_amount_per_redemption_yen.0,
-            1,
-            MAX_CONFIGURED,
-        )?;
-        within("care_taxi.tickets_per_month", c.tickets_per_month, 0, 1_000)?;
-        within(
-            "care_taxi.per_ticket_ceiling_yen",
-            c.per_ticket_ceiling_yen.0,
-            0,
-            MAX_CONFIGURED,
-        )?;
-        within("care_taxi.max_fee_yen", c.max_fee_yen.0, 1, MAX_CONFIGURED)?;
-        within(
-            "care_taxi.voucher_ttl_minutes",
-            c.voucher_ttl_minutes,
-            1,
-            24 * 60,
-        )?;
-        within(
-            "respite.minutes_per_fiscal_year",
-            r.minutes_per_fiscal_year.0,
-            0,
-            366 * 24 * 60,
-        )?;
-        within(
-            "respite.billing_unit_minutes",
-            r.billing_unit_minutes.0,
-            1,
-            24 * 60,
-        )?;
-        within(
-            "respite.early_start_tolerance_minutes",
-            r.early_start_tolerance_minutes.0,
-            0,
-            24 * 60,
-        )?;
-        within(
-            "respite.late_end_tolerance_minutes",
-            r.late_end_tolerance_minutes.0,
-            0,
-            24 * 60,
-        )?;
-        within("respite.dispute_days", r.dispute_days, 0, 366)?;
-        within(
-            "respite.max_visit_minutes",
-            r.max_visit_minutes.0,
-            1,
-            7 * 24 * 60,
-        )?;
-        within(
-            "respite.booking_horizon_days",
-            r.booking_horizon_days,
-            1,
-            3 * 366,
-        )?;
-        within(
-            "play_space.entry_code_ttl_hours",
-            self.play_space.entry_code_ttl_hours,
-            1,
-            24 * 31,
-        )?;
-        within(
-            "short_stay.max_stay_days",
-            self.short_stay.max_stay_days,
-            1,
-            366,
-        )?;
-        within(
-            "short_stay.request_horizon_days",
-            self.short_stay.request_horizon_days,
-            1,
-            3 * 366,
-        )?;
-        within(
-            "short_stay.admission_tolerance_days",
-            self.short_stay.admission_tolerance_days,
-            0,
-            31,
-        )?;
-        for (name, cap) in [
-            ("taxi_fuel", t.carry_over_cap),
-            ("care_taxi", c.carry_over_cap),
-            ("respite", r.carry_over_cap),
-        ] {
-            if let Some(v) = cap {
-                within(&format!("{name}.carry_over_cap"), v, 0, MAX_CONFIGURED)?;
-            }
-        }
-        for (name, limit) in [
-            (
-                "taxi_fuel.one_approver_limit_yen",
-                t.one_approver_limit_yen.map(|y| y.0),
-            ),
-            (
-                "taxi_fuel.max_adjustment_yen",
-                t.max_adjustment_yen.map(|y| y.0),
-            ),
-            (
-                "care_taxi.one_approver_limit_tickets",
-                c.one_approver_limit_tickets,
-            ),
-            ("care_taxi.max_adjustment_tickets", c.max_adjustment_tickets),
-            (
-                "respite.one_approver_limit_minutes",
-                r.one_approver_limit_minutes.map(|m| m.0),
-            ),
-            (
-                "respite.max_adjustment_minutes",
-                r.max_adjustment_minutes.map(|m| m.0),
-            ),
-        ] {
-            if let Some(v) = limit {
-                within(name, v, 1, MAX_CONFIGURED)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// ⑪ 福祉タクシー・自動車燃料費の助成.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TaxiFuelRules {
-    pub monthly_allowance_yen: Yen,
-    pub unused_balance: UnusedBalance,
-    /// With carry-over: the most that can be carried into a period (in the program's unit).
-    /// Unset: no cap.
-    pub carry_over_cap: Option<i64>,
-    /// With carry-over: nothing is carried into the first period of a fiscal year (what is
-    /// left at the fiscal year's end lapses).
-    pub carry_over_resets_at_fiscal_year: bool,
-    /// How long a shown QR code stays valid.
-    pub voucher_ttl_minutes: i64,
-    /// The largest fare or refuel one redemption may claim; more is refused (a typo of 200,000
-    /// for 2,000 is caught, not silently capped).
-    pub max_amount_per_redemption_yen: Yen,
-    /// The largest correction one staff member may post alone on a month's account (in total);
-    /// more needs a second staff member's approval. Unset: one month's grant.
-    pub one_approver_limit_yen: Option<Yen>,
-    /// The largest single correction even with two approvers. Unset: a year of grants.
-    pub max_adjustment_yen: Option<Yen>,
-    /// Whether the ward runs the program: `false` refuses applications and uses
-    /// (`program_not_offered`); with a dated change, a program can end on a date.
-    pub offered: bool,
-    /// The program's name as families, partners and staff read it.
-    pub name_ja: String,
-    pub name_en: String,
-    /// Who may use the program; checked at application, approval and every use.
-    pub eligibility: Eligibility,
-    /// Dated versions of these settings (`[[programs.taxi_fuel.changes]]`, `from = YYYY-MM-DD`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<RuleChange>,
-}
-
-impl Default for TaxiFuelRules {
-    fn default() -> Self {
-        TaxiFuelRules {
-            monthly_allowance_yen: Yen(20_000),
-            unused_balance: UnusedBalance::Lapse,
-            carry_over_cap: None,
-            carry_over_resets_at_fiscal_year: true,
-            voucher_ttl_minutes: 5,
-            max_amount_per_redemption_yen: Yen(50_000),
-            one_approver_limit_yen: None,
-            max_adjustment_yen: None,
-            offered: true,
-            name_ja: "福祉タクシー・自動車燃料費助成".into(),
-            name_en: "Welfare taxi and car fuel subsidy".into(),
-            eligibility: Eligibility::certificate(
-                "医療型短期入所 受給者証",
-                "recipient certificate for medical short-term admission",
-            ),
-            changes: Vec::new(),
-        }
-    }
-}
-
-/// ⑫ 介護タクシー利用補助券.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CareTaxiRules {
-    pub tickets_per_month: i64,
-    /// Most one ticket covers (reservation + pick-up + basic assistance); the family pays the
-    /// rest. The default is a placeholder for the ward's own figure.
-    pub per_ticket_ceiling_yen: Yen,
-    /// The largest amount accepted for any one fee component; more is refused.
-    pub max_fee_yen: Yen,
-    pub unused_tickets: UnusedBalance,
-    /// With carry-over: the most that can be carried into a period (in the program's unit).
-    /// Unset: no cap.
-    pub carry_over_cap: Option<i64>,
-    /// With carry-over: nothing is carried into the first period of a fiscal year (what is
-    /// left at the fiscal year's end lapses).
-    pub carry_over_resets_at_fiscal_year: bool,
-    pub voucher_ttl_minutes: i64,
-    /// As for taxi/fuel, in tickets. Unset: one month's tickets.
-    pub one_approver_limit_tickets: Option<i64>,
-    /// Unset: a year of tickets.
-    pub max_adjustment_tickets: Option<i64>,
-    /// Whether the ward runs the program: `false` refuses applications and uses
-    /// (`program_not_offered`); with a dated change, a program can end on a date.
-    pub offered: bool,
-    /// The program's name as families, partners and staff read it.
-    pub name_ja: String,
-    pub name_en: String,
-    /// Who may use the program; checked at application, approval and every use.
-    pub eligibility: Eligibility,
-    /// Dated versions of these settings (`[[programs.care_taxi.changes]]`, `from = YYYY-MM-DD`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<RuleChange>,
-}
-
-impl Default for CareTaxiRules {
-    fn default() -> Self {
-        CareTaxiRules {
-            tickets_per_month: 4,
-            per_ticket_ceiling_yen: Yen(5_000),
-            max_fee_yen: Yen(10_000),
-            unused_tickets: UnusedBalance::Lapse,
-            carry_over_cap: None,
-            carry_over_resets_at_fiscal_year: true,
-            voucher_ttl_minutes: 5,
-            one_approver_limit_tickets: None,
-            max_adjustment_tickets: None,
-            offered: true,
-            name_ja: "介護タクシー利用補助券".into(),
-            name_en: "Care-taxi tickets".into(),
-            eligibility: Eligibility::care_needs(&[CareNeed::Wheelchair, CareNeed::Stretcher]),
-            changes: Vec::new(),
-        }
-    }
-}
-
-/// ④ 在宅レスパイト・就労等支援事業.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RespiteRules {
-    pub minutes_per_fiscal_year: Minutes,
-    pub billing_unit_minutes: Minutes,
-    pub unused_minutes: UnusedBalance,
-    /// With carry-over: the most that can be carried into a period (in the program's unit).
-    /// Unset: no cap.
-    pub carry_over_cap: Option<i64>,
-    /// With carry-over: nothing is carried into the first period of a fiscal year (what is
-    /// left at the fiscal year's end lapses).
-    pub carry_over_resets_at_fiscal_year: bool,
-    /// A station may record a visit that started at most this long before the booked start…
-    pub early_start_tolerance_minutes: Minutes,
-    /// …and ended at most this long after the booked end; outside that only staff may record
-    /// it, as an exception with a reason.
-    pub late_end_tolerance_minutes: Minutes,
-    /// The family may dispute a recorded visit for this many days after it was recorded.
-    pub dispute_days: i64,
-    /// The longest one visit may be.
-    pub max_visit_minutes: Minutes,
-    /// A visit may be booked at most this many days ahead.
-    pub booking_horizon_days: i64,
-    /// As for taxi/fuel, in minutes. Unset: one fiscal year's minutes.
-    pub one_approver_limit_minutes: Option<Minutes>,
-    /// Unset: one fiscal year's minutes.
-    pub max_adjustment_minutes: Option<Minutes>,
-    /// Whether the ward runs the program: `false` refuses applications and uses
-    /// (`program_not_offered`); with a dated change, a program can end on a date.
-    pub offered: bool,
-    /// The program's name as families, partners and staff read it.
-    pub name_ja: String,
-    pub name_en: String,
-    /// Who may use the program; checked at application, approval and every use.
-    pub eligibility: Eligibility,
-    /// Dated versions of these settings (`[[programs.respite.changes]]`, `from = YYYY-MM-DD`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<RuleChange>,
-}
-
-impl Default for RespiteRules {
-    fn default() -> Self {
-        RespiteRules {
-            minutes_per_fiscal_year: Minutes::from_hours(288),
-            billing_unit_minutes: Minutes(30),
-            unused_minutes: UnusedBalance::Lapse,
-            carry_over_cap: None,
-            carry_over_resets_at_fiscal_year: true,
-            early_start_tolerance_minutes: Minutes(60),
-            late_end_tolerance_minutes: Minutes(120),
-            dispute_days: 14,
-            max_visit_minutes: Minutes::from_hours(24),
-            booking_horizon_days: 180,
-            one_approver_limit_minutes: None,
-            max_adjustment_minutes: None,
-            offered: true,
-            name_ja: "在宅レスパイト・就労等支援".into(),
-            name_en: "In-home respite and work support".into(),
-            eligibility: Eligibility::default(),
-            changes: Vec::new(),
-        }
-    }
-}
-
-/// ⑤ インクルーシブひろばベル.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PlaySpaceRules {
-    /// `false`: a booking needs an approved play-space enrollment valid on the session's date;
-    /// `true`: every registered household may book.
-    pub open_to_all_households: bool,
-    /// How long a booking's entry code stays valid once shown (also bounded by the session's end).
-    pub entry_code_ttl_hours: i64,
-    /// Whether the ward runs the program: `false` refuses applications and uses
-    /// (`program_not_offered`); with a dated change, a program can end on a date.
-    pub offered: bool,
-    /// The program's name as families, partners and staff read it.
-    pub name_ja: String,
-    pub name_en: String,
-    /// Who may use the program; checked at application, approval and every use.
-    pub eligibility: Eligibility,
-    /// Dated versions of these settings (`[[programs.play_space.changes]]`, `from = YYYY-MM-DD`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<RuleChange>,
-}
-
-impl Default for PlaySpaceRules {
-    fn default() -> Self {
-        PlaySpaceRules {
-            open_to_all_households: false,
-            entry_code_ttl_hours: 24,
-            offered: true,
-            name_ja: "インクルーシブひろばベル".into(),
-            name_en: "Inclusive play space Bell".into(),
-            eligibility: Eligibility::default(),
-            changes: Vec::new(),
-        }
-    }
-}
-
-/// ⑧ 障害者医療ショートステイ事業.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ShortStayRules {
-    /// An admission may be recorded from this many days before the confirmed first day (and up
-    /// to the confirmed last day).
-    pub admission_tolerance_days: i64,
-    /// The longest one stay may be, in days (first and last day included).
-    pub max_stay_days: i64,
-    /// A stay may be requested to start at most this many days ahead.
-    pub request_horizon_days: i64,
-    /// Whether the ward runs the program: `false` refuses applications and uses
-    /// (`program_not_offered`); with a dated change, a program can end on a date.
-    pub offered: bool,
-    /// The program's name as families, partners and staff read it.
-    pub name_ja: String,
-    pub name_en: String,
-    /// Who may use the program; checked at application, approval and every use.
-    pub eligibility: Eligibility,
-    /// Dated versions of these settings (`[[programs.short_stay.changes]]`, `from = YYYY-MM-DD`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<RuleChange>,
-}
-
-impl Default for ShortStayRules {
-    fn default() -> Self {
-        ShortStayRules {
-            admission_tolerance_days: 1,
-            max_stay_days: 60,
-            request_horizon_days: 366,
-            offered: true,
-            name_ja: "医療ショートステイ".into(),
-            name_en: "Medical short stay".into(),
-            eligibility: Eligibility::default(),
-            changes: Vec::new(),
-        }
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
@@ -1077,9 +494,10 @@ impl Config {
         let longest = book
             .all()
             .map(|p| {
-                p.taxi_fuel
-                    .voucher_ttl_minutes
-                    .max(p.care_taxi.voucher_ttl_minutes)
+                p.vouchers
+                    .iter()
+                    .map(|v| v.voucher_ttl_minutes())
+                    .fold(0, i64::max)
                     .max(p.play_space.entry_code_ttl_hours.saturating_mul(60))
             })
             .max()
@@ -1121,11 +539,25 @@ mod tests {
         assert_eq!(parsed, Config::default());
     }
 
+    use crate::units::{Minutes, Yen};
+
     #[test]
     fn defaults_are_the_wards_figures() {
-        let c = Config::default();
-        assert_eq!(c.programs.taxi_fuel.monthly_allowance_yen, Yen(20_000));
-        assert_eq!(c.programs.care_taxi.tickets_per_month, 4);
+        let mut c = Config::default();
+        assert_eq!(
+            c.programs
+                .yen_mut("taxi_fuel")
+                .unwrap()
+                .monthly_allowance_yen,
+            Yen(20_000)
+        );
+        assert_eq!(
+            c.programs
+                .tickets_mut("care_taxi")
+                .unwrap()
+                .tickets_per_month,
+            4
+        );
         assert_eq!(c.programs.respite.minutes_per_fiscal_year, Minutes(17_280));
         assert_eq!(c.calendar.time_zone, chrono_tz::Asia::Tokyo);
         assert_eq!(c.calendar.fiscal_year_start_month, 4);
@@ -1133,9 +565,21 @@ mod tests {
 
     #[test]
     fn a_partial_file_keeps_the_other_defaults_and_unknown_keys_are_refused() {
-        let c = Config::parse("[programs.taxi_fuel]\nmonthly_allowance_yen = 15000\n").unwrap();
-        assert_eq!(c.programs.taxi_fuel.monthly_allowance_yen, Yen(15_000));
-        assert_eq!(c.programs.care_taxi.tickets_per_month, 4);
+        let mut c = Config::parse("[programs.taxi_fuel]\nmonthly_allowance_yen = 15000\n").unwrap();
+        assert_eq!(
+            c.programs
+                .yen_mut("taxi_fuel")
+                .unwrap()
+                .monthly_allowance_yen,
+            Yen(15_000)
+        );
+        assert_eq!(
+            c.programs
+                .tickets_mut("care_taxi")
+                .unwrap()
+                .tickets_per_month,
+            4
+        );
         assert!(Config::parse("[programs.taxi_fuel]\nmonthly_yen = 1\n").is_err());
     }
 

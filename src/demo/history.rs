@@ -29,6 +29,16 @@ pub(super) struct People {
     pub devices: Vec<DevicePrincipal>,
 }
 
+/// The demo's programs, by their ids in the default configuration (seed data, like the
+/// enrollments the demo households hold).
+fn taxi_fuel() -> Program {
+    Program::parse("taxi_fuel").unwrap_or_else(|| unreachable!())
+}
+
+fn care_taxi() -> Program {
+    Program::parse("care_taxi").unwrap_or_else(|| unreachable!())
+}
+
 fn history_error(e: impl std::fmt::Display) -> SeedError {
     SeedError::Db(DbErr::Custom(format!("demo history: {e}")))
 }
@@ -119,7 +129,7 @@ async fn vouchers_and_closing(
         mid,
         &hanako,
         p.sakura,
-        Program::TaxiFuel,
+        taxi_fuel(),
         taxi,
         Charge::Amount(Yen(3_200)),
     )
@@ -129,7 +139,7 @@ async fn vouchers_and_closing(
         mid + chrono::Duration::days(1),
         &hanako,
         p.sakura,
-        Program::TaxiFuel,
+        taxi_fuel(),
         gas,
         Charge::Amount(Yen(4_500)),
     )
@@ -139,7 +149,7 @@ async fn vouchers_and_closing(
         mid + chrono::Duration::days(2),
         &hanako,
         p.sakura,
-        Program::TaxiFuel,
+        taxi_fuel(),
         taxi,
         Charge::Amount(Yen(2_800)),
     )
@@ -154,15 +164,23 @@ async fn vouchers_and_closing(
         mid + chrono::Duration::days(3),
         &taro,
         p.hikaru,
-        Program::CareTaxi,
+        care_taxi(),
         care,
         Charge::Fees(fees),
     )
     .await?;
     // Last month is closed; this month, one of its fuel redemptions is found to be a mistake.
-    crate::settlements::close(db, &cal, chrono::Duration::zero(), &staff, now, last_month)
-        .await
-        .map_err(history_error)?;
+    crate::settlements::close(
+        db,
+        &cal,
+        rules,
+        chrono::Duration::zero(),
+        &staff,
+        now,
+        last_month,
+    )
+    .await
+    .map_err(history_error)?;
     vouchers::reverse(
         db,
         rules,
@@ -181,7 +199,7 @@ async fn vouchers_and_closing(
         now - chrono::Duration::minutes(30),
         &hanako,
         p.sakura,
-        Program::TaxiFuel,
+        taxi_fuel(),
         taxi,
         Charge::Amount(Yen(1_800)),
     )
@@ -205,7 +223,7 @@ async fn corrections(
     // A credit beyond one person's limit, approved by a second; another still waiting.
     let adjustment = crate::allowances::Adjustment {
         child_id: p.sakura.1,
-        program: Program::TaxiFuel,
+        program: taxi_fuel(),
         amount: 25_000,
         reason: "通院が重なったための追加支給（課長決裁済み）",
     };
@@ -231,7 +249,7 @@ async fn corrections(
     }
     let waiting = crate::allowances::Adjustment {
         child_id: p.hikaru.1,
-        program: Program::CareTaxi,
+        program: care_taxi(),
         amount: 6,
         reason: "転院に伴う通院増のため",
     };

@@ -178,8 +178,10 @@ mod tests {
     fn a_certificate_counts_up_to_and_including_its_last_day() {
         let rule = crate::config::Config::default()
             .programs
-            .taxi_fuel
-            .eligibility;
+            .yen_mut("taxi_fuel")
+            .unwrap()
+            .eligibility
+            .clone();
         let c = Certificate {
             number: "1234567890".into(),
             valid_until: day("2027-03-31"),

@@ -29,56 +29,7 @@ pub use renewal::NextYear;
 
 use crate::config::{Eligibility, ProgramRules, ProgramTerms};
 
-/// The ward programs a child can be enrolled in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Program {
-    /// ⑪ 福祉タクシー・自動車燃料費の助成 (20,000 JPY a month).
-    TaxiFuel,
-    /// ⑫ 介護タクシー利用補助券 (4 tickets a month).
-    CareTaxi,
-    /// ④ 在宅レスパイト・就労等支援事業 (288 hours a fiscal year).
-    Respite,
-    /// ⑤ インクルーシブひろばベル.
-    PlaySpace,
-    /// ⑧ 障害者医療ショートステイ事業.
-    ShortStay,
-}
-
-impl Program {
-    pub const ALL: [Program; 5] = [
-        Program::TaxiFuel,
-        Program::CareTaxi,
-        Program::Respite,
-        Program::PlaySpace,
-        Program::ShortStay,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Program::TaxiFuel => "taxi_fuel",
-            Program::CareTaxi => "care_taxi",
-            Program::Respite => "respite",
-            Program::PlaySpace => "play_space",
-            Program::ShortStay => "short_stay",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Program> {
-        Program::ALL.into_iter().find(|p| p.as_str() == s)
-    }
-
-    /// The program's name in Japanese, as the ward writes it on statements and reports.
-    pub fn ja(self) -> &'static str {
-        match self {
-            Program::TaxiFuel => "福祉タクシー・自動車燃料費助成",
-            Program::CareTaxi => "介護タクシー利用補助券",
-            Program::Respite => "在宅レスパイト・就労等支援",
-            Program::PlaySpace => "インクルーシブひろばベル",
-            Program::ShortStay => "医療ショートステイ",
-        }
-    }
-}
+pub use crate::config::Program;
 
 /// Where an application stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -267,21 +218,15 @@ pub struct Terms<'a> {
     pub rules: &'a ProgramRules,
 }
 
-/// A program's terms (offered, names, conditions) in one version of the settings.
+/// A program's terms (offered, names, conditions) in one version of the settings; a program
+/// the ward does not have is not offered.
 pub fn terms_of(rules: &ProgramRules, program: Program) -> ProgramTerms<'_> {
-    rules
-        .terms()
-        .into_iter()
-        .find(|(name, _)| *name == program.as_str())
-        .map_or(
-            ProgramTerms {
-                offered: false,
-                name_ja: program.ja(),
-                name_en: program.as_str(),
-                eligibility: &NO_CONDITIONS,
-            },
-            |(_, t)| t,
-        )
+    rules.terms_of(program).unwrap_or(ProgramTerms {
+        offered: false,
+        name_ja: "",
+        name_en: "",
+        eligibility: &NO_CONDITIONS,
+    })
 }
 
 /// A program's eligibility in one version of the settings.

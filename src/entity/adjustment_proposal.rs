@@ -9,6 +9,8 @@ pub struct Model {
     pub id: Uuid,
     pub child_id: Uuid,
     pub program: String,
+    /// The account's unit: yen, ticket or minute.
+    pub unit: String,
     pub period: String,
     pub amount: i64,
     pub reason: String,

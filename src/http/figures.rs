@@ -48,11 +48,14 @@ pub async fn get_voucher_figures(
 ) -> Result<Response, ApiError> {
     let now = state.now();
     let cal = state.calendar();
-    if !vouchers::is_voucher_program(state.rules_on(now), q.program) {
+    let in_force = state.rules_on(now);
+    if !vouchers::is_voucher_program(in_force, q.program) {
+        let ids: Vec<&str> = in_force.vouchers.iter().map(|v| v.id.as_str()).collect();
+        let ids = ids.join(", ");
         return Err(ApiError::bad_request(Code::InvalidQuery)
             .detail(
-                "program must be a voucher program (taxi_fuel or care_taxi)",
-                "program には助成券・補助券の事業（taxi_fuel または care_taxi）を指定してください",
+                format!("program must be one of this ward's voucher programs: {ids}"),
+                format!("program には、この区の助成券・利用券の事業（{ids}）のいずれかを指定してください"),
             )
             .with("field", "program"));
     }

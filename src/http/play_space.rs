@@ -15,7 +15,6 @@ use super::extract::{AnyAccount, AppJson, AppPath, AppQuery, Device, Guardian, S
 use super::pagination::{PageParams, Paging};
 use super::params;
 use super::problem::{ApiError, Code, Problem};
-use crate::enrollments::Program;
 use crate::partners::PartnerKind;
 use crate::play_space::stats::{self, PlayStatistics};
 use crate::play_space::{self, Booking, BookingInput, Session, SessionInput};
@@ -327,12 +326,14 @@ pub async fn check_in_play_booking(
     device: Device,
     AppJson(body): AppJson<CheckInRequest>,
 ) -> Result<AppJson<Booking>, ApiError> {
-    device.partner_of(&[PartnerKind::PlaySpaceOperator], Program::PlaySpace)?;
+    let program = state.rules_on(state.now()).play_space.id;
+    device.partner_of(&[PartnerKind::PlaySpaceOperator], program)?;
     let b = play_space::check_in(
         &state.db,
         &state.keys,
         &device.actor,
         state.now(),
+        program,
         &body.payload,
     )
     .await?;

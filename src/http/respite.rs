@@ -15,7 +15,6 @@ use super::households::ChildPath;
 use super::pagination::{PageParams, Paging};
 use super::params::month;
 use super::problem::{ApiError, Problem};
-use crate::enrollments::Program;
 use crate::households::{self, CareNeed};
 use crate::respite::report::{self, MonthlyReport};
 use crate::respite::{
@@ -193,8 +192,8 @@ fn context(state: &AppState) -> Context<'_> {
 }
 
 /// Only respite stations (visiting nurse stations, home-care providers) work on visits.
-fn station(device: &Device) -> Result<Uuid, ApiError> {
-    device.partner_of(&STATION_KINDS, Program::Respite)
+fn station(state: &AppState, device: &Device) -> Result<Uuid, ApiError> {
+    device.partner_of(&STATION_KINDS, state.rules_on(state.now()).respite.id)
 }
 
 /// The contracted stations a family can ask for a visit.
@@ -349,7 +348,7 @@ pub async fn list_station_respite_visits(
     AppQuery(q): AppQuery<StationVisitsQuery>,
 ) -> Result<AppJson<VisitList>, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
-    let station = station(&device)?;
+    let station = station(&state, &device)?;
     let rows = respite::list_for_station(
         &state.read,
         station,
@@ -380,7 +379,7 @@ pub async fn accept_respite_visit(
     device: Device,
     AppPath(path): AppPath<VisitPath>,
 ) -> Result<AppJson<Visit>, ApiError> {
-    let station = station(&device)?;
+    let station = station(&state, &device)?;
     let v = respite::accept(
         &state.db,
         &device.actor,
@@ -412,7 +411,7 @@ pub async fn decline_respite_visit(
     AppPath(path): AppPath<VisitPath>,
     AppJson(body): AppJson<DeclineRequest>,
 ) -> Result<AppJson<Visit>, ApiError> {
-    let station = station(&device)?;
+    let station = station(&state, &device)?;
     let v = respite::decline(
         &state.db,
         &device.actor,
@@ -451,7 +450,7 @@ pub async fn complete_respite_visit(
     AppPath(path): AppPath<VisitPath>,
     AppJson(body): AppJson<CompleteRequest>,
 ) -> Result<AppJson<Visit>, ApiError> {
-    let station = station(&device)?;
+    let station = station(&state, &device)?;
     let v = respite::complete(
         &context(&state),
         &device.actor,
@@ -638,7 +637,13 @@ pub async fn get_respite_report(
     AppQuery(q): AppQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let month = month(&q.month)?;
-    let r = report::monthly(&state.read, &state.calendar(), month).await?;
+    let r = report::monthly(
+        &state.read,
+        &state.calendar(),
+        state.rules_on(state.now()).respite.id,
+        month,
+    )
+    .await?;
     if q.format == Some(Format::Csv) {
         return Ok(download::csv(
             report::to_csv(&r, month),

@@ -178,7 +178,12 @@ fn statement_answer(
 ) -> Response {
     if format == Some(Format::Csv) {
         let (ascii, name) = settlements::csv::file_names(&s);
-        let body = settlements::csv::to_csv(&s, state.config.calendar.time_zone);
+        let month = crate::clock::Month::parse(&s.month).unwrap_or(crate::clock::Month {
+            year: 1970,
+            month: 1,
+        });
+        let names = state.rules.on(month.first_day());
+        let body = settlements::csv::to_csv(&s, state.config.calendar.time_zone, names);
         return download::csv(body, &ascii, &name);
     }
     let (lines, next_offset) = window(std::mem::take(&mut s.lines), paging);
@@ -276,6 +281,7 @@ pub async fn close_settlement_month(
     let closed = settlements::close(
         &state.db,
         &state.calendar(),
+        &state.rules,
         grace,
         &staff.actor,
         state.now(),

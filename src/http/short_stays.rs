@@ -12,7 +12,6 @@ use super::extract::{AppJson, AppPath, AppQuery, Device, Guardian, Staff};
 use super::households::ChildPath;
 use super::pagination::{PageParams, Paging};
 use super::problem::{ApiError, Problem};
-use crate::enrollments::Program;
 use crate::households::{self, CareNeed};
 use crate::partners::PartnerKind;
 use crate::short_stays::{
@@ -100,8 +99,11 @@ pub struct StayPath {
     pub stay_id: Uuid,
 }
 
-fn institution(device: &Device) -> Result<Uuid, ApiError> {
-    device.partner_of(&[PartnerKind::MedicalInstitution], Program::ShortStay)
+fn institution(state: &AppState, device: &Device) -> Result<Uuid, ApiError> {
+    device.partner_of(
+        &[PartnerKind::MedicalInstitution],
+        state.rules_on(state.now()).short_stay.id,
+    )
 }
 
 fn page(rows: Vec<ShortStay>, paging: Paging) -> AppJson<ShortStayList> {
@@ -153,6 +155,7 @@ pub async fn request_short_stay(
         ForChild {
             household_id: g.household_id,
             child_id: path.child_id,
+            program: state.rules.on(today).short_stay.id,
         },
         stay,
     )
@@ -350,7 +353,7 @@ pub async fn list_institution_short_stays(
     AppQuery(q): AppQuery<StayQueueQuery>,
 ) -> Result<AppJson<ShortStayList>, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
-    let me = institution(&device)?;
+    let me = institution(&state, &device)?;
     let rows = short_stays::list(
         &state.read,
         Scope::Institution(me),
@@ -416,7 +419,7 @@ pub async fn admit_short_stay(
     AppPath(path): AppPath<StayPath>,
     body: Option<AppJson<AdmitRequest>>,
 ) -> Result<AppJson<ShortStay>, ApiError> {
-    let party = Party::Institution(institution(&device)?);
+    let party = Party::Institution(institution(&state, &device)?);
     let at = ward_time(
         &state,
         "admitted_at",
@@ -453,7 +456,7 @@ pub async fn discharge_short_stay(
     AppPath(path): AppPath<StayPath>,
     body: Option<AppJson<DischargeRequest>>,
 ) -> Result<AppJson<ShortStay>, ApiError> {
-    let party = Party::Institution(institution(&device)?);
+    let party = Party::Institution(institution(&state, &device)?);
     let at = ward_time(
         &state,
         "discharged_at",

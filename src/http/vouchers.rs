@@ -167,7 +167,13 @@ pub async fn list_allowances(
     let now = state.now();
     let cal = state.calendar();
     let mut out = Vec::new();
-    for program in [Program::TaxiFuel, Program::CareTaxi, Program::Respite] {
+    let programs: Vec<Program> = state
+        .rules_on(now)
+        .all()
+        .map(|(program, _, _)| program)
+        .filter(|p| allowances::unit_of(state.rules_on(now), *p).is_some())
+        .collect();
+    for program in programs {
         if crate::enrollments::is_enrolled(&state.read, path.child_id, program, cal.local_date(now))
             .await?
         {

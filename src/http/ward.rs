@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 use super::extract::AppJson;
 use crate::allowances::{self, PeriodKind, Unit};
 use crate::care_needs::CareNeed;
-use crate::enrollments::{self, Program};
+use crate::config::{Program, ProgramKind};
+use crate::enrollments;
+use crate::partner_kinds::PartnerKind;
 use crate::state::AppState;
 
 /// The municipality and its programs.
@@ -41,6 +43,8 @@ pub struct Ward {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProgramTerms {
     pub program: Program,
+    /// What the program does; the app chooses its screens by this, not by the id.
+    pub kind: ProgramKind,
     /// Whether the ward runs it today; applications and uses are refused otherwise.
     pub offered: bool,
     #[schema(example = "介護タクシー利用補助券")]
@@ -63,6 +67,8 @@ pub struct ProgramTerms {
     pub certificate_en: Option<String>,
     pub min_age: Option<u32>,
     pub max_age: Option<u32>,
+    /// For an allowance spent with codes: the partner kinds that redeem them.
+    pub redeemed_by: Vec<PartnerKind>,
 }
 
 /// The ward, its office and its programs' terms in force today (public).
@@ -77,14 +83,14 @@ pub async fn get_ward(State(state): State<AppState>) -> AppJson<Ward> {
     let today = cal.local_date(now);
     let rules = state.rules.on(today);
     let w = &state.config.ward;
-    let programs = Program::ALL
-        .into_iter()
-        .map(|program| {
+    let programs = rules
+        .all()
+        .map(|(program, kind, t)| {
             let rule = allowances::rule_at(&state.rules, &cal, program, now);
-            let t = enrollments::terms_of(rules, program);
             let e = t.eligibility;
             ProgramTerms {
                 program,
+                kind,
                 offered: t.offered,
                 name_ja: t.name_ja.to_owned(),
                 name_en: t.name_en.to_owned(),
@@ -99,6 +105,9 @@ pub async fn get_ward(State(state): State<AppState>) -> AppJson<Ward> {
                 certificate_en: e.certificate.as_ref().map(|c| c.name_en.clone()),
                 min_age: e.min_age,
                 max_age: e.max_age,
+                redeemed_by: rules
+                    .voucher(program)
+                    .map_or_else(Vec::new, |v| v.redeemed_by().to_vec()),
             }
         })
         .collect();

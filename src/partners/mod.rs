@@ -9,7 +9,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -21,66 +21,7 @@ use crate::entity::{device, partner};
 use crate::text;
 use crate::text::FieldError;
 
-/// The kinds of organisation the ward contracts with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PartnerKind {
-    /// 区が委託したタクシー業者: redeems taxi fares.
-    TaxiCompany,
-    /// 区内の契約ガソリンスタンド: redeems car fuel.
-    GasStation,
-    /// 介護タクシー事業者: redeems care-taxi tickets.
-    CareTaxiOperator,
-    /// 訪問看護ステーション: respite visits.
-    NurseStation,
-    /// 居宅介護支援事業所: respite visits.
-    HomeCareProvider,
-    /// 医療機関: medical short stays.
-    MedicalInstitution,
-    /// インクルーシブひろばベルの運営者: play-space entry.
-    PlaySpaceOperator,
-}
-
-impl PartnerKind {
-    pub const ALL: [PartnerKind; 7] = [
-        PartnerKind::TaxiCompany,
-        PartnerKind::GasStation,
-        PartnerKind::CareTaxiOperator,
-        PartnerKind::NurseStation,
-        PartnerKind::HomeCareProvider,
-        PartnerKind::MedicalInstitution,
-        PartnerKind::PlaySpaceOperator,
-    ];
-
-    /// The kind's name in Japanese, for reports.
-    pub fn ja(self) -> &'static str {
-        match self {
-            PartnerKind::TaxiCompany => "タクシー事業者",
-            PartnerKind::GasStation => "ガソリンスタンド",
-            PartnerKind::CareTaxiOperator => "介護タクシー事業者",
-            PartnerKind::NurseStation => "訪問看護ステーション",
-            PartnerKind::HomeCareProvider => "居宅介護支援事業所",
-            PartnerKind::MedicalInstitution => "医療機関",
-            PartnerKind::PlaySpaceOperator => "ひろば運営事業者",
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PartnerKind::TaxiCompany => "taxi_company",
-            PartnerKind::GasStation => "gas_station",
-            PartnerKind::CareTaxiOperator => "care_taxi_operator",
-            PartnerKind::NurseStation => "nurse_station",
-            PartnerKind::HomeCareProvider => "home_care_provider",
-            PartnerKind::MedicalInstitution => "medical_institution",
-            PartnerKind::PlaySpaceOperator => "play_space_operator",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<PartnerKind> {
-        PartnerKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
+pub use crate::partner_kinds::PartnerKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PartnerError {

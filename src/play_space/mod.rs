@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::clock::{Calendar, from_micros, to_micros};
-use crate::config::PlaySpaceRules;
+use crate::config::{OneProgram, PlaySpaceRules};
 use crate::db;
 use crate::enrollments::{self, Program};
 use crate::entity::{play_booking, play_booking_child, play_session};
@@ -452,7 +452,7 @@ pub struct BookingInput {
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub db: &'a DatabaseConnection,
-    pub rules: &'a PlaySpaceRules,
+    pub rules: &'a OneProgram<PlaySpaceRules>,
     pub calendar: Calendar,
 }
 
@@ -490,6 +490,7 @@ pub async fn book(
         ));
     }
     let (open_to_all, cal) = (ctx.rules.open_to_all_households, ctx.calendar);
+    let program = ctx.rules.id;
     db::write(ctx.db, |tx| {
         let (actor, child_ids, input) = (actor.clone(), child_ids.clone(), input.clone());
         Box::pin(async move {
@@ -505,9 +506,7 @@ pub async fn book(
             let mut ventilator = 0;
             for c in &child_ids {
                 let child = households::child_of_household(tx, household_id, *c).await?;
-                if !open_to_all
-                    && !enrollments::is_enrolled(tx, *c, Program::PlaySpace, day).await?
-                {
+                if !open_to_all && !enrollments::is_enrolled(tx, *c, program, day).await? {
                     return Err(PlayError::NotEnrolled { child_id: *c });
                 }
                 if child.care_needs.contains(&CareNeed::Ventilator) {
@@ -747,7 +746,7 @@ async fn promote(
 pub async fn entry_code(
     conn: &impl ConnectionTrait,
     keys: &KeyRing,
-    rules: &PlaySpaceRules,
+    rules: &OneProgram<PlaySpaceRules>,
     now: DateTime<Utc>,
     household_id: Uuid,
     id: Uuid,
@@ -770,7 +769,7 @@ pub async fn entry_code(
             token::signing_input(&Claims {
                 kid: kid.to_owned(),
                 subject_id: id,
-                program: Program::PlaySpace,
+                program: rules.id,
                 expires_at,
                 binding: token::binding(id, household_id),
             })
@@ -786,12 +785,13 @@ pub async fn check_in(
     keys: &KeyRing,
     actor: &Actor,
     now: DateTime<Utc>,
+    program: Program,
     code: &str,
 ) -> Result<Booking, PlayError> {
     let claims = crate::signed_codes::check(db, keys, code, now)
         .await
         .map_err(|_| PlayError::NotABookingCode)?;
-    if claims.program != Program::PlaySpace {
+    if claims.program != program {
         return Err(PlayError::NotABookingCode);
     }
     let id = claims.subject_id;

@@ -17,7 +17,6 @@ use crate::audit::Actor;
 use crate::clock::to_micros;
 use crate::config::RespiteRules;
 use crate::db;
-use crate::enrollments::Program;
 use crate::entity::respite_visit;
 use crate::households;
 use crate::text::{self, FieldError};
@@ -123,7 +122,7 @@ pub async fn complete(
                 &rules,
                 &cal,
                 current.child_id,
-                Program::Respite,
+                rules.on(cal.local_date(start)).respite.id,
                 start,
                 now,
             )
@@ -165,8 +164,13 @@ pub async fn complete(
                     // Extra minutes are a correction like any other: one person alone may
                     // grant at most the one-approver limit on the account.
                     allowances::lock_account(tx, account.id).await?;
-                    let rule = allowances::rule_at(&rules, &cal, Program::Respite, start)
-                        .ok_or(RespiteError::NotEnrolled)?;
+                    let rule = allowances::rule_at(
+                        &rules,
+                        &cal,
+                        rules.on(cal.local_date(start)).respite.id,
+                        start,
+                    )
+                    .ok_or(RespiteError::NotEnrolled)?;
                     allowances::check_one_approver(tx, &rule, account.id, &actor, shortfall)
                         .await?;
                     allowances::post(

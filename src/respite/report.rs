@@ -49,6 +49,7 @@ pub struct MonthlyReport {
 pub async fn monthly(
     conn: &impl ConnectionTrait,
     cal: &Calendar,
+    program: Program,
     month: Month,
 ) -> Result<MonthlyReport, DbErr> {
     let (from, to) = cal.month_bounds(month);
@@ -93,8 +94,7 @@ pub async fn monthly(
         .collect();
     let first: NaiveDate = cal.local_date(from);
     let last: NaiveDate = cal.local_date(to - chrono::Duration::microseconds(1));
-    let registered =
-        enrollments::children_enrolled_between(conn, Program::Respite, first, last).await?;
+    let registered = enrollments::children_enrolled_between(conn, program, first, last).await?;
     Ok(MonthlyReport {
         month: month.to_string(),
         visits: rows.iter().map(|r| r.visits).sum(),
@@ -118,8 +118,8 @@ pub fn to_csv(r: &MonthlyReport, month: Month) -> String {
         "種別",
         "訪問件数",
         "利用時間(分)",
-        "利用児童数",
-        "月計：実利用児童数",
+        "利用者数",
+        "月計：実利用者数",
         "月計：登録者数",
     ]));
     let label = month.ja();

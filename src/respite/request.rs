@@ -13,7 +13,6 @@ use crate::audit::{self, Actor, Change, snapshot};
 use crate::clock::{Calendar, to_micros};
 use crate::config::RuleBook;
 use crate::db;
-use crate::enrollments::Program;
 use crate::entity::respite_visit;
 use crate::households::{self, CareNeed};
 use crate::notifications::{Recipient, notify};
@@ -121,7 +120,7 @@ pub async fn request(
                 &rules,
                 &cal,
                 child_id,
-                Program::Respite,
+                rules.on(cal.local_date(visit.start)).respite.id,
                 visit.start,
                 now,
             )

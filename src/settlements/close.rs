@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::{SettlementError, csv, month_totals, statement};
 use crate::audit::{self, Actor, Change};
 use crate::clock::{Calendar, Month, to_micros};
+use crate::config::RuleBook;
 use crate::db;
 use crate::entity::{settlement_closing, settlement_statement};
 use crate::notifications::{Event, Recipient, notify};
@@ -44,6 +45,7 @@ pub struct Closed {
 pub async fn close(
     db: &DatabaseConnection,
     cal: &Calendar,
+    rules: &std::sync::Arc<RuleBook>,
     grace: Duration,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -59,6 +61,7 @@ pub async fn close(
     let zone = cal.zone;
     db::write(db, |tx| {
         let actor = actor.clone();
+        let rules = rules.clone();
         Box::pin(async move {
             let key = month.to_string();
             let inserted = settlement_closing::Entity::insert(settlement_closing::ActiveModel {
@@ -78,7 +81,8 @@ pub async fn close(
             let mut statements = Vec::new();
             for total in month_totals(tx, month).await? {
                 let s = statement(tx, total.partner_id, month).await?;
-                let digest = csv::digest(&csv::to_csv(&s, zone));
+                let names = rules.on(month.first_day());
+                let digest = csv::digest(&csv::to_csv(&s, zone, names));
                 settlement_statement::Entity::insert(settlement_statement::ActiveModel {
                     month: Set(key.clone()),
                     partner_id: Set(s.partner_id),

@@ -7,6 +7,7 @@
 use chrono_tz::Tz;
 
 use super::{Statement, StatementLine};
+use crate::config::ProgramRules;
 use crate::csv::{BOM, Cell, header, line};
 
 /// The columns, in order.
@@ -36,10 +37,19 @@ fn purpose_ja(p: crate::vouchers::Purpose) -> &'static str {
         Purpose::TaxiFare => "タクシー運賃",
         Purpose::Fuel => "自動車燃料",
         Purpose::CareTaxi => "介護タクシー",
+        Purpose::Pharmacy => "薬局",
     }
 }
 
-fn cells(l: &StatementLine, zone: Tz) -> Vec<Cell<'_>> {
+/// The program's name in the settings of the statement's month (stable once the month is
+/// closed: a renamed program is a dated change from a later day).
+fn program_ja<'a>(names: &'a ProgramRules, l: &'a StatementLine) -> &'a str {
+    names
+        .terms_of(l.program)
+        .map_or(l.program.as_str(), |t| t.name_ja)
+}
+
+fn cells<'a>(l: &'a StatementLine, zone: Tz, names: &'a ProgramRules) -> Vec<Cell<'a>> {
     let at = |t: chrono::DateTime<chrono::Utc>| {
         Cell::Owned(
             t.with_timezone(&zone)
@@ -54,7 +64,7 @@ fn cells(l: &StatementLine, zone: Tz) -> Vec<Cell<'_>> {
         at(l.redeemed_at),
         Cell::Owned(l.local_date.to_string()),
         Cell::Text(&l.device_label),
-        Cell::Text(l.program.ja()),
+        Cell::Text(program_ja(names, l)),
         Cell::Text(purpose_ja(l.purpose)),
         int(l.requested_yen),
         int(l.reservation_fee_yen),
@@ -70,11 +80,12 @@ fn cells(l: &StatementLine, zone: Tz) -> Vec<Cell<'_>> {
 }
 
 /// The statement as CSV.
-pub fn to_csv(s: &Statement, zone: Tz) -> String {
+/// `names`: the program settings in force on the statement month's first day.
+pub fn to_csv(s: &Statement, zone: Tz, names: &ProgramRules) -> String {
     let mut out = String::from(BOM);
     out.push_str(&header(&COLUMNS));
     for l in &s.lines {
-        out.push_str(&line(&cells(l, zone)));
+        out.push_str(&line(&cells(l, zone, names)));
     }
     out.push_str("\r\n");
     let mut totals = vec![Cell::Empty; COLUMNS.len()];

@@ -313,11 +313,13 @@ fn stay_event<'a>(kind: &'a str, recipient: Recipient, s: &ShortStay) -> Event<'
     }
 }
 
-/// Whose stay: the child and its household.
+/// Whose stay: the child and its household, and the ward's short-stay program the child must
+/// be enrolled in.
 #[derive(Debug, Clone, Copy)]
 pub struct ForChild {
     pub household_id: Uuid,
     pub child_id: Uuid,
+    pub program: Program,
 }
 
 /// A guardian asks for a stay for a child enrolled in the program today.
@@ -333,11 +335,12 @@ pub async fn request(
     let ForChild {
         household_id,
         child_id,
+        program,
     } = who;
     db::write(db, |tx| {
         let (actor, s) = (actor.clone(), stay.0.clone());
         Box::pin(async move {
-            if !is_enrolled(tx, child_id, Program::ShortStay, today).await? {
+            if !is_enrolled(tx, child_id, program, today).await? {
                 return Err(ShortStayError::NotEnrolled);
             }
             let id = Uuid::new_v4();

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! CP2.<payload>.<signature>           both base64url without padding
-//! payload   = version (2) | kid length (1) | kid (ASCII) | subject id (16) | program (1)
+//! payload   = version (3) | kid length (1) | kid (ASCII) | subject id (16)
+//!             | program length (1) | program id (ASCII, as configured)
 //!             | expires (8, unix seconds, big-endian) | binding (8)
 //! binding   = the first 8 bytes of SHA-256("carepass-binding" | subject id | owner id)
 //! signature = Ed25519 over the ASCII text "CP2.<payload>"
@@ -21,7 +22,8 @@ use uuid::Uuid;
 use crate::enrollments::Program;
 
 pub const PREFIX: &str = "CP2.";
-const VERSION: u8 = 2;
+/// 3 since programs are configuration: the program travels as its id, not a fixed number.
+const VERSION: u8 = 3;
 /// Longest text accepted as a code (a real one is about 150 characters).
 pub const MAX_LEN: usize = 512;
 
@@ -56,20 +58,6 @@ pub enum DecodeError {
     Malformed,
 }
 
-fn program_byte(p: Program) -> u8 {
-    match p {
-        Program::TaxiFuel => 1,
-        Program::CareTaxi => 2,
-        Program::Respite => 3,
-        Program::PlaySpace => 4,
-        Program::ShortStay => 5,
-    }
-}
-
-fn program_of(b: u8) -> Option<Program> {
-    Program::ALL.into_iter().find(|p| program_byte(*p) == b)
-}
-
 /// The signed part of a code, before the signature is added.
 pub fn signing_input(claims: &Claims) -> String {
     let kid = claims.kid.as_bytes();
@@ -80,7 +68,10 @@ pub fn signing_input(claims: &Claims) -> String {
     bytes.push(u8::try_from(len).unwrap_or(u8::MAX));
     bytes.extend_from_slice(&kid[..len]);
     bytes.extend_from_slice(claims.subject_id.as_bytes());
-    bytes.push(program_byte(claims.program));
+    let program = claims.program.as_str().as_bytes();
+    // A program id is at most 24 ASCII characters (checked when the configuration loads).
+    bytes.push(u8::try_from(program.len()).unwrap_or(u8::MAX));
+    bytes.extend_from_slice(program);
     bytes.extend_from_slice(&claims.expires_at.timestamp().to_be_bytes());
     bytes.extend_from_slice(&claims.binding);
     format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
@@ -112,18 +103,25 @@ pub fn parse(code: &str) -> Result<(Claims, &str, [u8; 64]), DecodeError> {
     }
     let (&kid_len, rest) = rest.split_first().ok_or(DecodeError::Malformed)?;
     let kid_len = usize::from(kid_len);
-    if rest.len() != kid_len + 16 + 1 + 8 + 8 {
+    if rest.len() < kid_len + 16 + 1 {
         return Err(DecodeError::Malformed);
     }
     let (kid, rest) = rest.split_at(kid_len);
     let (subject, rest) = rest.split_at(16);
-    let (program, rest) = rest.split_at(1);
+    let (&program_len, rest) = rest.split_first().ok_or(DecodeError::Malformed)?;
+    if rest.len() != usize::from(program_len) + 8 + 8 {
+        return Err(DecodeError::Malformed);
+    }
+    let (program, rest) = rest.split_at(usize::from(program_len));
     let (expires, binding) = rest.split_at(8);
     let kid = std::str::from_utf8(kid)
         .map_err(|_| DecodeError::Malformed)?
         .to_owned();
     let subject_id = Uuid::from_slice(subject).map_err(|_| DecodeError::Malformed)?;
-    let program = program_of(program[0]).ok_or(DecodeError::Malformed)?;
+    let program = std::str::from_utf8(program)
+        .ok()
+        .and_then(Program::parse)
+        .ok_or(DecodeError::Malformed)?;
     let secs = i64::from_be_bytes(expires.try_into().map_err(|_| DecodeError::Malformed)?);
     let expires_at = DateTime::<Utc>::from_timestamp(secs, 0).ok_or(DecodeError::Malformed)?;
     Ok((
@@ -148,7 +146,7 @@ mod tests {
         Claims {
             kid: "k1a2b3c4".into(),
             subject_id,
-            program: Program::CareTaxi,
+            program: Program::parse("care_taxi").unwrap(),
             expires_at: DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap(),
             binding: binding(subject_id, Uuid::new_v4()),
         }
@@ -164,6 +162,28 @@ mod tests {
         assert_eq!(parsed, c);
         assert_eq!(signed, input);
         assert_eq!(sig, [7u8; 64]);
+    }
+
+    #[test]
+    fn a_code_carries_any_configured_program_id_and_a_bent_length_is_malformed() {
+        let mut c = claims();
+        c.program = Program::parse("pharmacy_supplies_2027").unwrap();
+        let code = assemble(&signing_input(&c), &[1u8; 64]);
+        assert!(code.len() < 200, "{}", code.len());
+        assert_eq!(parse(&code).unwrap().0.program, c.program);
+        // The same payload with the program's length byte off by one does not parse.
+        let (signed, _) = code.rsplit_once('.').unwrap();
+        let mut payload = URL_SAFE_NO_PAD
+            .decode(signed.strip_prefix(PREFIX).unwrap())
+            .unwrap();
+        let at = 2 + c.kid.len() + 16;
+        payload[at] += 1;
+        let bent = format!(
+            "{PREFIX}{}.{}",
+            URL_SAFE_NO_PAD.encode(payload),
+            URL_SAFE_NO_PAD.encode([1u8; 64])
+        );
+        assert_eq!(parse(&bent), Err(DecodeError::Malformed));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::VoucherError;
 use crate::allowances::Take;
-use crate::config::ProgramRules;
+use crate::config::{ProgramRules, VoucherRules};
 use crate::enrollments::Program;
 use crate::text::FieldError;
 use crate::units::Yen;
@@ -77,8 +77,8 @@ impl Charge {
 
     /// Checks that the charge fits the program and stays within the configured bounds.
     pub fn validate(self, program: Program, rules: &ProgramRules) -> Result<Charge, VoucherError> {
-        match (self, program) {
-            (Charge::Amount(y), Program::TaxiFuel) => {
+        match (self, rules.voucher(program)) {
+            (Charge::Amount(y), Some(VoucherRules::Yen(r))) => {
                 if y.0 < 1 {
                     return Err(FieldError::new(
                         "amount_yen",
@@ -87,14 +87,14 @@ impl Charge {
                     )
                     .into());
                 }
-                let max = rules.taxi_fuel.max_amount_per_redemption_yen;
+                let max = r.max_amount_per_redemption_yen;
                 if y > max {
                     return Err(VoucherError::AmountOverLimit { max });
                 }
                 Ok(self)
             }
-            (Charge::Fees(fees), Program::CareTaxi) => {
-                let max = rules.care_taxi.max_fee_yen;
+            (Charge::Fees(fees), Some(VoucherRules::Tickets(r))) => {
+                let max = r.max_fee_yen;
                 for (field, fee) in fees.items() {
                     if fee.0 < 0 {
                         return Err(FieldError::new(
@@ -120,14 +120,14 @@ impl Charge {
             }
             (Charge::Amount(_), _) => Err(FieldError::new(
                 "fees",
-                "care-taxi tickets take the three fee components, not amount_yen",
-                "介護タクシー券は利用額ではなく、予約料・迎車料・基本介助料の3つで入力してください",
+                "tickets take the three fee components, not amount_yen",
+                "この利用券は利用額ではなく、予約料・迎車料・基本介助料の3つで入力してください",
             )
             .into()),
             (Charge::Fees(_), _) => Err(FieldError::new(
                 "amount_yen",
-                "taxi and fuel vouchers take amount_yen, not fees",
-                "タクシー・燃料の助成券は、3つの料金ではなく利用額で入力してください",
+                "this program's codes take amount_yen, not fees",
+                "この助成券は、3つの料金ではなく利用額で入力してください",
             )
             .into()),
         }
@@ -142,11 +142,11 @@ impl Charge {
     }
 
     /// What the redemption covers, given what the ledger took for it.
-    pub fn coverage(self, rules: &ProgramRules, taken: i64) -> Coverage {
+    pub fn coverage(self, rules: &ProgramRules, program: Program, taken: i64) -> Coverage {
         let requested = self.requested();
         let (covered, tickets) = match self {
             Charge::Amount(_) => (Yen(taken).min(requested), 0),
-            Charge::Fees(_) => (requested.min(rules.care_taxi.per_ticket_ceiling_yen), taken),
+            Charge::Fees(_) => (requested.min(ticket_ceiling(rules, program)), taken),
         };
         Coverage {
             requested,
@@ -157,12 +157,20 @@ impl Charge {
     }
 }
 
-/// The most one redemption can cover right now, in yen: what is left (taxi/fuel), or the
-/// per-ticket ceiling while a ticket is left (care taxi).
+/// Most one ticket of a ticket allowance covers (nothing for any other program).
+fn ticket_ceiling(rules: &ProgramRules, program: Program) -> Yen {
+    match rules.voucher(program) {
+        Some(VoucherRules::Tickets(r)) => r.per_ticket_ceiling_yen,
+        _ => Yen::ZERO,
+    }
+}
+
+/// The most one redemption can cover right now, in yen: what is left (a yen allowance), or the
+/// per-ticket ceiling while a ticket is left (a ticket allowance).
 pub fn max_cover(rules: &ProgramRules, program: Program, remaining: i64) -> Option<i64> {
-    match program {
-        Program::TaxiFuel => Some(remaining),
-        Program::CareTaxi if remaining > 0 => Some(rules.care_taxi.per_ticket_ceiling_yen.0),
+    match rules.voucher(program) {
+        Some(VoucherRules::Yen(_)) => Some(remaining),
+        Some(VoucherRules::Tickets(r)) if remaining > 0 => Some(r.per_ticket_ceiling_yen.0),
         _ => Some(0),
     }
 }
@@ -170,6 +178,14 @@ pub fn max_cover(rules: &ProgramRules, program: Program, remaining: i64) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn taxi_fuel() -> Program {
+        Program::parse("taxi_fuel").unwrap()
+    }
+
+    fn care_taxi() -> Program {
+        Program::parse("care_taxi").unwrap()
+    }
 
     fn fees(r: i64, p: i64, a: i64) -> Charge {
         Charge::Fees(CareTaxiFees {
@@ -182,7 +198,7 @@ mod tests {
     #[test]
     fn a_fare_is_covered_up_to_what_the_ledger_took_and_the_family_pays_the_rest() {
         let rules = ProgramRules::default();
-        let c = Charge::Amount(Yen(8_000)).coverage(&rules, 5_000);
+        let c = Charge::Amount(Yen(8_000)).coverage(&rules, taxi_fuel(), 5_000);
         assert_eq!(
             (c.covered, c.family_pays, c.tickets),
             (Yen(5_000), Yen(3_000), 0)
@@ -192,8 +208,8 @@ mod tests {
     #[test]
     fn a_care_taxi_ticket_covers_the_fees_up_to_the_ceiling_which_is_on_by_default() {
         let rules = ProgramRules::default();
-        let c = fees(1_000, 2_000, 3_000).coverage(&rules, 1);
-        assert_eq!(rules.care_taxi.per_ticket_ceiling_yen, Yen(5_000));
+        let c = fees(1_000, 2_000, 3_000).coverage(&rules, care_taxi(), 1);
+        assert_eq!(ticket_ceiling(&rules, care_taxi()), Yen(5_000));
         assert_eq!(
             (c.requested, c.covered, c.family_pays),
             (Yen(6_000), Yen(5_000), Yen(1_000))
@@ -207,16 +223,14 @@ mod tests {
         for bad in [i64::MAX, i64::MIN, 50_001, 0, -1] {
             assert!(
                 Charge::Amount(Yen(bad))
-                    .validate(Program::TaxiFuel, &rules)
+                    .validate(taxi_fuel(), &rules)
                     .is_err(),
                 "{bad}"
             );
         }
         for bad in [i64::MAX, i64::MIN, 10_001] {
             assert!(
-                fees(bad, bad, bad)
-                    .validate(Program::CareTaxi, &rules)
-                    .is_err(),
+                fees(bad, bad, bad).validate(care_taxi(), &rules).is_err(),
                 "{bad}"
             );
         }

@@ -21,11 +21,9 @@ pub fn is_voucher_program(rules: &ProgramRules, program: Program) -> bool {
 }
 
 fn ttl(rules: &ProgramRules, program: Program) -> Option<Duration> {
-    match program {
-        Program::TaxiFuel => Some(Duration::minutes(rules.taxi_fuel.voucher_ttl_minutes)),
-        Program::CareTaxi => Some(Duration::minutes(rules.care_taxi.voucher_ttl_minutes)),
-        _ => None,
-    }
+    rules
+        .voucher(program)
+        .map(|v| Duration::minutes(v.voucher_ttl_minutes()))
 }
 
 /// A freshly issued voucher.
@@ -51,6 +49,9 @@ pub async fn issue(
     program: Program,
 ) -> Result<Issued, VoucherError> {
     let in_force = ctx.rules.on(ctx.calendar.local_date(now));
+    if in_force.kind_of(program).is_none() {
+        return Err(VoucherError::Ineligible(enrollments::Unmet::NotOffered));
+    }
     let ttl = ttl(in_force, program).ok_or(VoucherError::NotVoucherProgram)?;
     // Time-ordered ids keep recent codes together in the primary-key index.
     let id = Uuid::now_v7();

@@ -28,7 +28,7 @@ use utoipa::ToSchema;
 
 use crate::allowances::AllowanceError;
 use crate::clock::{Calendar, from_micros, to_micros};
-use crate::config::RuleBook;
+use crate::config::{ProgramRules, RuleBook};
 use crate::enrollments::Program;
 use crate::entity::voucher;
 use crate::partners::{DevicePrincipal, PartnerKind};
@@ -110,7 +110,7 @@ impl From<AllowanceError> for VoucherError {
     }
 }
 
-/// What a redemption pays for.
+/// What a redemption pays for: follows from the kind of partner that redeemed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Purpose {
@@ -120,31 +120,43 @@ pub enum Purpose {
     Fuel,
     /// A care-taxi ride (reservation, pick-up and basic-assistance fees).
     CareTaxi,
+    /// Medicine or supplies at a contracted pharmacy.
+    Pharmacy,
 }
 
 impl Purpose {
+    const ALL: [Purpose; 4] = [
+        Purpose::TaxiFare,
+        Purpose::Fuel,
+        Purpose::CareTaxi,
+        Purpose::Pharmacy,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Purpose::TaxiFare => "taxi_fare",
             Purpose::Fuel => "fuel",
             Purpose::CareTaxi => "care_taxi",
+            Purpose::Pharmacy => "pharmacy",
         }
     }
 
     pub fn parse(s: &str) -> Option<Purpose> {
-        [Purpose::TaxiFare, Purpose::Fuel, Purpose::CareTaxi]
-            .into_iter()
-            .find(|p| p.as_str() == s)
+        Purpose::ALL.into_iter().find(|p| p.as_str() == s)
     }
-}
 
-/// Which program a partner may redeem, and for what.
-pub fn redeemable_by(kind: PartnerKind) -> Option<(Program, Purpose)> {
-    match kind {
-        PartnerKind::TaxiCompany => Some((Program::TaxiFuel, Purpose::TaxiFare)),
-        PartnerKind::GasStation => Some((Program::TaxiFuel, Purpose::Fuel)),
-        PartnerKind::CareTaxiOperator => Some((Program::CareTaxi, Purpose::CareTaxi)),
-        _ => None,
+    /// What a partner of this kind is paid for when it redeems a code, if it redeems codes.
+    pub fn of(kind: PartnerKind) -> Option<Purpose> {
+        match kind {
+            PartnerKind::TaxiCompany => Some(Purpose::TaxiFare),
+            PartnerKind::GasStation => Some(Purpose::Fuel),
+            PartnerKind::CareTaxiOperator => Some(Purpose::CareTaxi),
+            PartnerKind::Pharmacy => Some(Purpose::Pharmacy),
+            PartnerKind::NurseStation
+            | PartnerKind::HomeCareProvider
+            | PartnerKind::MedicalInstitution
+            | PartnerKind::PlaySpaceOperator => None,
+        }
     }
 }
 
@@ -175,16 +187,20 @@ pub async fn check_code(
         })
 }
 
+/// What the device's partner is paid for, if the program lets partners of its kind redeem it
+/// (`redeemed_by` in the program's configuration).
 pub(crate) fn partner_may_redeem(
     device: &DevicePrincipal,
     program: Program,
+    rules: &ProgramRules,
 ) -> Result<Purpose, VoucherError> {
-    match redeemable_by(device.partner_kind) {
-        Some((p, purpose)) if p == program => Ok(purpose),
-        _ => Err(VoucherError::WrongPartnerKind {
-            kind: device.partner_kind,
-            program,
-        }),
+    let kind = device.partner_kind;
+    let allowed = rules
+        .voucher(program)
+        .is_some_and(|v| v.redeemed_by().contains(&kind));
+    match Purpose::of(kind) {
+        Some(purpose) if allowed => Ok(purpose),
+        _ => Err(VoucherError::WrongPartnerKind { kind, program }),
     }
 }
 

@@ -126,8 +126,9 @@ pub async fn redeem(
         }
         Err(e) => return Err(e),
     };
-    let purpose = partner_may_redeem(device, claims.program)?;
-    let charge = charge.validate(claims.program, ctx.rules.on(ctx.calendar.local_date(now)))?;
+    let in_force = ctx.rules.on(ctx.calendar.local_date(now));
+    let purpose = partner_may_redeem(device, claims.program, in_force)?;
+    let charge = charge.validate(claims.program, in_force)?;
     let (rules, cal) = (ctx.rules, ctx.calendar);
     let device = *device;
     let result = db::write(ctx.db, |tx| {
@@ -207,7 +208,7 @@ pub async fn redeem(
                 refs(),
             )
             .await?;
-            let cover = charge.coverage(rules.on(cal.local_date(now)), taken);
+            let cover = charge.coverage(rules.on(cal.local_date(now)), program, taken);
             let fees = match charge {
                 Charge::Fees(f) => Some(f),
                 Charge::Amount(_) => None,

@@ -58,7 +58,7 @@ pub async fn verify(
     code: &str,
 ) -> Result<Verified, VoucherError> {
     let claims = check_code(conn, keys, code, now).await?;
-    let purpose = partner_may_redeem(device, claims.program)?;
+    let purpose = partner_may_redeem(device, claims.program, rules.on(cal.local_date(now)))?;
     let v = voucher::Entity::find_by_id(claims.subject_id)
         .one(conn)
         .await?

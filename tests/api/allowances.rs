@@ -1,9 +1,9 @@
 //! The ledger's hold and release movements (used by bookings that reserve before they use):
 //! held grows as the balance shrinks, a release gives it back, and neither can overdraw.
 
+use crate::helpers::respite;
 use carepass::allowances::{self, AllowanceError, EntryKind, Refs};
 use carepass::audit::Actor;
-use carepass::enrollments::Program;
 use serde_json::json;
 
 use crate::helpers::family;
@@ -16,16 +16,10 @@ async fn holds_and_releases_move_the_balance_and_the_held_amount_through_the_led
     let now = app.clock.now_utc();
     let cal = app.config.calendar();
     let system = Actor::system();
-    let account = allowances::current_account(
-        &app.db,
-        &app.state.rules,
-        &cal,
-        f.child,
-        Program::Respite,
-        now,
-    )
-    .await
-    .unwrap();
+    let account =
+        allowances::current_account(&app.db, &app.state.rules, &cal, f.child, respite(), now)
+            .await
+            .unwrap();
     assert_eq!((account.balance, account.held), (17_280, 0));
     let refs = || Refs {
         reason: Some("訪問予約"),

@@ -18,7 +18,7 @@ async fn a_carried_balance_stops_at_the_cap_and_the_fiscal_year_starts_afresh() 
     )
     .unwrap();
     let app = spawn_app_with(move |c| {
-        c.programs.taxi_fuel = parsed.programs.taxi_fuel;
+        c.programs = parsed.programs;
         c.auth.access_token_minutes = 60 * 24 * 400;
     })
     .await;

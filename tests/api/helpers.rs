@@ -805,3 +805,20 @@ pub async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<(String,
     let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     Some((head, buf[head_end..head_end + length].to_vec()))
 }
+
+/// A program of the default (Shinagawa) configuration, by its configured id.
+pub fn program(id: &str) -> carepass::config::Program {
+    carepass::config::Program::parse(id).expect("a program id")
+}
+
+pub fn taxi_fuel() -> carepass::config::Program {
+    program("taxi_fuel")
+}
+
+pub fn care_taxi() -> carepass::config::Program {
+    program("care_taxi")
+}
+
+pub fn respite() -> carepass::config::Program {
+    program("respite")
+}

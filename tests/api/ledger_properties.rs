@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use crate::helpers::{care_taxi, taxi_fuel};
 use carepass::allowances::{self, Adjusted, Adjustment};
 use carepass::audit::Actor;
 use carepass::enrollments::Program;
@@ -60,7 +61,7 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        3 => prop_oneof![Just(Program::TaxiFuel), Just(Program::CareTaxi)].prop_map(Op::Issue),
+        3 => prop_oneof![Just(taxi_fuel()), Just(care_taxi())].prop_map(Op::Issue),
         4 => (0usize..3, 1i64..12_000, any::<bool>()).prop_map(|(back, amount, reuse_key)| Op::Redeem { back, amount, reuse_key }),
         2 => (0usize..4).prop_map(|back| Op::Reverse { back }),
         3 => prop_oneof![Just(1i64), Just(6), Just(60 * 24 * 10), Just(60 * 24 * 31), Just(60 * 24 * 31)].prop_map(|minutes| Op::Advance { minutes }),
@@ -130,7 +131,7 @@ async fn world() -> World {
         id: Some(Uuid::new_v4()),
         request_id: None,
     };
-    for program in [Program::TaxiFuel, Program::CareTaxi] {
+    for program in [taxi_fuel(), care_taxi()] {
         app.enroll_directly(&staff, child.id, program, now).await;
     }
     let mut devices = Vec::new();
@@ -195,8 +196,8 @@ async fn step(w: &mut World, op: &Op) {
             let Some((program, code)) = w.codes.iter().rev().nth(back).cloned() else {
                 return;
             };
-            let (device, charge) = match program {
-                Program::CareTaxi => (
+            let (device, charge) = match program.as_str() {
+                "care_taxi" => (
                     w.care,
                     Charge::Fees(CareTaxiFees {
                         reservation_yen: Yen(amount / 3),
@@ -249,7 +250,7 @@ async fn step(w: &mut World, op: &Op) {
             if amount != 0 {
                 let adj = Adjustment {
                     child_id: w.child,
-                    program: Program::TaxiFuel,
+                    program: taxi_fuel(),
                     amount,
                     reason: "調整",
                 };
@@ -284,7 +285,7 @@ async fn step(w: &mut World, op: &Op) {
             let previous = cal.month_of(cal.month_bounds(this).0 - Duration::seconds(1));
             let grace = Duration::minutes(app.config.settlement.close_grace_minutes);
             if let Ok(closed) =
-                settlements::close(&app.db, &cal, grace, &w.staff, now, previous).await
+                settlements::close(&app.db, &cal, rules, grace, &w.staff, now, previous).await
             {
                 for s in closed.statements {
                     w.closed.push((s.partner_id, previous, s.digest));
@@ -333,8 +334,12 @@ async fn check(w: &World) -> Result<(), TestCaseError> {
         let s = settlements::statement(&app.db, *partner, *month)
             .await
             .unwrap();
-        let now =
-            settlements::csv::digest(&settlements::csv::to_csv(&s, app.config.calendar.time_zone));
+        let names = app.config.programs.clone();
+        let now = settlements::csv::digest(&settlements::csv::to_csv(
+            &s,
+            app.config.calendar.time_zone,
+            &names,
+        ));
         prop_assert_eq!(&now, digest, "the closed statement of {} changed", month);
     }
     // One person alone never moved more than the limit on an account; two people otherwise.

@@ -685,7 +685,7 @@ async fn the_monthly_report_counts_visits_minutes_and_children_per_station_and_r
     // month-wide distinct children and registered users.
     assert!(csv.ends_with("\r\n\r\n合計,,,4,480,3,2,3\r\n"), "{csv}");
     let totals =
-        crate::helpers::assert_csv_adds_up(&csv, &["訪問件数", "利用時間(分)", "利用児童数"]);
+        crate::helpers::assert_csv_adds_up(&csv, &["訪問件数", "利用時間(分)", "利用者数"]);
     assert_eq!(totals["利用時間(分)"], 480);
     // Another month is empty.
     let other: Value = app

@@ -5,7 +5,7 @@
 //! held + used never exceed the cap, and no two of a child's visits overlap.
 
 use carepass::audit::Actor;
-use carepass::enrollments::Program;
+
 use carepass::households::{self, CareNeed, ChildInput, NewChild};
 use carepass::partners::{self, PartnerKind};
 use carepass::respite::{
@@ -117,7 +117,7 @@ async fn world() -> World {
         id: Some(Uuid::new_v4()),
         request_id: None,
     };
-    app.enroll_directly(&staff, child.id, Program::Respite, now)
+    app.enroll_directly(&staff, child.id, crate::helpers::respite(), now)
         .await;
     let p = partners::create_partner(&app.db, &staff, now, PartnerKind::NurseStation, "看護")
         .await

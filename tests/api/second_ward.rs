@@ -146,3 +146,95 @@ async fn reports_run_from_january_and_short_stays_are_not_offered() {
         .await;
     assert_problem(r, 409, "program_not_offered").await;
 }
+
+#[tokio::test]
+async fn a_program_of_midori_citys_own_is_granted_and_redeemed_only_at_pharmacies() {
+    let app = midori().await;
+    app.clock.set(jst(2027, 6, 10, 10, 0));
+    let admin = app.admin().await;
+    let (_, _, pharmacy) = app.partner_with_device(&admin, "pharmacy").await;
+    let (_, _, gas) = app.partner_with_device(&admin, "gas_station").await;
+    let f = family(&app, &["taxi_fuel", "pharmacy"]).await;
+    assert_eq!(remaining(&app, &f, "pharmacy").await, 3_000);
+
+    let v = issue(&app, &f, "pharmacy").await;
+    assert_eq!(v["max_covered_yen"], 3_000);
+    let at_the_gas_station = redeem(
+        &app,
+        &gas,
+        "gas",
+        &json!({ "payload": v["payload"], "amount_yen": 1_200 }),
+    )
+    .await;
+    let p = assert_problem(at_the_gas_station, 403, "partner_kind_mismatch").await;
+    assert_eq!(p["program"], "pharmacy");
+    let receipt: Value = redeem(
+        &app,
+        &pharmacy,
+        "supplies",
+        &json!({ "payload": v["payload"], "amount_yen": 1_200 }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(receipt["covered_yen"], 1_200);
+    assert_eq!(receipt["purpose"], "pharmacy");
+    assert_eq!(remaining(&app, &f, "pharmacy").await, 1_800);
+
+    // A pharmacy does not redeem the taxi/fuel allowance, whose balance is its own.
+    let taxi_code = issue(&app, &f, "taxi_fuel").await;
+    let r = redeem(
+        &app,
+        &pharmacy,
+        "not-a-taxi",
+        &json!({ "payload": taxi_code["payload"], "amount_yen": 500 }),
+    )
+    .await;
+    assert_problem(r, 403, "partner_kind_mismatch").await;
+    assert_eq!(remaining(&app, &f, "taxi_fuel").await, 15_000);
+
+    let ward: Value = app.get("/api/v1/ward", None).await.json().await.unwrap();
+    let listed = ward["programs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["program"] == "pharmacy")
+        .expect("the ward lists its own program")
+        .clone();
+    assert_eq!(listed["kind"], "yen_allowance");
+    assert_eq!(listed["name_ja"], "医療的ケア用品 薬局助成");
+    assert_eq!(listed["grant"], 3_000);
+    assert_eq!(listed["redeemed_by"], json!(["pharmacy"]));
+}
+
+#[tokio::test]
+async fn midori_city_lets_ordinary_taxi_companies_take_care_taxi_tickets_and_a_new_month_lapses_the_pharmacy_yen()
+ {
+    let app = midori().await;
+    app.clock.set(jst(2027, 6, 10, 10, 0));
+    let admin = app.admin().await;
+    let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
+    let (_, _, pharmacy) = app.partner_with_device(&admin, "pharmacy").await;
+    let f = family(&app, &["care_taxi", "pharmacy"]).await;
+    let v = issue(&app, &f, "care_taxi").await;
+    let body = json!({ "payload": v["payload"], "fees": { "reservation_yen": 0, "pickup_yen": 800, "basic_assistance_yen": 1000 } });
+    let r = redeem(&app, &taxi, "taxi-ride", &body).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let receipt: Value = r.json().await.unwrap();
+    assert_eq!(receipt["purpose"], "taxi_fare");
+    assert_eq!(receipt["remaining"], 5);
+
+    let v = issue(&app, &f, "pharmacy").await;
+    redeem(
+        &app,
+        &pharmacy,
+        "june",
+        &json!({ "payload": v["payload"], "amount_yen": 1_000 }),
+    )
+    .await;
+    // July: June's 2,000 yen lapsed (the kind's default), July's 3,000 granted.
+    app.clock.set(jst(2027, 7, 1, 9, 0));
+    app.lapse_ended().await;
+    assert_eq!(remaining(&app, &f, "pharmacy").await, 3_000);
+}

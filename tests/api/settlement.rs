@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use carepass::enrollments::Program;
+use crate::helpers::taxi_fuel;
 
 use crate::helpers::{
     Family, TestApp, User, assert_csv_adds_up, assert_problem, family, ledger_mismatches, mint,
@@ -30,7 +30,7 @@ fn at(t: &str) -> DateTime<Utc> {
 
 /// Redeems a fresh code for `amount` and returns the redemption id.
 async fn redeemed(app: &TestApp, f: &Family, device: &str, amount: i64) -> String {
-    let code = mint(app, f, Program::TaxiFuel, 1).await.remove(0);
+    let code = mint(app, f, taxi_fuel(), 1).await.remove(0);
     let r = redeem(
         app,
         device,

@@ -10,7 +10,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use carepass::enrollments::Program;
+use crate::helpers::care_taxi;
 use carepass::signed_codes::token::{self, Claims};
 
 use crate::helpers::{
@@ -81,7 +81,7 @@ async fn a_code_re_signed_with_a_rotated_key_and_another_program_is_refused() {
     let forged = sign_with_stored(
         &old_private,
         &Claims {
-            program: Program::CareTaxi,
+            program: care_taxi(),
             ..claims.clone()
         },
     );

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::helpers::{care_taxi, taxi_fuel};
 use base64::Engine;
-use carepass::enrollments::Program;
 use carepass::entity::voucher;
 use carepass::signed_codes::token::{self};
 use carepass::units::Yen;
@@ -131,7 +131,7 @@ async fn the_same_key_with_a_different_request_is_refused_and_writes_nothing() {
     let admin = app.admin().await;
     let f = family(&app, &["taxi_fuel"]).await;
     let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
-    let codes = mint(&app, &f, Program::TaxiFuel, 2).await;
+    let codes = mint(&app, &f, taxi_fuel(), 2).await;
     let r = redeem(
         &app,
         &taxi,
@@ -203,7 +203,7 @@ async fn fifty_concurrent_thousand_yen_redeems_on_a_twenty_thousand_yen_balance_
     let admin = app.admin().await;
     let f = family(&app, &["taxi_fuel"]).await;
     let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
-    let codes = mint(&app, &f, Program::TaxiFuel, 50).await;
+    let codes = mint(&app, &f, taxi_fuel(), 50).await;
     let (app_ref, taxi_ref) = (&app, &taxi);
     let responses = futures::future::join_all(codes.iter().enumerate().map(|(i, c)| {
         let body = json!({ "payload": c, "amount_yen": 1000 });
@@ -235,7 +235,7 @@ async fn twenty_concurrent_care_taxi_redeems_use_exactly_the_four_tickets() {
     let admin = app.admin().await;
     let f = family(&app, &["care_taxi"]).await;
     let (_, _, care) = app.partner_with_device(&admin, "care_taxi_operator").await;
-    let codes = mint(&app, &f, Program::CareTaxi, 20).await;
+    let codes = mint(&app, &f, care_taxi(), 20).await;
     let (app_ref, care_ref) = (&app, &care);
     let responses = futures::future::join_all(codes.iter().enumerate().map(|(i, c)| {
         let body = json!({ "payload": c, "fees": { "reservation_yen": 200, "pickup_yen": 400, "basic_assistance_yen": 1000 } });
@@ -253,7 +253,10 @@ async fn twenty_concurrent_care_taxi_redeems_use_exactly_the_four_tickets() {
 #[tokio::test]
 async fn a_care_taxi_ticket_covers_the_three_fees_up_to_the_ceiling() {
     let app = spawn_app_with(|c| {
-        c.programs.care_taxi.per_ticket_ceiling_yen = carepass::units::Yen(1500)
+        c.programs
+            .tickets_mut("care_taxi")
+            .unwrap()
+            .per_ticket_ceiling_yen = carepass::units::Yen(1500)
     })
     .await;
     let admin = app.admin().await;
@@ -516,7 +519,7 @@ async fn the_partner_cancels_the_same_day_but_not_the_next_and_staff_can_reverse
     let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
     let (_, _, other_taxi) = app.partner_with_device(&admin, "taxi_company").await;
     app.clock.set("2026-03-10T01:00:00Z".parse().unwrap()); // 10:00 JST
-    let codes = mint(&app, &f, Program::TaxiFuel, 2).await;
+    let codes = mint(&app, &f, taxi_fuel(), 2).await;
     let a: Value = redeem(
         &app,
         &taxi,
@@ -626,7 +629,7 @@ async fn the_monthly_settlement_equals_the_ledger_and_downloads_as_excel_csv() {
     let f = family(&app, &["taxi_fuel"]).await;
     let (partner_id, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
     app.clock.set("2026-05-20T03:00:00Z".parse().unwrap());
-    let codes = mint(&app, &f, Program::TaxiFuel, 3).await;
+    let codes = mint(&app, &f, taxi_fuel(), 3).await;
     let mut ids = Vec::new();
     for (i, (code, amount)) in codes.iter().zip([1200, 3400, 5600]).enumerate() {
         let r: Value = redeem(
@@ -791,7 +794,8 @@ async fn bad_amounts_unknown_programs_and_missing_keys_are_refused_without_writi
             &json!({ "program": "lottery" }),
         )
         .await;
-    assert_problem(r, 422, "invalid_json").await;
+    // Programs are configuration: a well-formed id the ward does not have is not offered.
+    assert_problem(r, 409, "program_not_offered").await;
     let r = app
         .post(
             &issue_path,
@@ -843,8 +847,13 @@ async fn a_guardian_cannot_get_vouchers_or_balances_for_another_households_child
 #[tokio::test]
 async fn staff_corrections_move_the_balance_with_a_reason_but_never_below_zero() {
     // A limit high enough that one person may try to take the balance below zero.
-    let app =
-        spawn_app_with(|c| c.programs.taxi_fuel.one_approver_limit_yen = Some(Yen(100_000))).await;
+    let app = spawn_app_with(|c| {
+        c.programs
+            .yen_mut("taxi_fuel")
+            .unwrap()
+            .one_approver_limit_yen = Some(Yen(100_000))
+    })
+    .await;
     let f = family(&app, &["taxi_fuel"]).await;
     let path = format!(
         "/api/v1/staff/children/{}/allowances/taxi_fuel/adjustments",
@@ -967,7 +976,7 @@ async fn a_code_can_be_checked_offline_with_the_published_key() {
         )
         .is_ok()
     );
-    assert_eq!(claims.program, Program::TaxiFuel);
+    assert_eq!(claims.program, taxi_fuel());
     assert_eq!(
         claims.subject_id.to_string(),
         v["voucher_id"].as_str().unwrap()
@@ -987,7 +996,8 @@ async fn unused_balance_lapses_at_month_end_or_carries_over_when_the_rule_says_s
     assert_eq!(ledger_and_balance(&app, f.child).await, (0, 0));
 
     let app = spawn_app_with(|c| {
-        c.programs.taxi_fuel.unused_balance = carepass::config::UnusedBalance::CarryOver
+        c.programs.yen_mut("taxi_fuel").unwrap().unused_balance =
+            carepass::config::UnusedBalance::CarryOver
     })
     .await;
     let f = family(&app, &["taxi_fuel"]).await;

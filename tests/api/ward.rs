@@ -2,9 +2,9 @@
 //! from the configuration file, so the app never hard-codes one ward's numbers.
 
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::helpers::{NowUtc, spawn_app, spawn_app_with};
+use crate::helpers::{NowUtc, assert_problem, family, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn the_default_ward_is_shinagawa_with_its_programs_and_their_conditions() {
@@ -167,4 +167,72 @@ async fn another_wards_visit_length_booking_horizon_and_stay_length_are_its_own(
     )
     .await;
     assert!(p["detail"].as_str().unwrap().contains("14日以内"), "{p}");
+}
+
+#[tokio::test]
+async fn a_program_the_ward_does_not_have_is_refused_in_words_wherever_one_is_named() {
+    let app = spawn_app().await;
+    let f = family(&app, &["taxi_fuel"]).await;
+    let child = f.child;
+    let r = app
+        .post(
+            &format!("/api/v1/children/{child}/enrollments"),
+            Some(&f.guardian.access),
+            &json!({ "program": "pharmacy" }),
+        )
+        .await;
+    assert_problem(r, 409, "program_not_offered").await;
+    let r = app
+        .post(
+            &format!("/api/v1/children/{child}/vouchers"),
+            Some(&f.guardian.access),
+            &json!({ "program": "pharmacy" }),
+        )
+        .await;
+    assert_problem(r, 409, "program_not_offered").await;
+    let r = app
+        .get(
+            &format!("/api/v1/children/{child}/allowances/pharmacy/history"),
+            Some(&f.guardian.access),
+        )
+        .await;
+    let status = r.status().as_u16();
+    let p: Value = r.json().await.unwrap();
+    assert!(matches!(status, 404 | 409 | 422), "{status} {p}");
+    let r = app
+        .post(
+            &format!("/api/v1/staff/children/{child}/allowances/pharmacy/adjustments"),
+            Some(&f.staff.access),
+            &json!({ "amount": 100, "reason": "存在しない事業" }),
+        )
+        .await;
+    let status = r.status().as_u16();
+    let p: Value = r.json().await.unwrap();
+    assert!(matches!(status, 404 | 409 | 422), "{status} {p}");
+    let r = app
+        .get(
+            "/api/v1/staff/voucher-figures?program=pharmacy",
+            Some(&f.staff.access),
+        )
+        .await;
+    let status = r.status().as_u16();
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(status, 400, "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("taxi_fuel, care_taxi"),
+        "the ward's own programs are named: {p}"
+    );
+    // A malformed id is not a program at all.
+    let r = app
+        .post(
+            &format!("/api/v1/children/{child}/vouchers"),
+            Some(&f.guardian.access),
+            &json!({ "program": "Taxi-Fuel" }),
+        )
+        .await;
+    assert_problem(r, 422, "invalid_json").await;
+    assert_eq!(app.count("vouchers").await, 0);
 }

@@ -76,7 +76,7 @@ problem_codes! {
     AccountNotFound = "account_not_found": "The account does not exist", "アカウントが見つかりません";
     CannotDisableSelf = "cannot_disable_self": "You cannot disable your own account", "自分自身のアカウントは停止できません";
     AccountAlreadyDisabled = "account_already_disabled": "The account is already disabled", "このアカウントは既に停止されています";
-    NotEnrolled = "not_enrolled": "The child is not enrolled in this program today", "この対象児は本日この事業の利用登録がありません";
+    NotEnrolled = "not_enrolled": "The person is not enrolled in this program today", "この対象者は本日この事業の利用登録がありません";
     ProgramHasNoAllowance = "program_has_no_allowance": "This program has no allowance", "この事業には残高がありません";
     InsufficientBalance = "insufficient_balance": "Not enough balance", "残高が足りません";
     ProgramHasNoVouchers = "program_has_no_vouchers": "This program has no vouchers", "この事業には助成券がありません";
