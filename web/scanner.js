@@ -12,6 +12,7 @@
   let scanning = false;
   let stream = null;
   let names = {}; // program id → its name, as the ward configures it (GET /api/v1/ward)
+  let periods = {}; // program id → "month" or "fiscal_year"
 
   async function api(method, path, body, headers) {
     const r = await fetch(path, {
@@ -54,7 +55,11 @@
     $("who").textContent = device.partner_name;
     const ward = await fetch("/api/v1/ward").then((w) => (w.ok ? w.json() : null)).catch(() => null);
     names = {};
-    for (const p of (ward && ward.programs) || []) names[p.program] = p.name_ja;
+    periods = {};
+    for (const p of (ward && ward.programs) || []) {
+      names[p.program] = p.name_ja;
+      periods[p.program] = p.period;
+    }
     await refreshToday();
     startScanning();
   }
@@ -139,8 +144,9 @@
     $("amount-fields").hidden = tickets;
     $("fee-fields").hidden = !tickets;
     fact("対象者", v.child_initials);
-    if (v.unit === "yen") fact("今月の残高", yen(v.remaining));
-    else fact("今月の残り", v.remaining + "枚");
+    const when = periods[v.program] === "fiscal_year" ? "今年度" : "今月";
+    if (v.unit === "yen") fact(when + "の残高", yen(v.remaining));
+    else fact(when + "の残り", v.remaining + "枚");
     if (v.max_covered_yen != null) fact("助成の上限", yen(v.max_covered_yen));
     $("charge").hidden = false;
     (tickets ? $("fee-reservation") : $("amount")).focus();

@@ -29,7 +29,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::clock::{Calendar, from_micros};
-use crate::config::{ProgramKind, ProgramRules, RuleBook, UnusedBalance, VoucherRules};
+use crate::config::{
+    AllowancePeriod, ProgramKind, ProgramRules, RuleBook, UnusedBalance, VoucherRules,
+};
 use crate::enrollments::Program;
 use crate::entity::allowance_account;
 
@@ -151,10 +153,20 @@ pub fn unit_of(rules: &ProgramRules, program: Program) -> Option<Unit> {
     }
 }
 
-/// How long a program's allowance lasts, if it has one.
+/// How long a program's allowance lasts, if it has one: as configured for an allowance spent
+/// with codes, a fiscal year for respite hours.
 pub fn period_kind(rules: &ProgramRules, program: Program) -> Option<PeriodKind> {
+    let configured = |p: AllowancePeriod| match p {
+        AllowancePeriod::Month => PeriodKind::Month,
+        AllowancePeriod::FiscalYear => PeriodKind::FiscalYear,
+    };
     match rules.kind_of(program)? {
-        ProgramKind::YenAllowance | ProgramKind::TicketAllowance => Some(PeriodKind::Month),
+        ProgramKind::YenAllowance | ProgramKind::TicketAllowance => {
+            match rules.voucher(program)? {
+                VoucherRules::Yen(r) => Some(configured(r.period)),
+                VoucherRules::Tickets(r) => Some(configured(r.period)),
+            }
+        }
         ProgramKind::RespiteHours => Some(PeriodKind::FiscalYear),
         ProgramKind::PlaySpace | ProgramKind::ShortStay => None,
     }
@@ -176,14 +188,15 @@ pub fn rule_at(
 /// The allowance rule of a program in one version of the settings, if it has one.
 pub fn rule(rules: &ProgramRules, program: Program) -> Option<Rule> {
     // Unset limits: one period's grant alone, a year of grants with two approvers.
-    let monthly = |grant: i64, limit: Option<i64>, max: Option<i64>| {
-        let year = grant.saturating_mul(12).max(1);
+    let limits = |grant: i64, per_year: i64, limit: Option<i64>, max: Option<i64>| {
+        let year = grant.saturating_mul(per_year).max(1);
         (limit.unwrap_or(grant).max(1), max.unwrap_or(year))
     };
     let unit = unit_of(rules, program)?;
+    let period = period_kind(rules, program)?;
     if program == rules.respite.id {
         let r = &rules.respite;
-        let grant = r.minutes_per_fiscal_year.0;
+        let grant = r.grant_minutes.0;
         return Some(Rule {
             unit,
             period: PeriodKind::FiscalYear,
@@ -197,15 +210,16 @@ pub fn rule(rules: &ProgramRules, program: Program) -> Option<Rule> {
     }
     match rules.voucher(program)? {
         VoucherRules::Yen(t) => {
-            let grant = t.monthly_allowance_yen.0;
-            let (one, max) = monthly(
+            let grant = t.grant_yen.0;
+            let (one, max) = limits(
                 grant,
+                t.period.per_year(),
                 t.one_approver_limit_yen.map(|y| y.0),
                 t.max_adjustment_yen.map(|y| y.0),
             );
             Some(Rule {
                 unit,
-                period: PeriodKind::Month,
+                period,
                 grant,
                 unused: t.unused_balance,
                 one_approver_limit: one,
@@ -215,15 +229,16 @@ pub fn rule(rules: &ProgramRules, program: Program) -> Option<Rule> {
             })
         }
         VoucherRules::Tickets(c) => {
-            let (one, max) = monthly(
-                c.tickets_per_month,
+            let (one, max) = limits(
+                c.grant_tickets,
+                c.period.per_year(),
                 c.one_approver_limit_tickets,
                 c.max_adjustment_tickets,
             );
             Some(Rule {
                 unit,
-                period: PeriodKind::Month,
-                grant: c.tickets_per_month,
+                period,
+                grant: c.grant_tickets,
                 unused: c.unused_tickets,
                 one_approver_limit: one,
                 max_adjustment: max,

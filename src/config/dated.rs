@@ -66,6 +66,12 @@ impl RuleBook {
                 if change.settings.contains_key("changes") {
                     return Err(format!("programs.{name}.changes cannot hold changes"));
                 }
+                if change.settings.contains_key("period") {
+                    return Err(format!(
+                        "programs.{name}.period cannot change on a date: every account of a \
+                         program has the same period"
+                    ));
+                }
                 if !seen.insert(change.from) {
                     return Err(format!(
                         "programs.{name}.changes has two versions from {}",
@@ -129,7 +135,7 @@ pub(super) fn in_force<T: Serialize + DeserializeOwned>(
     applying.sort_by_key(|c| c.from);
     for change in applying {
         for (key, value) in &change.settings {
-            table.insert(key.clone(), value.clone());
+            table.insert(super::programs::current_key(key).to_owned(), value.clone());
         }
     }
     table.try_into().map_err(|e: toml::de::Error| {

@@ -14,9 +14,9 @@ mod dated;
 mod programs;
 pub use dated::{EffectiveDate, RuleBook, RuleChange};
 pub use programs::{
-    CertificateRule, Eligibility, OneProgram, PlaySpaceRules, Program, ProgramKind, ProgramRules,
-    ProgramTerms, RespiteRules, ShortStayRules, TicketAllowanceRules, UnusedBalance, VoucherRules,
-    YenAllowanceRules,
+    AllowancePeriod, CertificateRule, Eligibility, OneProgram, PlaySpaceRules, Program,
+    ProgramKind, ProgramRules, ProgramTerms, RespiteRules, ShortStayRules, TicketAllowanceRules,
+    UnusedBalance, VoucherRules, YenAllowanceRules,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -545,39 +545,27 @@ mod tests {
     fn defaults_are_the_wards_figures() {
         let mut c = Config::default();
         assert_eq!(
-            c.programs
-                .yen_mut("taxi_fuel")
-                .unwrap()
-                .monthly_allowance_yen,
+            c.programs.yen_mut("taxi_fuel").unwrap().grant_yen,
             Yen(20_000)
         );
         assert_eq!(
-            c.programs
-                .tickets_mut("care_taxi")
-                .unwrap()
-                .tickets_per_month,
+            c.programs.tickets_mut("care_taxi").unwrap().grant_tickets,
             4
         );
-        assert_eq!(c.programs.respite.minutes_per_fiscal_year, Minutes(17_280));
+        assert_eq!(c.programs.respite.grant_minutes, Minutes(17_280));
         assert_eq!(c.calendar.time_zone, chrono_tz::Asia::Tokyo);
         assert_eq!(c.calendar.fiscal_year_start_month, 4);
     }
 
     #[test]
     fn a_partial_file_keeps_the_other_defaults_and_unknown_keys_are_refused() {
-        let mut c = Config::parse("[programs.taxi_fuel]\nmonthly_allowance_yen = 15000\n").unwrap();
+        let mut c = Config::parse("[programs.taxi_fuel]\ngrant_yen = 15000\n").unwrap();
         assert_eq!(
-            c.programs
-                .yen_mut("taxi_fuel")
-                .unwrap()
-                .monthly_allowance_yen,
+            c.programs.yen_mut("taxi_fuel").unwrap().grant_yen,
             Yen(15_000)
         );
         assert_eq!(
-            c.programs
-                .tickets_mut("care_taxi")
-                .unwrap()
-                .tickets_per_month,
+            c.programs.tickets_mut("care_taxi").unwrap().grant_tickets,
             4
         );
         assert!(Config::parse("[programs.taxi_fuel]\nmonthly_yen = 1\n").is_err());

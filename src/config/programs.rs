@@ -193,6 +193,41 @@ pub struct CertificateRule {
     pub name_en: String,
 }
 
+/// How long an allowance's grant lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AllowancePeriod {
+    /// A calendar month in the ward's time zone.
+    Month,
+    /// A fiscal year (年度), from the configured first month.
+    FiscalYear,
+}
+
+impl AllowancePeriod {
+    /// Periods in a year.
+    pub fn per_year(self) -> i64 {
+        match self {
+            AllowancePeriod::Month => 12,
+            AllowancePeriod::FiscalYear => 1,
+        }
+    }
+}
+
+/// Keys renamed since a ward's file may have been written, and their names now.
+const RENAMED: [(&str, &str); 3] = [
+    ("monthly_allowance_yen", "grant_yen"),
+    ("tickets_per_month", "grant_tickets"),
+    ("minutes_per_fiscal_year", "grant_minutes"),
+];
+
+/// A settings key by its current name.
+pub(super) fn current_key(key: &str) -> &str {
+    RENAMED
+        .iter()
+        .find(|(old, _)| *old == key)
+        .map_or(key, |(_, now)| now)
+}
+
 /// What happens to an unused balance when its period ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -540,7 +575,7 @@ fn overlay<T: Serialize + DeserializeOwned>(
 ) -> Result<T, String> {
     let mut merged = toml::Table::try_from(base).map_err(|e| format!("programs.{name}: {e}"))?;
     for (key, value) in table {
-        merged.insert(key, value);
+        merged.insert(current_key(&key).to_owned(), value);
     }
     merged
         .try_into()
@@ -658,8 +693,11 @@ fn redeemers(name: &str, kinds: &[PartnerKind]) -> Result<(), String> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct YenAllowanceRules {
-    /// Yen granted per calendar month.
-    pub monthly_allowance_yen: Yen,
+    /// How long a grant lasts: a calendar month (⑪) or a fiscal year.
+    pub period: AllowancePeriod,
+    /// Yen granted per period (formerly `monthly_allowance_yen`, still read).
+    #[serde(alias = "monthly_allowance_yen")]
+    pub grant_yen: Yen,
     pub unused_balance: UnusedBalance,
     /// With carry-over: the most that can be carried into a period (in the program's unit).
     /// Unset: no cap.
@@ -697,7 +735,7 @@ impl YenAllowanceRules {
     /// ⑪ as Shinagawa runs it.
     fn taxi_fuel() -> Self {
         YenAllowanceRules {
-            monthly_allowance_yen: Yen(20_000),
+            grant_yen: Yen(20_000),
             name_ja: "福祉タクシー・自動車燃料費助成".into(),
             name_en: "Welfare taxi and car fuel subsidy".into(),
             eligibility: Eligibility::certificate(
@@ -711,8 +749,8 @@ impl YenAllowanceRules {
 
     fn validate(&self, name: &str) -> Result<(), String> {
         within(
-            &format!("{name}.monthly_allowance_yen"),
-            self.monthly_allowance_yen.0,
+            &format!("{name}.grant_yen"),
+            self.grant_yen.0,
             0,
             MAX_CONFIGURED,
         )?;
@@ -747,7 +785,8 @@ impl Default for YenAllowanceRules {
     /// A new yen allowance: the ward states its amount, names and who redeems it.
     fn default() -> Self {
         YenAllowanceRules {
-            monthly_allowance_yen: Yen(0),
+            period: AllowancePeriod::Month,
+            grant_yen: Yen(0),
             unused_balance: UnusedBalance::Lapse,
             carry_over_cap: None,
             carry_over_resets_at_fiscal_year: true,
@@ -770,8 +809,11 @@ impl Default for YenAllowanceRules {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TicketAllowanceRules {
-    /// Tickets granted per calendar month.
-    pub tickets_per_month: i64,
+    /// How long a grant lasts: a calendar month (⑫) or a fiscal year.
+    pub period: AllowancePeriod,
+    /// Tickets granted per period (formerly `tickets_per_month`, still read).
+    #[serde(alias = "tickets_per_month")]
+    pub grant_tickets: i64,
     /// Most one ticket covers (reservation + pick-up + basic assistance); the family pays the
     /// rest. The default is a placeholder for the ward's own figure.
     pub per_ticket_ceiling_yen: Yen,
@@ -808,7 +850,7 @@ impl TicketAllowanceRules {
     /// ⑫ as Shinagawa runs it.
     fn care_taxi() -> Self {
         TicketAllowanceRules {
-            tickets_per_month: 4,
+            grant_tickets: 4,
             name_ja: "介護タクシー利用補助券".into(),
             name_en: "Care-taxi tickets".into(),
             eligibility: Eligibility::care_needs(&[CareNeed::Wheelchair, CareNeed::Stretcher]),
@@ -819,8 +861,8 @@ impl TicketAllowanceRules {
 
     fn validate(&self, name: &str) -> Result<(), String> {
         within(
-            &format!("{name}.tickets_per_month"),
-            self.tickets_per_month,
+            &format!("{name}.grant_tickets"),
+            self.grant_tickets,
             0,
             1_000,
         )?;
@@ -861,7 +903,8 @@ impl Default for TicketAllowanceRules {
     /// A new ticket allowance: the ward states its tickets, names and who redeems them.
     fn default() -> Self {
         TicketAllowanceRules {
-            tickets_per_month: 0,
+            period: AllowancePeriod::Month,
+            grant_tickets: 0,
             per_ticket_ceiling_yen: Yen(5_000),
             max_fee_yen: Yen(10_000),
             unused_tickets: UnusedBalance::Lapse,
@@ -884,7 +927,9 @@ impl Default for TicketAllowanceRules {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RespiteRules {
-    pub minutes_per_fiscal_year: Minutes,
+    /// Minutes granted per fiscal year (formerly `minutes_per_fiscal_year`, still read).
+    #[serde(alias = "minutes_per_fiscal_year")]
+    pub grant_minutes: Minutes,
     pub billing_unit_minutes: Minutes,
     pub unused_minutes: UnusedBalance,
     /// With carry-over: the most that can be carried into a period (in the program's unit).
@@ -925,8 +970,8 @@ impl RespiteRules {
     fn validate(&self, name: &str) -> Result<(), String> {
         let key = |k: &str| format!("{name}.{k}");
         within(
-            &key("minutes_per_fiscal_year"),
-            self.minutes_per_fiscal_year.0,
+            &key("grant_minutes"),
+            self.grant_minutes.0,
             0,
             366 * 24 * 60,
         )?;
@@ -978,7 +1023,7 @@ impl RespiteRules {
 impl Default for RespiteRules {
     fn default() -> Self {
         RespiteRules {
-            minutes_per_fiscal_year: Minutes::from_hours(288),
+            grant_minutes: Minutes::from_hours(288),
             billing_unit_minutes: Minutes(30),
             unused_minutes: UnusedBalance::Lapse,
             carry_over_cap: None,
@@ -1121,7 +1166,7 @@ mod tests {
         kind = "yen_allowance"
         name_ja = "薬局助成"
         name_en = "Pharmacy allowance"
-        monthly_allowance_yen = 3000
+        grant_yen = 3000
         redeemed_by = ["pharmacy"]
     "#;
 
@@ -1134,7 +1179,7 @@ mod tests {
         let Some(VoucherRules::Yen(r)) = c.programs.voucher(p) else {
             panic!("a yen allowance")
         };
-        assert_eq!(r.monthly_allowance_yen, Yen(3_000));
+        assert_eq!(r.grant_yen, Yen(3_000));
         assert_eq!(r.redeemed_by, vec![PartnerKind::Pharmacy]);
         assert_eq!(
             c.programs
@@ -1154,9 +1199,7 @@ mod tests {
 
     #[test]
     fn a_new_program_needs_its_kind_its_names_and_who_redeems_it() {
-        assert!(
-            refused("[programs.pharmacy]\nmonthly_allowance_yen = 1\n").contains("give its kind")
-        );
+        assert!(refused("[programs.pharmacy]\ngrant_yen = 1\n").contains("give its kind"));
         let nameless = PHARMACY.replace("name_ja = \"薬局助成\"", "");
         assert!(refused(&nameless).contains("programs.pharmacy.name_ja"));
         let nobody = PHARMACY.replace("redeemed_by = [\"pharmacy\"]", "");
@@ -1201,8 +1244,53 @@ mod tests {
     #[test]
     fn a_dated_change_of_an_added_program_is_checked_like_its_base() {
         let text = format!(
-            "{PHARMACY}\n[[programs.pharmacy.changes]]\nfrom = 2027-04-01\nmonthly_allowance_yen = -1\n"
+            "{PHARMACY}\n[[programs.pharmacy.changes]]\nfrom = 2027-04-01\ngrant_yen = -1\n"
         );
-        assert!(refused(&text).contains("programs.pharmacy.monthly_allowance_yen"));
+        assert!(refused(&text).contains("programs.pharmacy.grant_yen"));
+    }
+
+    #[test]
+    fn a_file_written_with_the_former_key_names_still_reads_the_same() {
+        let mut old = Config::parse(
+            "[programs.taxi_fuel]\nmonthly_allowance_yen = 15000\n\
+             [programs.care_taxi]\ntickets_per_month = 6\n\
+             [programs.respite]\nminutes_per_fiscal_year = 12000\n\
+             [[programs.respite.changes]]\nfrom = 2027-04-01\nminutes_per_fiscal_year = 13000\n",
+        )
+        .unwrap();
+        old.validate().unwrap();
+        assert_eq!(
+            old.programs.yen_mut("taxi_fuel").unwrap().grant_yen,
+            Yen(15_000)
+        );
+        assert_eq!(
+            old.programs.tickets_mut("care_taxi").unwrap().grant_tickets,
+            6
+        );
+        let book = old.rule_book().unwrap();
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(
+            book.on(day("2027-03-31")).respite.grant_minutes,
+            Minutes(12_000)
+        );
+        assert_eq!(
+            book.on(day("2027-04-01")).respite.grant_minutes,
+            Minutes(13_000)
+        );
+    }
+
+    #[test]
+    fn an_allowance_may_last_a_fiscal_year_but_its_period_never_changes_on_a_date() {
+        let yearly = format!("{PHARMACY}period = \"fiscal_year\"\n");
+        let c = Config::parse(&yearly).unwrap();
+        c.validate().unwrap();
+        let Some(VoucherRules::Yen(r)) = c.programs.voucher(Program::parse("pharmacy").unwrap())
+        else {
+            panic!("a yen allowance")
+        };
+        assert_eq!(r.period, AllowancePeriod::FiscalYear);
+        let changing =
+            "[[programs.taxi_fuel.changes]]\nfrom = 2027-04-01\nperiod = \"fiscal_year\"\n";
+        assert!(refused(changing).contains("period cannot change on a date"));
     }
 }

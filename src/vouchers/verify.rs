@@ -37,7 +37,8 @@ pub struct Verified {
     pub purpose: Purpose,
     pub expires_at: DateTime<Utc>,
     pub unit: Unit,
-    /// Yen (taxi/fuel) or tickets (care taxi) left this month.
+    /// Yen or tickets left in the current period (a month, or a fiscal year where the
+    /// program's `period` says so: see `GET /api/v1/ward`).
     pub remaining: i64,
     /// The most this code can cover in yen; for care taxi, the per-ticket ceiling (absent when
     /// there is none).

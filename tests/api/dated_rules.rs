@@ -46,10 +46,10 @@ async fn a_months_grant_is_the_amount_in_force_on_the_months_first_day() {
     let app = app_with_programs(
         r#"
         [programs.taxi_fuel]
-        monthly_allowance_yen = 20000
+        grant_yen = 20000
         [[programs.taxi_fuel.changes]]
         from = 2027-01-01
-        monthly_allowance_yen = 15000
+        grant_yen = 15000
         "#,
     )
     .await;
@@ -71,10 +71,10 @@ async fn a_change_in_the_middle_of_a_month_waits_for_the_next_month() {
     let app = app_with_programs(
         r#"
         [programs.care_taxi]
-        tickets_per_month = 4
+        grant_tickets = 4
         [[programs.care_taxi.changes]]
         from = "2026-12-15"
-        tickets_per_month = 6
+        grant_tickets = 6
         "#,
     )
     .await;
@@ -92,11 +92,11 @@ async fn a_fiscal_years_cap_and_a_visits_billing_follow_the_rule_in_force_on_the
     let app = app_with_programs(
         r#"
         [programs.respite]
-        minutes_per_fiscal_year = 14400
+        grant_minutes = 14400
         billing_unit_minutes = 30
         [[programs.respite.changes]]
         from = 2027-04-01
-        minutes_per_fiscal_year = 17280
+        grant_minutes = 17280
         billing_unit_minutes = 15
         "#,
     )
@@ -127,18 +127,14 @@ fn a_change_that_names_an_unknown_setting_or_breaks_a_bound_stops_the_service() 
         e.contains("minutes_per_year") && e.contains("2027-04-01"),
         "{e}"
     );
-    let out_of_bounds = Config::parse(
-        "[[programs.taxi_fuel.changes]]\nfrom = 2027-04-01\nmonthly_allowance_yen = -5\n",
-    )
-    .unwrap();
+    let out_of_bounds =
+        Config::parse("[[programs.taxi_fuel.changes]]\nfrom = 2027-04-01\ngrant_yen = -5\n")
+            .unwrap();
     let e = out_of_bounds.validate().unwrap_err().to_string();
-    assert!(
-        e.contains("monthly_allowance_yen") && e.contains("2027-04-01"),
-        "{e}"
-    );
+    assert!(e.contains("grant_yen") && e.contains("2027-04-01"), "{e}");
     let twice = Config::parse(
-        "[[programs.care_taxi.changes]]\nfrom = 2027-04-01\ntickets_per_month = 5\n\
-         [[programs.care_taxi.changes]]\nfrom = \"2027-04-01\"\ntickets_per_month = 6\n",
+        "[[programs.care_taxi.changes]]\nfrom = 2027-04-01\ngrant_tickets = 5\n\
+         [[programs.care_taxi.changes]]\nfrom = \"2027-04-01\"\ngrant_tickets = 6\n",
     )
     .unwrap();
     assert!(twice.validate().is_err());

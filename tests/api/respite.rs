@@ -13,7 +13,7 @@ use crate::helpers::{NowUtc, TestApp, User, assert_problem, ledger_mismatches, s
 /// A service whose clock the tests move by days: sessions outlast them.
 async fn app_with_cap(minutes: i64) -> TestApp {
     spawn_app_with(|c| {
-        c.programs.respite.minutes_per_fiscal_year.0 = minutes;
+        c.programs.respite.grant_minutes.0 = minutes;
         c.auth.access_token_minutes = 60 * 24 * 400;
     })
     .await
@@ -1015,7 +1015,7 @@ async fn a_dispute_after_the_configured_days_or_claiming_as_much_as_recorded_is_
 #[tokio::test]
 async fn a_staff_exception_beyond_the_one_approver_limit_is_refused() {
     let app = spawn_app_with(|c| {
-        c.programs.respite.minutes_per_fiscal_year.0 = 300;
+        c.programs.respite.grant_minutes.0 = 300;
         c.programs.respite.one_approver_limit_minutes = Some(carepass::units::Minutes(30));
         c.auth.access_token_minutes = 60 * 24 * 400;
     })

@@ -82,7 +82,7 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = spawn_app_with(|c| c.programs.respite.minutes_per_fiscal_year.0 = CAP).await;
+    let app = spawn_app_with(|c| c.programs.respite.grant_minutes.0 = CAP).await;
     let now = Tokyo
         .with_ymd_and_hms(2026, 6, 1, 9, 0, 0)
         .unwrap()

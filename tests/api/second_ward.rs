@@ -155,10 +155,10 @@ async fn a_program_of_midori_citys_own_is_granted_and_redeemed_only_at_pharmacie
     let (_, _, pharmacy) = app.partner_with_device(&admin, "pharmacy").await;
     let (_, _, gas) = app.partner_with_device(&admin, "gas_station").await;
     let f = family(&app, &["taxi_fuel", "pharmacy"]).await;
-    assert_eq!(remaining(&app, &f, "pharmacy").await, 3_000);
+    assert_eq!(remaining(&app, &f, "pharmacy").await, 36_000);
 
     let v = issue(&app, &f, "pharmacy").await;
-    assert_eq!(v["max_covered_yen"], 3_000);
+    assert_eq!(v["max_covered_yen"], 36_000);
     let at_the_gas_station = redeem(
         &app,
         &gas,
@@ -180,7 +180,7 @@ async fn a_program_of_midori_citys_own_is_granted_and_redeemed_only_at_pharmacie
     .unwrap();
     assert_eq!(receipt["covered_yen"], 1_200);
     assert_eq!(receipt["purpose"], "pharmacy");
-    assert_eq!(remaining(&app, &f, "pharmacy").await, 1_800);
+    assert_eq!(remaining(&app, &f, "pharmacy").await, 34_800);
 
     // A pharmacy does not redeem the taxi/fuel allowance, whose balance is its own.
     let taxi_code = issue(&app, &f, "taxi_fuel").await;
@@ -204,12 +204,13 @@ async fn a_program_of_midori_citys_own_is_granted_and_redeemed_only_at_pharmacie
         .clone();
     assert_eq!(listed["kind"], "yen_allowance");
     assert_eq!(listed["name_ja"], "医療的ケア用品 薬局助成");
-    assert_eq!(listed["grant"], 3_000);
+    assert_eq!(listed["grant"], 36_000);
+    assert_eq!(listed["period"], "fiscal_year");
     assert_eq!(listed["redeemed_by"], json!(["pharmacy"]));
 }
 
 #[tokio::test]
-async fn midori_city_lets_ordinary_taxi_companies_take_care_taxi_tickets_and_a_new_month_lapses_the_pharmacy_yen()
+async fn midori_city_lets_ordinary_taxi_companies_take_care_taxi_tickets_and_its_pharmacy_yen_last_a_fiscal_year()
  {
     let app = midori().await;
     app.clock.set(jst(2027, 6, 10, 10, 0));
@@ -233,8 +234,12 @@ async fn midori_city_lets_ordinary_taxi_companies_take_care_taxi_tickets_and_a_n
         &json!({ "payload": v["payload"], "amount_yen": 1_000 }),
     )
     .await;
-    // July: June's 2,000 yen lapsed (the kind's default), July's 3,000 granted.
+    // A yearly grant: nothing lapses with the month...
     app.clock.set(jst(2027, 7, 1, 9, 0));
     app.lapse_ended().await;
-    assert_eq!(remaining(&app, &f, "pharmacy").await, 3_000);
+    assert_eq!(remaining(&app, &f, "pharmacy").await, 35_000);
+    // ...and what is left lapses with Midori City's fiscal year (from January).
+    app.clock.set(jst(2028, 1, 4, 9, 0));
+    assert_eq!(app.lapse_ended().await, 1, "last year's 35,000 yen lapsed");
+    assert_eq!(remaining(&app, &f, "pharmacy").await, 36_000);
 }

@@ -54,11 +54,11 @@ async fn another_wards_configuration_changes_its_name_year_and_numbers() {
         [enrollments]
         renewal_opens_on = "11-01"
         [programs.taxi_fuel]
-        monthly_allowance_yen = 15000
+        grant_yen = 15000
         [programs.taxi_fuel.eligibility]
         max_age = 17
         [programs.respite]
-        minutes_per_fiscal_year = 12000
+        grant_minutes = 12000
         name_ja = "レスパイト事業"
         name_en = "Respite"
         [programs.care_taxi]
