@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod enrollments;
 pub mod entity;
+pub mod figures;
 pub mod households;
 pub mod http;
 pub mod notifications;

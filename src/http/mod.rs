@@ -20,6 +20,7 @@ pub mod params;
 pub mod partners;
 pub mod play_space;
 pub mod problem;
+pub mod program_figures;
 pub mod request_id;
 pub mod respite;
 pub mod second_factor;
@@ -97,6 +98,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::get_readiness))
         .routes(routes!(ward::get_ward))
         .routes(routes!(figures::get_voucher_figures))
+        .routes(routes!(program_figures::get_program_figures))
         .routes(routes!(auth::login))
         .routes(routes!(auth::refresh_session))
         .routes(routes!(auth::logout))

@@ -8,7 +8,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::clock::to_micros;
-use crate::entity::{play_booking, play_session};
+use crate::clock::{Calendar, FiscalYear, from_micros};
+use crate::entity::{play_booking, play_booking_child, play_session};
 
 use super::BookingStatus;
 
@@ -32,6 +33,42 @@ pub struct PlayStatistics {
     pub no_shows: i64,
     /// Still on a waiting list when the session started.
     pub waiting_not_promoted: i64,
+}
+
+/// The play space in the figures of every program: each child checked in at the door is a
+/// use, counted in the month of the check-in (one child, one visit).
+pub async fn uses(
+    conn: &impl ConnectionTrait,
+    cal: &Calendar,
+    fy: FiscalYear,
+) -> Result<Vec<crate::figures::Use>, DbErr> {
+    let (from, to) = cal.fiscal_year_bounds(fy);
+    let came = play_booking::Entity::find()
+        .filter(play_booking::Column::CheckedInAt.gte(to_micros(from)))
+        .filter(play_booking::Column::CheckedInAt.lt(to_micros(to)))
+        .all(conn)
+        .await?;
+    if came.is_empty() {
+        return Ok(Vec::new());
+    }
+    let children = play_booking_child::Entity::find()
+        .filter(play_booking_child::Column::BookingId.is_in(came.iter().map(|b| b.id)))
+        .all(conn)
+        .await?;
+    let at: std::collections::HashMap<_, _> = came
+        .iter()
+        .filter_map(|b| Some((b.id, b.checked_in_at?)))
+        .collect();
+    Ok(children
+        .into_iter()
+        .filter_map(|c| {
+            Some(crate::figures::Use {
+                month: cal.month_of(from_micros(*at.get(&c.booking_id)?)),
+                person: c.child_id,
+                amount: 1,
+            })
+        })
+        .collect())
 }
 
 pub async fn between(

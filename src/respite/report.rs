@@ -10,7 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::clock::{Calendar, Month, to_micros};
+use crate::clock::{Calendar, FiscalYear, Month, from_micros, to_micros};
 use crate::enrollments::{self, Program};
 use crate::entity::respite_visit;
 use crate::partners::{self, PartnerKind};
@@ -103,6 +103,36 @@ pub async fn monthly(
         registered_users: i64::try_from(registered.len()).unwrap_or(i64::MAX),
         stations: rows,
     })
+}
+
+/// Every use of respite hours in a fiscal year, for the figures of every program: a recorded
+/// visit (completed, or disputed and so still counted as recorded), in the month it started,
+/// for the minutes billed.
+pub async fn uses(
+    conn: &impl ConnectionTrait,
+    cal: &Calendar,
+    fy: FiscalYear,
+) -> Result<Vec<crate::figures::Use>, DbErr> {
+    let (from, to) = cal.fiscal_year_bounds(fy);
+    let rows = respite_visit::Entity::find()
+        .filter(respite_visit::Column::ActualStart.gte(to_micros(from)))
+        .filter(respite_visit::Column::ActualStart.lt(to_micros(to)))
+        .filter(respite_visit::Column::Status.is_in([
+            VisitStatus::Completed.as_str(),
+            VisitStatus::Disputed.as_str(),
+        ]))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|v| {
+            Some(crate::figures::Use {
+                month: cal.month_of(from_micros(v.actual_start?)),
+                person: v.child_id,
+                amount: v.used_minutes?,
+            })
+        })
+        .collect())
 }
 
 /// The report as CSV for Excel (UTF-8 with BOM, CRLF): a line per station, then, after an

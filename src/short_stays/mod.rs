@@ -29,6 +29,9 @@ use crate::notifications::{Event, Recipient, notify};
 use crate::partners::{self, PartnerKind};
 use crate::text::{self, FieldError};
 
+mod figures;
+pub use figures::uses;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ShortStayError {
     #[error("the child is not enrolled in the short-stay program")]

@@ -4,8 +4,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::Datelike;
-
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -14,6 +12,7 @@ use uuid::Uuid;
 use crate::clock::{Calendar, FiscalYear, Month};
 use crate::enrollments::Program;
 use crate::entity::redemption;
+use crate::figures::{self, count, months_of};
 
 /// One month's figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
@@ -45,27 +44,6 @@ pub struct YearFigures {
     pub months: Vec<MonthFigures>,
     /// The year: recipients counted once however many months they used the program.
     pub total: MonthFigures,
-}
-
-/// A number of people as the figures count them.
-fn count(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-/// The twelve months of a fiscal year.
-fn months_of(cal: &Calendar, fy: FiscalYear) -> Vec<Month> {
-    let first = cal.fiscal_year_first_day(fy);
-    (0u32..12)
-        .map(|i| {
-            let m0 = first.month0() + i;
-            // m0 < 24: the year moves by at most one.
-            let next_year = i32::from(m0 >= 12);
-            Month {
-                year: first.year() + next_year,
-                month: m0 % 12 + 1,
-            }
-        })
-        .collect()
 }
 
 pub async fn year(
@@ -120,6 +98,37 @@ pub async fn year(
     })
 }
 
+/// Every use of a voucher program in a fiscal year, for the figures of every program: a
+/// redemption not reversed, counted in its month, for the yen it covered or the tickets used.
+pub async fn uses(
+    conn: &impl ConnectionTrait,
+    cal: &Calendar,
+    program: Program,
+    fy: FiscalYear,
+    unit: figures::AmountUnit,
+) -> Result<Vec<figures::Use>, DbErr> {
+    let keys: Vec<String> = months_of(cal, fy).iter().map(|m| m.to_string()).collect();
+    let rows = redemption::Entity::find()
+        .filter(redemption::Column::Program.eq(program.as_str()))
+        .filter(redemption::Column::Month.is_in(keys))
+        .filter(redemption::Column::ReversedAt.is_null())
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(figures::Use {
+                month: Month::parse(&r.month)?,
+                person: r.child_id,
+                amount: match unit {
+                    figures::AmountUnit::Ticket => r.tickets_used,
+                    _ => r.covered_yen,
+                },
+            })
+        })
+        .collect())
+}
+
 /// The figures as a CSV for Excel: one line per month and a total line, under the program's
 /// configured name.
 pub fn to_csv(y: &YearFigures, program_name: &str) -> String {
@@ -149,31 +158,4 @@ pub fn to_csv(y: &YearFigures, program_name: &str) -> String {
         ]));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_fiscal_year_has_twelve_months_from_its_first() {
-        let cal = Calendar {
-            zone: chrono_tz::Asia::Tokyo,
-            fiscal_year_start_month: 4,
-        };
-        let m = months_of(&cal, FiscalYear(2026));
-        assert_eq!(m.first().unwrap().to_string(), "2026-04");
-        assert_eq!(m.last().unwrap().to_string(), "2027-03");
-        let jan = Calendar {
-            fiscal_year_start_month: 1,
-            ..cal
-        };
-        assert_eq!(
-            months_of(&jan, FiscalYear(2026))
-                .last()
-                .unwrap()
-                .to_string(),
-            "2026-12"
-        );
-    }
 }

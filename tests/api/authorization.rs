@@ -57,6 +57,13 @@ pub fn rows() -> Vec<Row> {
             STAFF,
         ),
         row(
+            "getProgramFigures",
+            "GET",
+            "/api/v1/staff/program-figures?program=respite".into(),
+            None,
+            STAFF,
+        ),
+        row(
             "login",
             "POST",
             "/api/v1/auth/login".into(),

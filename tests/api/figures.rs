@@ -121,3 +121,94 @@ async fn figures_are_for_staff_and_for_voucher_programs_only() {
         .await;
     assert_problem(r, 400, "invalid_query").await;
 }
+
+#[tokio::test]
+async fn every_program_has_figures_in_one_shape_and_a_program_the_ward_lacks_is_named_as_such() {
+    let app = spawn_app_with(|c| c.auth.access_token_minutes = 60 * 24 * 400).await;
+    app.clock.set(jst(2026, 11, 10, 10, 0));
+    let admin = app.admin().await;
+    let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
+    let (_, _, care) = app.partner_with_device(&admin, "care_taxi_operator").await;
+    let a = family(&app, &["taxi_fuel", "care_taxi"]).await;
+    ride(&app, &a, &taxi, 2_500, "a-nov").await;
+    let ticket = issue(&app, &a, "care_taxi").await;
+    let body = json!({ "payload": ticket["payload"], "fees": { "reservation_yen": 500, "pickup_yen": 700, "basic_assistance_yen": 800 } });
+    assert_eq!(
+        redeem(&app, &care, "care-nov", &body).await.status(),
+        StatusCode::CREATED
+    );
+    let staff = &a.staff.access;
+
+    let yen = crate::helpers::program_figures(&app, staff, "taxi_fuel", "FY2026").await;
+    assert_eq!(
+        (yen["unit"].as_str(), yen["kind"].as_str()),
+        (Some("yen"), Some("yen_allowance"))
+    );
+    assert_eq!(yen["name_ja"], "福祉タクシー・自動車燃料費助成");
+    assert_eq!(crate::helpers::tally_of(&yen, "2026-11"), (1, 1, 2_500));
+    let tickets = crate::helpers::program_figures(&app, staff, "care_taxi", "FY2026").await;
+    assert_eq!(tickets["unit"], "ticket");
+    assert_eq!(crate::helpers::tally_of(&tickets, "2026-11"), (1, 1, 1));
+    assert_eq!(tickets["months"].as_array().unwrap().len(), 12);
+
+    let csv = app
+        .get(
+            "/api/v1/staff/program-figures?program=care_taxi&fiscal_year=FY2026&format=csv",
+            Some(staff),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let rows = parse_csv(&csv);
+    assert_eq!(
+        rows[0],
+        [
+            "事業",
+            "年度",
+            "月",
+            "利用者数（実人数）",
+            "利用件数",
+            "利用枚数"
+        ]
+    );
+    assert_eq!(
+        rows.last().unwrap(),
+        &[
+            "介護タクシー利用補助券",
+            "令和8年度（2026年度）",
+            "年度計",
+            "1",
+            "1",
+            "1"
+        ]
+    );
+
+    let r = app
+        .get(
+            "/api/v1/staff/program-figures?program=pharmacy",
+            Some(staff),
+        )
+        .await;
+    let p = assert_problem(r, 400, "invalid_query").await;
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("taxi_fuel, care_taxi, respite, play_space, short_stay")
+    );
+    let r = app
+        .get(
+            "/api/v1/staff/program-figures?program=respite&fiscal_year=2026",
+            Some(staff),
+        )
+        .await;
+    assert_problem(r, 400, "invalid_query").await;
+    let r = app
+        .get(
+            "/api/v1/staff/program-figures?program=respite",
+            Some(&a.guardian.access),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

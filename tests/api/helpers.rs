@@ -822,3 +822,34 @@ pub fn care_taxi() -> carepass::config::Program {
 pub fn respite() -> carepass::config::Program {
     program("respite")
 }
+
+/// A program's yearly figures in the shape every program shares (staff).
+pub async fn program_figures(app: &TestApp, staff: &str, program: &str, fy: &str) -> Value {
+    let r = app
+        .get(
+            &format!("/api/v1/staff/program-figures?program={program}&fiscal_year={fy}"),
+            Some(staff),
+        )
+        .await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    r.json().await.unwrap()
+}
+
+/// One month's (or the year's) recipients, uses and amount from [`program_figures`].
+pub fn tally_of(figures: &Value, month: &str) -> (i64, i64, i64) {
+    let t = if figures["total"]["month"] == month {
+        &figures["total"]
+    } else {
+        figures["months"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["month"] == month)
+            .expect("the month is in the year")
+    };
+    (
+        t["recipients"].as_i64().unwrap(),
+        t["uses"].as_i64().unwrap(),
+        t["amount"].as_i64().unwrap(),
+    )
+}

@@ -417,6 +417,11 @@ async fn staff_see_bookings_attendance_no_shows_and_users_per_month_and_year() {
         .get("/api/v1/staff/play-statistics", Some(&staff.access))
         .await;
     assert_problem(r, 400, "invalid_query").await;
+    // In the figures every program shares: the one child who came in, in November.
+    let f = crate::helpers::program_figures(&app, &staff.access, "play_space", "FY2026").await;
+    assert_eq!(f["unit"], "child");
+    assert_eq!(crate::helpers::tally_of(&f, "2026-11"), (1, 1, 1));
+    assert_eq!(crate::helpers::tally_of(&f, "FY2026"), (1, 1, 1));
 }
 
 #[tokio::test]

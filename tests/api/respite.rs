@@ -698,6 +698,15 @@ async fn the_monthly_report_counts_visits_minutes_and_children_per_station_and_r
         .await
         .unwrap();
     assert_eq!(other["visits"], 0);
+
+    // The same visits in the figures every program shares: two people, four visits, their
+    // billed minutes, in November of FY2026.
+    let f = crate::helpers::program_figures(&app, &staff.access, "respite", "FY2026").await;
+    assert_eq!(f["unit"], "minute");
+    assert_eq!(f["kind"], "respite_hours");
+    assert_eq!(crate::helpers::tally_of(&f, "2026-11"), (2, 4, 480));
+    assert_eq!(crate::helpers::tally_of(&f, "2026-10"), (0, 0, 0));
+    assert_eq!(crate::helpers::tally_of(&f, "FY2026"), (2, 4, 480));
 }
 
 async fn staff_call(

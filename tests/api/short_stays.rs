@@ -1,7 +1,7 @@
 //! Medical short stays: a guardian's request, staff's decision assigning an institution, the
 //! institution's admission and discharge, each step audited and notified.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -159,6 +159,20 @@ async fn a_stay_is_requested_approved_with_other_dates_admitted_and_discharged()
     let done: Value = r.json().await.unwrap();
     assert_eq!(done["status"], "discharged");
     assert!(done["discharged_at"].is_string());
+    // In the figures every program shares: one person, one stay of three confirmed days, in the
+    // month of admission.
+    let admitted = from + Duration::days(1);
+    let fy = if admitted.month() >= 4 {
+        admitted.year()
+    } else {
+        admitted.year() - 1
+    };
+    let figures =
+        crate::helpers::program_figures(&app, &f.staff.access, "short_stay", &format!("FY{fy}"))
+            .await;
+    assert_eq!(figures["unit"], "day");
+    let month = format!("{:04}-{:02}", admitted.year(), admitted.month());
+    assert_eq!(crate::helpers::tally_of(&figures, &month), (1, 1, 3));
     assert_eq!(
         inbox(&app, &f.guardian.access, false).await[0]["type"],
         "short_stay.discharged"
