@@ -8,8 +8,6 @@ use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::ProgramRules;
-
 /// One dated change of a program's settings: from `from` on, `settings` replace the keys they
 /// name; later changes build on earlier ones.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,77 +44,19 @@ impl<'de> Deserialize<'de> for EffectiveDate {
     }
 }
 
-/// Every version of the program settings, checked once at start.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RuleBook {
-    base: ProgramRules,
-    /// Whole snapshots, one per change date, in date order.
-    versions: Vec<(NaiveDate, ProgramRules)>,
-}
+/// Keys renamed since a ward's file may have been written, and their names now.
+const RENAMED: [(&str, &str); 3] = [
+    ("monthly_allowance_yen", "grant_yen"),
+    ("tickets_per_month", "grant_tickets"),
+    ("minutes_per_fiscal_year", "grant_minutes"),
+];
 
-impl RuleBook {
-    /// Builds and checks every version; the error names the program and date.
-    pub fn new(programs: &ProgramRules) -> Result<RuleBook, String> {
-        let p = programs;
-        let mut dates = Vec::new();
-        for (name, changes) in p.changes() {
-            let name = name.as_str();
-            let mut seen = std::collections::BTreeSet::new();
-            for change in changes {
-                if change.settings.contains_key("changes") {
-                    return Err(format!("programs.{name}.changes cannot hold changes"));
-                }
-                if change.settings.contains_key("period") {
-                    return Err(format!(
-                        "programs.{name}.period cannot change on a date: every account of a \
-                         program has the same period"
-                    ));
-                }
-                if !seen.insert(change.from) {
-                    return Err(format!(
-                        "programs.{name}.changes has two versions from {}",
-                        change.from.0
-                    ));
-                }
-                dates.push(change.from.0);
-            }
-        }
-        dates.sort();
-        dates.dedup();
-        let base = p.in_force(None)?;
-        base.validate()?;
-        let mut versions = Vec::with_capacity(dates.len());
-        for date in dates {
-            let version = p.in_force(Some(date))?;
-            version
-                .validate()
-                .map_err(|e| format!("{e} (in the version from {date})"))?;
-            versions.push((date, version));
-        }
-        Ok(RuleBook { base, versions })
-    }
-
-    /// Only the base settings, without versions or checks.
-    pub(super) fn unchecked(programs: &ProgramRules) -> RuleBook {
-        RuleBook {
-            base: programs.clone(),
-            versions: Vec::new(),
-        }
-    }
-
-    /// The settings in force on a local date.
-    pub fn on(&self, date: NaiveDate) -> &ProgramRules {
-        let i = self.versions.partition_point(|(from, _)| *from <= date);
-        match i {
-            0 => &self.base,
-            i => &self.versions[i - 1].1,
-        }
-    }
-
-    /// Every version, the earliest first.
-    pub fn all(&self) -> impl Iterator<Item = &ProgramRules> {
-        std::iter::once(&self.base).chain(self.versions.iter().map(|(_, v)| v))
-    }
+/// A settings key by its current name.
+pub(super) fn current_key(key: &str) -> &str {
+    RENAMED
+        .iter()
+        .find(|(old, _)| *old == key)
+        .map_or(key, |(_, now)| now)
 }
 
 /// A program's settings as they stand on `date` (`None`: before any change).
@@ -135,7 +75,7 @@ pub(super) fn in_force<T: Serialize + DeserializeOwned>(
     applying.sort_by_key(|c| c.from);
     for change in applying {
         for (key, value) in &change.settings {
-            table.insert(super::programs::current_key(key).to_owned(), value.clone());
+            table.insert(current_key(key).to_owned(), value.clone());
         }
     }
     table.try_into().map_err(|e: toml::de::Error| {

@@ -10,14 +10,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Calendar;
 
+mod book;
 mod dated;
+mod eligibility;
+mod kinds;
 mod programs;
-pub use dated::{EffectiveDate, RuleBook, RuleChange};
-pub use programs::{
-    AllowancePeriod, CertificateRule, Eligibility, OneProgram, PlaySpaceRules, Program,
-    ProgramKind, ProgramRules, ProgramTerms, RespiteRules, ShortStayRules, TicketAllowanceRules,
-    UnusedBalance, VoucherRules, YenAllowanceRules,
+pub use book::RuleBook;
+pub use dated::{EffectiveDate, RuleChange};
+pub use eligibility::{CertificateRule, Eligibility};
+pub use kinds::{
+    AllowancePeriod, PlaySpaceRules, ProgramTerms, RespiteRules, ShortStayRules,
+    TicketAllowanceRules, UnusedBalance, YenAllowanceRules,
 };
+pub use programs::{OneProgram, Program, ProgramKind, ProgramRules, VoucherRules};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]

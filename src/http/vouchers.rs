@@ -49,7 +49,7 @@ pub struct VoucherResponse {
     /// After this the code is refused; ask for a new one.
     pub expires_at: DateTime<Utc>,
     pub unit: Unit,
-    /// Yen (taxi/fuel) or tickets (care taxi) left this month.
+    /// Yen or tickets left in the current period.
     pub remaining: i64,
     /// The most this voucher can cover in yen, when known.
     pub max_covered_yen: Option<i64>,
@@ -147,7 +147,7 @@ pub struct KeySet {
     pub keys: Vec<Jwk>,
 }
 
-/// Your child's allowances this period (taxi/fuel, care taxi, respite), for the programs the
+/// Your child's allowances this period (every program with an allowance), for the programs the
 /// child is enrolled in today.
 #[utoipa::path(
     get, path = "/api/v1/children/{child_id}/allowances", tag = "vouchers", operation_id = "listAllowances",

@@ -23,7 +23,7 @@ pub struct MonthFigures {
     pub recipients: i64,
     /// Redemptions not reversed (rides or refuels).
     pub uses: i64,
-    /// Tickets used (care taxi); 0 for yen programs.
+    /// Tickets used (ticket allowances); 0 for yen allowances.
     pub tickets_used: i64,
     /// Yen the ward covers.
     pub covered_yen: i64,

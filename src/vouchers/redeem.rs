@@ -47,7 +47,7 @@ pub struct Receipt {
     pub family_pays_yen: i64,
     /// Care-taxi tickets used (0 or 1).
     pub tickets_used: i64,
-    /// The care-taxi fee components as the operator entered them (care taxi only).
+    /// The fee components as the partner entered them (ticket allowances only).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub fees: Option<CareTaxiFees>,
     pub unit: Unit,

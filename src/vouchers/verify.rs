@@ -40,7 +40,7 @@ pub struct Verified {
     /// Yen or tickets left in the current period (a month, or a fiscal year where the
     /// program's `period` says so: see `GET /api/v1/ward`).
     pub remaining: i64,
-    /// The most this code can cover in yen; for care taxi, the per-ticket ceiling (absent when
+    /// The most this code can cover in yen; for a ticket allowance, the per-ticket ceiling (absent when
     /// there is none).
     pub max_covered_yen: Option<i64>,
     /// Initials of the child's kana name, to match the passenger, e.g. "シ.サ.".
