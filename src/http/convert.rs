@@ -394,6 +394,7 @@ impl From<RespiteError> for ApiError {
     fn from(e: RespiteError) -> ApiError {
         match e {
             RespiteError::NotEnrolled => ApiError::conflict(Code::NotEnrolled),
+            RespiteError::Ineligible(unmet) => unmet.into(),
             RespiteError::HoursExceeded {
                 remaining,
                 requested,
@@ -473,6 +474,7 @@ impl From<ShortStayError> for ApiError {
     fn from(e: ShortStayError) -> ApiError {
         match e {
             ShortStayError::NotEnrolled => ApiError::conflict(Code::NotEnrolled),
+            ShortStayError::Ineligible(unmet) => unmet.into(),
             ShortStayError::NotFound => ApiError::not_found(Code::ShortStayNotFound),
             ShortStayError::InvalidTransition { from, to } => {
                 ApiError::conflict(Code::ShortStayStateConflict)
@@ -544,6 +546,7 @@ impl From<PlayError> for ApiError {
             PlayError::AlreadyCheckedIn => ApiError::conflict(Code::AlreadyCheckedIn),
             PlayError::NotNow => ApiError::conflict(Code::NotDuringSession),
             PlayError::NotABookingCode => ApiError::unprocessable(Code::NotABookingCode),
+            PlayError::Ineligible(unmet) => unmet.into(),
             PlayError::NotEnrolled { child_id } => ApiError::conflict(Code::NotEnrolled)
                 .detail(
                     "A child in this booking has no approved play-space enrollment for the session's date; apply first.",

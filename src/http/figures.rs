@@ -16,7 +16,8 @@ use crate::vouchers::{self, figures};
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FiguresQuery {
-    /// One of the ward's voucher programs (an allowance spent with codes).
+    /// One of the ward's programs (`GET /api/v1/ward` lists them); voucher figures take an
+    /// allowance spent with codes.
     pub program: Program,
     /// A fiscal year, named by the calendar year it starts in ("FY2026"); the current one when
     /// absent.

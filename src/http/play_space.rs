@@ -201,6 +201,7 @@ pub async fn book_play_session(
     let b = play_space::book(
         &play_space::Context {
             db: &state.db,
+            programs: &state.rules,
             rules: &state.rules_on(state.now()).play_space,
             calendar: state.calendar(),
         },

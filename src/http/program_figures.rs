@@ -3,31 +3,15 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::download::{self, Format};
 use super::extract::{AppJson, AppQuery, Staff};
+use super::figures::FiguresQuery;
 use super::problem::{ApiError, Code};
-use crate::config::{Program, ProgramKind};
+use crate::config::ProgramKind;
 use crate::figures::{self, AmountUnit, Subject};
 use crate::state::AppState;
 use crate::{play_space, respite, short_stays, vouchers};
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ProgramFiguresQuery {
-    /// Any of the ward's programs (`GET /api/v1/ward` lists them).
-    pub program: Program,
-    /// A fiscal year, named by the calendar year it starts in ("FY2026"); the current one when
-    /// absent.
-    #[param(example = "FY2026", max_length = 6)]
-    pub fiscal_year: Option<String>,
-    /// `json` (default) or `csv` (UTF-8 with BOM, CRLF, for Excel).
-    #[param(inline)]
-    pub format: Option<Format>,
-}
 
 /// A program's figures for a fiscal year (staff), in the same shape for every program.
 ///
@@ -38,7 +22,7 @@ pub struct ProgramFiguresQuery {
 /// person once. With `format=csv`, a CSV file for Excel.
 #[utoipa::path(
     get, path = "/api/v1/staff/program-figures", tag = "operations", operation_id = "getProgramFigures",
-    params(ProgramFiguresQuery),
+    params(FiguresQuery),
     responses(
         (status = 200, description = "The year's figures: JSON, or with `format=csv` a CSV file (UTF-8 with BOM, CRLF)", content(
             (figures::ProgramFigures = "application/json"),
@@ -51,7 +35,7 @@ pub struct ProgramFiguresQuery {
 pub async fn get_program_figures(
     State(state): State<AppState>,
     _staff: Staff,
-    AppQuery(q): AppQuery<ProgramFiguresQuery>,
+    AppQuery(q): AppQuery<FiguresQuery>,
 ) -> Result<Response, ApiError> {
     let now = state.now();
     let cal = state.calendar();

@@ -148,14 +148,14 @@ pub async fn request_short_stay(
     households::child_of_household(&state.db, g.household_id, path.child_id).await?;
     let s = short_stays::request(
         &state.db,
+        &state.rules,
         &g.actor,
-        g.principal.account_id,
         now,
         today,
         ForChild {
             household_id: g.household_id,
             child_id: path.child_id,
-            program: state.rules.on(today).short_stay.id,
+            requested_by: g.principal.account_id,
         },
         stay,
     )

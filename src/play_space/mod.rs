@@ -61,6 +61,8 @@ pub enum PlayError {
     NotABookingCode,
     #[error("a child is not enrolled in the play space on the session's date")]
     NotEnrolled { child_id: Uuid },
+    #[error("a child does not meet the program's conditions: {0:?}")]
+    Ineligible(crate::enrollments::Unmet),
     #[error(transparent)]
     InvalidField(#[from] FieldError),
     #[error(transparent)]
@@ -452,6 +454,8 @@ pub struct BookingInput {
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub db: &'a DatabaseConnection,
+    /// Every program's settings, as in force today (the conditions of each child's use).
+    pub programs: &'a std::sync::Arc<crate::config::RuleBook>,
     pub rules: &'a OneProgram<PlaySpaceRules>,
     pub calendar: Calendar,
 }
@@ -491,8 +495,10 @@ pub async fn book(
     }
     let (open_to_all, cal) = (ctx.rules.open_to_all_households, ctx.calendar);
     let program = ctx.rules.id;
+    let programs = ctx.programs;
     db::write(ctx.db, |tx| {
         let (actor, child_ids, input) = (actor.clone(), child_ids.clone(), input.clone());
+        let programs = programs.clone();
         Box::pin(async move {
             let s = play_session::Entity::find_by_id(session_id)
                 .one(tx)
@@ -509,6 +515,9 @@ pub async fn book(
                 if !open_to_all && !enrollments::is_enrolled(tx, *c, program, day).await? {
                     return Err(PlayError::NotEnrolled { child_id: *c });
                 }
+                enrollments::check_use(tx, programs.on(day), *c, program, day)
+                    .await?
+                    .map_err(PlayError::Ineligible)?;
                 if child.care_needs.contains(&CareNeed::Ventilator) {
                     ventilator += 1;
                 }

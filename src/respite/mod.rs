@@ -52,6 +52,8 @@ pub const MAX_NOTES: usize = 1000;
 pub enum RespiteError {
     #[error("the child is not enrolled in respite on the visit's date")]
     NotEnrolled,
+    #[error("the person does not meet the program's conditions: {0:?}")]
+    Ineligible(crate::enrollments::Unmet),
     #[error("only {remaining} minutes remain, {requested} needed")]
     HoursExceeded { remaining: i64, requested: i64 },
     #[error("visit not found")]

@@ -115,16 +115,15 @@ pub async fn request(
             }
             households::lock_child(tx, child_id).await?;
             refuse_overlap(tx, child_id, None, visit.start, visit.end).await?;
-            let account = allowances::account_for(
-                tx,
-                &rules,
-                &cal,
-                child_id,
-                rules.on(cal.local_date(visit.start)).respite.id,
-                visit.start,
-                now,
-            )
-            .await?;
+            // The program's settings and the person's conditions on the visit's day.
+            let day = cal.local_date(visit.start);
+            let program = rules.on(day).respite.id;
+            let account =
+                allowances::account_for(tx, &rules, &cal, child_id, program, visit.start, now)
+                    .await?;
+            crate::enrollments::check_use(tx, rules.on(day), child_id, program, day)
+                .await?
+                .map_err(RespiteError::Ineligible)?;
             let id = Uuid::new_v4();
             allowances::post(
                 tx,

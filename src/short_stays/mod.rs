@@ -19,15 +19,17 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor, Change, snapshot};
 use crate::clock::{Calendar, FiscalYear, from_micros, to_micros};
+use crate::config::RuleBook;
 use crate::config::ShortStayRules;
 use crate::db;
-use crate::enrollments::Program;
+use crate::enrollments;
 use crate::enrollments::is_enrolled;
 use crate::entity::short_stay;
 use crate::households::CareNeed;
 use crate::notifications::{Event, Recipient, notify};
 use crate::partners::{self, PartnerKind};
 use crate::text::{self, FieldError};
+use std::sync::Arc;
 
 mod figures;
 pub use figures::uses;
@@ -36,6 +38,8 @@ pub use figures::uses;
 pub enum ShortStayError {
     #[error("the child is not enrolled in the short-stay program")]
     NotEnrolled,
+    #[error("the person does not meet the program's conditions: {0:?}")]
+    Ineligible(crate::enrollments::Unmet),
     #[error("short stay not found")]
     NotFound,
     #[error("a {from:?} request cannot be {to}")]
@@ -316,20 +320,20 @@ fn stay_event<'a>(kind: &'a str, recipient: Recipient, s: &ShortStay) -> Event<'
     }
 }
 
-/// Whose stay: the child and its household, and the ward's short-stay program the child must
-/// be enrolled in.
+/// Whose stay (the child and its household) and who asks for it.
 #[derive(Debug, Clone, Copy)]
 pub struct ForChild {
     pub household_id: Uuid,
     pub child_id: Uuid,
-    pub program: Program,
+    pub requested_by: Uuid,
 }
 
-/// A guardian asks for a stay for a child enrolled in the program today.
+/// A guardian asks for a stay for a person enrolled in the program today who meets its
+/// conditions today (the program's settings in force today).
 pub async fn request(
     db: &DatabaseConnection,
+    rules: &Arc<RuleBook>,
     actor: &Actor,
-    requested_by: Uuid,
     now: DateTime<Utc>,
     today: NaiveDate,
     who: ForChild,
@@ -338,14 +342,19 @@ pub async fn request(
     let ForChild {
         household_id,
         child_id,
-        program,
+        requested_by,
     } = who;
     db::write(db, |tx| {
-        let (actor, s) = (actor.clone(), stay.0.clone());
+        let (actor, s, rules) = (actor.clone(), stay.0.clone(), rules.clone());
         Box::pin(async move {
+            let in_force = rules.on(today);
+            let program = in_force.short_stay.id;
             if !is_enrolled(tx, child_id, program, today).await? {
                 return Err(ShortStayError::NotEnrolled);
             }
+            enrollments::check_use(tx, in_force, child_id, program, today)
+                .await?
+                .map_err(ShortStayError::Ineligible)?;
             let id = Uuid::new_v4();
             short_stay::Entity::insert(short_stay::ActiveModel {
                 id: Set(id),

@@ -175,3 +175,58 @@ async fn a_certificate_cannot_be_recorded_on_an_application_still_pending() {
         .await;
     assert_problem(r, 409, "enrollment_not_approved").await;
 }
+
+/// A ward whose respite, short stays and play space are for people up to 7 years old; the
+/// test child (born 2019-05-12) turns 8 on 2027-05-12.
+async fn app_for_up_to_seven() -> TestApp {
+    spawn_app_with(|c| {
+        c.auth.access_token_minutes = 60 * 24 * 400;
+        c.programs.respite.eligibility.max_age = Some(7);
+        c.programs.short_stay.eligibility.max_age = Some(7);
+        c.programs.play_space.eligibility.max_age = Some(7);
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_respite_visit_is_refused_once_the_person_is_past_the_programs_age_on_its_day() {
+    let app = app_for_up_to_seven().await;
+    app.clock.set(jst(2027, 5, 1, 10, 0));
+    let f = crate::helpers::family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station, _) = crate::respite::station(&app, &admin).await;
+    crate::respite::requested(&app, &f, station, jst(2027, 5, 11, 10, 0), 60).await;
+    let r = crate::respite::request(&app, &f, station, jst(2027, 5, 12, 10, 0), 60).await;
+    let p = assert_problem(r, 409, "not_eligible").await;
+    assert_eq!(p["condition"], "age");
+    assert_eq!(
+        app.count("respite_visits").await,
+        1,
+        "the refused visit holds nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_short_stay_and_a_play_space_booking_check_the_conditions_on_the_day() {
+    let app = app_for_up_to_seven().await;
+    app.clock.set(jst(2027, 5, 1, 10, 0));
+    let f = crate::helpers::family(&app, &["short_stay", "play_space"]).await;
+    let from = chrono::NaiveDate::from_ymd_opt(2027, 6, 1).unwrap();
+    crate::short_stays::submitted(&app, &f, from, 3).await;
+    let staff = &f.staff;
+    let session = crate::play_space::session(&app, staff, 24 * 30, 10, 10, None).await;
+
+    app.clock.set(jst(2027, 5, 12, 10, 0));
+    let r = crate::short_stays::request(&app, &f, from + chrono::Duration::days(10), 3).await;
+    assert_eq!(
+        assert_problem(r, 409, "not_eligible").await["condition"],
+        "age"
+    );
+    let r = crate::play_space::book(&app, &f.guardian, &session, &[f.child], 1).await;
+    assert_eq!(
+        assert_problem(r, 409, "not_eligible").await["condition"],
+        "age"
+    );
+    assert_eq!(app.count("short_stays").await, 1);
+    assert_eq!(app.count("play_bookings").await, 0);
+}
