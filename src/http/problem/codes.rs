@@ -58,7 +58,7 @@ problem_codes! {
     DeviceRevoked = "device_revoked": "This device has been revoked", "この端末は無効化されています";
     NotFound = "not_found": "The resource does not exist", "リソースが見つかりません";
     HouseholdNotFound = "household_not_found": "The household does not exist", "世帯が見つかりません";
-    ChildNotFound = "child_not_found": "The child does not exist", "対象児が見つかりません";
+    ChildNotFound = "child_not_found": "The person does not exist", "対象者が見つかりません";
     TooManyChildren = "too_many_children": "The household has reached the limit of registered children", "世帯の登録児童数の上限に達しています";
     EnrollmentNotFound = "enrollment_not_found": "The application does not exist", "申請が見つかりません";
     PartnerNotFound = "partner_not_found": "The partner does not exist", "事業者が見つかりません";
@@ -70,7 +70,7 @@ problem_codes! {
     NotEligible = "not_eligible": "The person does not meet a condition of this program", "この事業の対象となる条件を満たしていません";
     CertificateExpired = "certificate_expired": "The certificate this program requires has expired", "この事業に必要な受給者証の有効期限が過ぎています";
     RenewalNotOpen = "renewal_not_open": "Applications for the next fiscal year are not open yet", "来年度の更新申請の受付はまだ始まっていません";
-    EnrollmentAlreadyOpen = "enrollment_already_open": "The child already has an open application or enrollment for this program", "この対象児には、この事業の申請中または承認済みの登録が既にあります";
+    EnrollmentAlreadyOpen = "enrollment_already_open": "The person already has an open application or enrollment for this program", "この対象者には、この事業の申請中または承認済みの登録が既にあります";
     PartnerNameTaken = "partner_name_taken": "A partner with this name already exists", "同じ名前の事業者が既に登録されています";
     DeviceAlreadyRevoked = "device_already_revoked": "The device is already revoked", "この端末は既に無効化されています";
     AccountNotFound = "account_not_found": "The account does not exist", "アカウントが見つかりません";
