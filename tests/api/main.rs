@@ -23,6 +23,7 @@ mod households;
 mod instances;
 mod ledger_properties;
 mod limits;
+mod migrations;
 mod money_bounds;
 mod notifications;
 mod operations;

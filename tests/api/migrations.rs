@@ -1,0 +1,107 @@
+//! Migrations keep what was written before them: a database of an earlier version upgrades in
+//! place, on SQLite and PostgreSQL.
+
+use carepass::config::Config;
+use carepass::db;
+use carepass::entity::{allowance_account, child, household};
+use migration::{Alias, Migrator, MigratorTrait, Query};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::helpers::{fresh_postgres, postgres_url};
+
+#[tokio::test]
+async fn a_correction_proposed_before_units_were_stored_takes_its_accounts_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.database.sqlite_path = dir.path().join("old.sqlite");
+    config.database.url = match postgres_url() {
+        Some(admin) => Some(fresh_postgres(&admin).await),
+        None => None,
+    };
+    let conn = db::connect(&config).await.unwrap();
+    // The schema as it stood before proposals kept their unit (migration 17).
+    Migrator::up(&conn, Some(16)).await.unwrap();
+    let (household_id, child_id) = (Uuid::new_v4(), Uuid::new_v4());
+    household::Entity::insert(household::ActiveModel {
+        id: Set(household_id),
+        name: Set("品川家".into()),
+        created_at: Set(0),
+    })
+    .exec_without_returning(&conn)
+    .await
+    .unwrap();
+    child::Entity::insert(child::ActiveModel {
+        id: Set(child_id),
+        household_id: Set(household_id),
+        family_name: Set("品川".into()),
+        given_name: Set("さくら".into()),
+        family_name_kana: Set("しながわ".into()),
+        given_name_kana: Set("さくら".into()),
+        birth_date: Set(chrono::NaiveDate::from_ymd_opt(2019, 5, 12).unwrap()),
+        care_needs: Set("[]".into()),
+        created_at: Set(0),
+        updated_at: Set(0),
+    })
+    .exec_without_returning(&conn)
+    .await
+    .unwrap();
+    allowance_account::Entity::insert(allowance_account::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        child_id: Set(child_id),
+        program: Set("care_taxi".into()),
+        unit: Set("ticket".into()),
+        period: Set("2026-11".into()),
+        period_start: Set(0),
+        period_end: Set(1),
+        granted: Set(4),
+        balance: Set(4),
+        held: Set(0),
+        used: Set(0),
+        last_movement: Set(0),
+        lapsed_at: Set(None),
+        created_at: Set(0),
+    })
+    .exec_without_returning(&conn)
+    .await
+    .unwrap();
+    let proposal = Uuid::new_v4();
+    let insert = Query::insert()
+        .into_table(Alias::new("adjustment_proposals"))
+        .columns(
+            [
+                "id",
+                "child_id",
+                "program",
+                "period",
+                "amount",
+                "reason",
+                "status",
+                "proposed_by",
+                "proposed_at",
+            ]
+            .map(Alias::new),
+        )
+        .values_panic([
+            proposal.into(),
+            child_id.into(),
+            "care_taxi".into(),
+            "2026-11".into(),
+            6i64.into(),
+            "転院に伴う通院増のため".into(),
+            "proposed".into(),
+            Uuid::new_v4().into(),
+            0i64.into(),
+        ])
+        .to_owned();
+    conn.execute(&insert).await.unwrap();
+
+    Migrator::up(&conn, None).await.unwrap();
+    let row = carepass::entity::adjustment_proposal::Entity::find()
+        .filter(carepass::entity::adjustment_proposal::Column::Id.eq(proposal))
+        .one(&conn)
+        .await
+        .unwrap()
+        .expect("the proposal survived the upgrade");
+    assert_eq!(row.unit, "ticket");
+}
