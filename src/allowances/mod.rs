@@ -332,7 +332,8 @@ impl TryFrom<allowance_account::Model> for Account {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(derive(strum::EnumIter))]
 pub enum AllowanceError {
     #[error("the child is not enrolled in this program today")]
     NotEnrolled,

@@ -33,7 +33,8 @@ pub async fn list_staff(
 }
 
 /// Why an account could not be disabled.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(derive(strum::EnumIter))]
 pub enum DisableError {
     #[error("account not found")]
     NotFound,

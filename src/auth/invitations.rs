@@ -42,7 +42,8 @@ struct InvitationView<'a> {
 }
 
 /// What went wrong creating an invitation.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(derive(strum::EnumIter))]
 pub enum InviteError {
     #[error(transparent)]
     Auth(#[from] AuthError),

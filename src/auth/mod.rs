@@ -66,7 +66,8 @@ pub struct AccountPrincipal {
 }
 
 /// Why authentication failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(derive(strum::EnumIter))]
 pub enum AuthError {
     #[error("wrong email or password")]
     InvalidCredentials,

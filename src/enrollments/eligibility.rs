@@ -19,7 +19,8 @@ pub struct Certificate {
 }
 
 /// A condition the person does not meet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, strum::EnumDiscriminants)]
+#[strum_discriminants(derive(strum::EnumIter))]
 pub enum Unmet {
     /// The ward does not run the program (now, or on the day of the act).
     NotOffered,

@@ -24,7 +24,7 @@ mod certificate;
 mod eligibility;
 mod renewal;
 pub use certificate::record_certificate;
-pub use eligibility::{Certificate, Unmet, age_on};
+pub use eligibility::{Certificate, Unmet, UnmetDiscriminants, age_on};
 pub use renewal::NextYear;
 
 use crate::config::{Eligibility, ProgramRules, ProgramTerms};
@@ -63,7 +63,8 @@ impl Status {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(derive(strum::EnumIter))]
 pub enum EnrollmentError {
     #[error("child not found")]
     ChildNotFound,

@@ -19,7 +19,8 @@ use crate::text::FieldError;
 
 pub use crate::care_needs::CareNeed;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(derive(strum::EnumIter))]
 pub enum HouseholdError {
     #[error("household not found")]
     HouseholdNotFound,

@@ -1,7 +1,7 @@
 //! Extractors that turn every malformed request into the same problem+json: JSON bodies,
 //! query strings, path parameters, and the bearer credentials of each role.
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::access_log::CallerSlot;
 use super::problem::{ApiError, Code};
+use super::rejections::Place;
 use crate::audit::Actor;
 use crate::auth::{AccountPrincipal, AuthError, Role, sessions};
 use crate::partners::DevicePrincipal;
@@ -57,18 +58,19 @@ where
         let value = parse_unique_keys(&bytes)?;
         // Every request body is an object; serde would otherwise accept a struct as an array.
         if !value.is_object() {
-            return Err(ApiError::unprocessable(Code::InvalidJson).detail(
-                "the body must be a JSON object",
-                "リクエスト本文はJSONオブジェクトである必要があります",
+            return Err(ApiError::unprocessable(Code::InvalidBody).detail(
+                "The body must be a JSON object.",
+                "リクエスト本文はJSONのオブジェクトで送ってください。",
             ));
         }
         serde_path_to_error::deserialize(value)
             .map(AppJson)
             .map_err(|e| {
-                let msg = e.to_string();
-                ApiError::unprocessable(Code::InvalidJson)
-                    .detail(msg.clone(), format!("JSONの内容が正しくありません: {msg}"))
-                    .with("field", e.path().to_string())
+                super::rejections::refused(
+                    Place::Body,
+                    &e.path().to_string(),
+                    &e.inner().to_string(),
+                )
             })
     }
 }
@@ -232,15 +234,16 @@ where
 {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| AppQuery(q.0))
-            .map_err(|e: QueryRejection| {
-                let msg = e.body_text();
-                ApiError::bad_request(Code::InvalidQuery).detail(
-                    msg.clone(),
-                    format!("クエリパラメータが正しくありません: {msg}"),
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(AppQuery)
+            .map_err(|e| {
+                super::rejections::refused(
+                    Place::Query,
+                    &e.path().to_string(),
+                    &e.inner().to_string(),
                 )
             })
     }
@@ -260,13 +263,7 @@ where
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| AppPath(p.0))
-            .map_err(|e: PathRejection| {
-                let msg = e.body_text();
-                ApiError::bad_request(Code::InvalidPath).detail(
-                    msg.clone(),
-                    format!("パスのパラメータが正しくありません: {msg}"),
-                )
-            })
+            .map_err(|e: PathRejection| super::rejections::path(&e))
     }
 }
 
@@ -335,9 +332,7 @@ fn take_write(state: &AppState, parts: &Parts, caller: Uuid) -> Result<(), ApiEr
     state
         .write_limits
         .take(&parts.method, caller)
-        .map_err(|wait| {
-            ApiError::new(StatusCode::TOO_MANY_REQUESTS, Code::RateLimited).retry_after(wait)
-        })
+        .map_err(ApiError::rate_limited)
 }
 
 /// Any signed-in account (guardian, staff or admin).

@@ -21,6 +21,7 @@ pub mod partners;
 pub mod play_space;
 pub mod problem;
 pub mod program_figures;
+pub mod rejections;
 pub mod request_id;
 pub mod respite;
 pub mod second_factor;
@@ -203,75 +204,100 @@ pub fn openapi_document() -> Value {
     finish_document(serde_json::to_value(&api).unwrap_or_default())
 }
 
-fn problem_response(description: &str) -> Value {
-    json!({
-        "description": description,
-        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-    })
+/// What a problem status means, for a response the handler's annotation does not describe.
+fn status_text(status: u16) -> &'static str {
+    match status {
+        400 => "Malformed request: the body is not JSON, or a path or query parameter is invalid",
+        401 => "Missing, invalid, expired or revoked credentials",
+        403 => "The caller may not do this",
+        404 => "Not found, or not the caller's to see",
+        409 => "Not possible in the current state",
+        410 => "No longer usable",
+        413 => "Request body too large",
+        415 => "Request body is not application/json",
+        422 => "A value of the request breaks a rule",
+        429 => "Too many requests; retry after the Retry-After header's seconds",
+        503 => "Service busy; retry after the Retry-After header's seconds",
+        _ => "Unexpected server error",
+    }
 }
 
-/// Adds the responses every operation shares (malformed input, authentication, overload), so
-/// each handler's annotation lists only what is particular to it.
+/// Completes the generated document: each operation's problem responses list the codes it can
+/// answer with (derived in [`problem::contract`]), and the problem schemas are written from the
+/// code list itself.
 fn finish_document(mut doc: Value) -> Value {
     doc["openapi"] = json!("3.1.0");
     doc["info"]["version"] = json!(env!("CARGO_PKG_VERSION"));
+    doc["servers"] =
+        json!([{ "url": "/", "description": "The service that serves this document" }]);
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut() {
             let Some(item) = item.as_object_mut() else {
                 continue;
             };
             for (method, op) in item.iter_mut() {
-                let writes = matches!(method.as_str(), "post" | "put" | "patch" | "delete");
-                let has_body = op.get("requestBody").is_some();
-                let has_params = op
-                    .get("parameters")
-                    .and_then(Value::as_array)
-                    .is_some_and(|p| !p.is_empty());
-                let secured = op
-                    .get("security")
-                    .and_then(Value::as_array)
-                    .is_some_and(|s| {
-                        s.iter()
-                            .any(|r| r.as_object().is_some_and(|o| !o.is_empty()))
-                    });
-                let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
-                    continue;
-                };
-                let mut add = |code: &str, text: &str| {
-                    responses
-                        .entry(code.to_owned())
-                        .or_insert_with(|| problem_response(text));
-                };
-                if has_body {
-                    add(
-                        "400",
-                        "Malformed request (invalid JSON syntax or parameters)",
-                    );
-                    add("413", "Request body too large");
-                    add("415", "Request body is not application/json");
-                    add("422", "Request body does not match the schema");
-                } else if has_params {
-                    add("400", "Invalid path or query parameter");
-                }
-                if secured {
-                    add("401", "Missing, invalid or expired credentials");
-                    add("403", "Your role may not perform this operation");
-                    if writes {
-                        add(
-                            "429",
-                            "Too many writes from this account or device (`rate_limited`); retry after the Retry-After header's seconds",
-                        );
-                    }
-                }
-                add("500", "Unexpected server error");
-                add(
-                    "503",
-                    "Service busy; retry after the Retry-After header's seconds",
-                );
+                document_problems(method, op);
             }
         }
     }
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        schemas.insert("ProblemCode".into(), problem::schema::code_schema());
+        schemas.insert("Problem".into(), problem::schema::problem_schema());
+    }
     doc
+}
+
+/// The operation's shape, read off its generated entry.
+fn shape_of(method: &str, op: &Value) -> problem::contract::Shape {
+    let params = op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let located = |place: &str| params.iter().any(|p| p["in"] == place);
+    let caller = op
+        .get("security")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|o| o.keys())
+        .find_map(|name| problem::contract::Caller::from_scheme(name));
+    problem::contract::Shape {
+        body: op.get("requestBody").is_some(),
+        path_params: located("path"),
+        query_params: located("query"),
+        caller,
+        writes: matches!(method, "post" | "put" | "patch" | "delete"),
+    }
+}
+
+fn document_problems(method: &str, op: &mut Value) {
+    let shape = shape_of(method, op);
+    let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+    let sources = problem::contract::sources_of(&id).unwrap_or(&[]);
+    let problems = problem::contract::problems_of(shape, sources);
+    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (status, codes) in problems {
+        let entry = responses
+            .entry(status.to_string())
+            .or_insert_with(|| json!({ "description": status_text(status) }));
+        let description = entry["description"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_end_matches('.');
+        let listed: Vec<String> = codes.iter().map(|c| format!("`{c}`")).collect();
+        entry["description"] = json!(format!("{description}. Codes: {}.", listed.join(", ")));
+        entry["content"] = json!({
+            "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } }
+        });
+        entry["x-problem-codes"] = json!(codes.iter().map(|c| c.as_str()).collect::<Vec<_>>());
+    }
 }
 
 /// A header every answer carries unless its handler set its own.
@@ -324,6 +350,7 @@ pub fn build_app(state: AppState) -> Router {
             get(move || async move { axum::Json(spec.clone()) }),
         )
         .route("/docs", get(ops::get_docs))
+        .route("/problems/{code}", get(problem::page::get_problem_page))
         .route("/metrics", get(ops::get_metrics))
         .merge(web::routes())
         .layer(DefaultBodyLimit::max(server.body_limit_bytes))

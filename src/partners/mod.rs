@@ -23,7 +23,8 @@ use crate::text::FieldError;
 
 pub use crate::partner_kinds::PartnerKind;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(derive(strum::EnumIter))]
 pub enum PartnerError {
     #[error("partner not found")]
     PartnerNotFound,

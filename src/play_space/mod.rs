@@ -37,7 +37,8 @@ pub const MAX_COMPANIONS: i64 = 10;
 /// Most children one booking may list.
 pub const MAX_CHILDREN: usize = 10;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(derive(strum::EnumIter))]
 pub enum PlayError {
     #[error("session not found")]
     SessionNotFound,

@@ -48,7 +48,8 @@ use crate::units::Minutes;
 /// Longest note a family can leave for the nurse.
 pub const MAX_NOTES: usize = 1000;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(derive(strum::EnumIter))]
 pub enum RespiteError {
     #[error("the child is not enrolled in respite on the visit's date")]
     NotEnrolled,

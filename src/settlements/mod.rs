@@ -26,7 +26,8 @@ use crate::entity::{settlement_closing, settlement_statement};
 use crate::partners::{self, PartnerKind};
 use crate::vouchers::{self, Purpose, Settled};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(derive(strum::EnumIter))]
 pub enum SettlementError {
     #[error("partner not found")]
     PartnerNotFound,

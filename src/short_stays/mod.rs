@@ -34,7 +34,8 @@ use std::sync::Arc;
 mod figures;
 pub use figures::uses;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(derive(strum::EnumIter))]
 pub enum ShortStayError {
     #[error("the child is not enrolled in the short-stay program")]
     NotEnrolled,

@@ -38,7 +38,8 @@ use crate::signed_codes::{self, CodeError};
 use crate::text::FieldError;
 use crate::units::Yen;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(derive(strum::EnumIter))]
 pub enum VoucherError {
     #[error("this program has no vouchers")]
     NotVoucherProgram,

@@ -145,7 +145,7 @@ async fn a_rejection_needs_a_reason_and_keeps_it_for_the_family() {
             &json!({}),
         )
         .await;
-    assert_problem(r, 422, "invalid_json").await;
+    assert_problem(r, 422, "invalid_body").await;
     let r = app
         .post(
             &format!("/api/v1/staff/enrollments/{id}/reject"),

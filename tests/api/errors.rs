@@ -34,7 +34,7 @@ async fn unknown_fields_and_wrong_types_are_422_problems() {
             &json!({ "name": "家", "admin": true }),
         )
         .await;
-    let body = assert_problem(r, 422, "invalid_json").await;
+    let body = assert_problem(r, 422, "invalid_body").await;
     assert!(body["detail"].as_str().unwrap().contains("admin"));
     let r = app
         .post(
@@ -43,7 +43,7 @@ async fn unknown_fields_and_wrong_types_are_422_problems() {
             &json!({ "name": 42 }),
         )
         .await;
-    assert_problem(r, 422, "invalid_json").await;
+    assert_problem(r, 422, "invalid_body").await;
     let r = app
         .post(
             "/api/v1/auth/login",
@@ -51,7 +51,7 @@ async fn unknown_fields_and_wrong_types_are_422_problems() {
             &json!(["a@example.jp", "a password"]),
         )
         .await;
-    assert_problem(r, 422, "invalid_json").await;
+    assert_problem(r, 422, "invalid_body").await;
     let r = app
         .post(
             "/api/v1/staff/households",
@@ -60,7 +60,7 @@ async fn unknown_fields_and_wrong_types_are_422_problems() {
         )
         .await;
     assert_eq!(
-        assert_problem(r, 422, "invalid_json").await["field"],
+        assert_problem(r, 422, "invalid_body").await["field"],
         "name"
     );
     assert_eq!(app.count("households").await, 0);
@@ -193,4 +193,130 @@ async fn every_problem_names_the_request_id_of_its_response() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["request_id"], header);
     assert_eq!(StatusCode::UNAUTHORIZED, 401);
+}
+
+/// A Japanese sentence with no English words in it: only the names a person types (a member,
+/// a parameter, a value the operation takes) may appear, inside 「」.
+fn reads_as_japanese(detail: &str) {
+    let outside_quotes: String = detail
+        .split('「')
+        .map(|part| part.split_once('」').map_or(part, |(_, rest)| rest))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let before_list = outside_quotes
+        .split("指定できる")
+        .next()
+        .unwrap_or_default();
+    let english: Vec<&str> = before_list
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() > 2 && !matches!(*w, "UUID" | "URL" | "JSON"))
+        .collect();
+    assert!(
+        english.is_empty(),
+        "English words {english:?} in a Japanese detail: {detail}"
+    );
+}
+
+#[tokio::test]
+async fn refusals_of_malformed_requests_name_the_field_in_plain_japanese() {
+    let app = spawn_app().await;
+    let staff = app.staff().await;
+    let guardian = app.guardian(&staff).await;
+    let households = app.count("households").await;
+    // A member the operation does not take.
+    let r = app
+        .post(
+            "/api/v1/staff/households",
+            Some(&staff.access),
+            &json!({ "name": "家", "amount": 1 }),
+        )
+        .await;
+    let body = assert_problem(r, 422, "invalid_body").await;
+    assert_eq!(body["field"], "amount");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("この操作では項目「amount」は使えません。"),
+        "{detail}"
+    );
+    reads_as_japanese(detail);
+    // A member that is missing, and one of the wrong type.
+    for (sent, field) in [(json!({}), "name"), (json!({ "name": ["家"] }), "name")] {
+        let r = app
+            .post("/api/v1/staff/households", Some(&staff.access), &sent)
+            .await;
+        let body = assert_problem(r, 422, "invalid_body").await;
+        assert_eq!(body["field"], field);
+        reads_as_japanese(body["detail"].as_str().unwrap());
+    }
+    // A path parameter that is not an id.
+    let r = app
+        .get(
+            "/api/v1/children/not-a-uuid/allowances",
+            Some(&guardian.access),
+        )
+        .await;
+    let body = assert_problem(r, 400, "invalid_path").await;
+    assert_eq!(body["field"], "child_id");
+    assert_eq!(
+        body["detail"],
+        "アドレス（URL）の「child_id」はID（UUID）で指定してください。"
+    );
+    // A query parameter of the wrong type.
+    let r = app
+        .get("/api/v1/staff/households?limit=many", Some(&staff.access))
+        .await;
+    let body = assert_problem(r, 400, "invalid_query").await;
+    assert_eq!(body["field"], "limit");
+    reads_as_japanese(body["detail"].as_str().unwrap());
+    // Malformed JSON is its own code, at 400, apart from the 422 of a well-formed body.
+    let r = app
+        .client
+        .post(app.url("/api/v1/staff/households"))
+        .bearer_auth(&staff.access)
+        .header("content-type", "application/json")
+        .body("{\"name\": \"家\",}")
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(r, 400, "invalid_json").await;
+    reads_as_japanese(body["detail"].as_str().unwrap());
+    assert_eq!(app.count("households").await, households);
+}
+
+#[tokio::test]
+async fn a_problems_type_is_a_page_that_says_what_to_do_in_the_callers_language() {
+    let app = spawn_app().await;
+    let r = app.get("/api/v1/nowhere", None).await;
+    let problem = assert_problem(r, 404, "not_found").await;
+    let page_url = app.url(problem["type"].as_str().unwrap());
+    let r = app.client.get(&page_url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-language"], "ja");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = r.text().await.unwrap();
+    assert!(page.contains("<html lang=\"ja\">"));
+    assert!(page.contains("リソースが見つかりません"), "{page}");
+    assert!(page.contains("どうすればよいか"));
+    let r = app
+        .client
+        .get(app.url("/problems/voucher_expired"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("The code has expired; ask the family to show a new one"));
+    assert!(
+        page.contains("HTTP 410"),
+        "the status is read off the conversion: {page}"
+    );
+    assert!(page.contains("What to do"));
+    // A code that does not exist has no page.
+    let r = app.get("/problems/no_such_code", None).await;
+    assert_problem(r, 404, "not_found").await;
 }

@@ -29,8 +29,85 @@ pub struct TestApp {
     pub keys: Arc<KeyRing>,
     /// The server's state, for running its background sweeps on demand.
     pub state: AppState,
+    /// Problems the server sent that their operation does not document (see [`contract_check`]).
+    undocumented: Arc<std::sync::Mutex<Vec<String>>>,
     _dir: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Drop for TestApp {
+    /// Every test is also a check of the contract: a problem its operation's spec entry does not
+    /// list (code and status) fails the test that provoked it.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let seen = self
+            .undocumented
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default();
+        assert!(
+            seen.is_empty(),
+            "the server answered with problems its operations do not document:\n{}",
+            seen.join("\n")
+        );
+    }
+}
+
+/// The documented problems of each operation: (method, route template) → status → codes.
+type Documented =
+    std::collections::HashMap<(String, String), std::collections::HashMap<u16, Vec<String>>>;
+
+fn documented() -> &'static Documented {
+    static DOC: std::sync::OnceLock<Documented> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| {
+        let spec = carepass::http::openapi_document();
+        let mut out = Documented::new();
+        for (path, item) in spec["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("path item") {
+                let mut by_status = std::collections::HashMap::new();
+                for (status, response) in op["responses"].as_object().expect("responses") {
+                    let codes = response["x-problem-codes"]
+                        .as_array()
+                        .map(|a| a.iter().map(|c| c.as_str().unwrap().to_owned()).collect())
+                        .unwrap_or_default();
+                    by_status.insert(status.parse().expect("status"), codes);
+                }
+                out.insert((method.to_uppercase(), path.clone()), by_status);
+            }
+        }
+        out
+    })
+}
+
+/// A layer outside the service's router that compares every problem it sends with the spec.
+fn contract_check(app: axum::Router, seen: Arc<std::sync::Mutex<Vec<String>>>) -> axum::Router {
+    use carepass::http::problem::Served;
+    app.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let seen = seen.clone();
+            async move {
+                let response = next.run(request).await;
+                if let Some(served) = response.extensions().get::<Served>()
+                    && let Some(route) = &served.route
+                    && let Some(by_status) =
+                        documented().get(&(served.method.to_string(), route.clone()))
+                {
+                    let listed = by_status
+                        .get(&served.status.as_u16())
+                        .is_some_and(|codes| codes.iter().any(|c| c == served.code.as_str()));
+                    if !listed {
+                        seen.lock().unwrap().push(format!(
+                            "{} {route}: {} {}",
+                            served.method, served.status, served.code
+                        ));
+                    }
+                }
+                response
+            }
+        },
+    ))
 }
 
 /// The PostgreSQL server to test against, if any.
@@ -147,9 +224,10 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let timeouts = server::ConnectionTimeouts::from_config(&config.server);
+    let undocumented = Arc::new(std::sync::Mutex::new(Vec::new()));
     tokio::spawn(server::serve(
         listener,
-        build_app(state.clone()),
+        contract_check(build_app(state.clone()), undocumented.clone()),
         timeouts,
         async move {
             let _ = rx.await;
@@ -166,6 +244,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         config,
         keys,
         state,
+        undocumented,
         _dir: dir,
         _shutdown: tx,
     }
@@ -475,7 +554,7 @@ pub async fn assert_problem(r: Response, status: u16, code: &str) -> Value {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], status);
-    assert_eq!(body["type"], format!("urn:carepass:problem:{code}"));
+    assert_eq!(body["type"], format!("/problems/{code}"));
     assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
     body
 }

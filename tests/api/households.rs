@@ -129,7 +129,7 @@ async fn children_need_kana_readings_and_a_birth_date_in_the_past() {
     let r = app
         .post("/api/v1/children", Some(&guardian.access), &body)
         .await;
-    assert_problem(r, 422, "invalid_json").await;
+    assert_problem(r, 422, "invalid_body").await;
 
     assert_eq!(app.count("children").await, 0);
 }

@@ -92,7 +92,7 @@ async fn partner_names_are_unique_and_kinds_must_be_known() {
             &json!({ "kind": "bakery", "name": "パン屋" }),
         )
         .await;
-    assert_problem(r, 422, "invalid_json").await;
+    assert_problem(r, 422, "invalid_body").await;
     assert_eq!(app.count("partners").await, 1);
 }
 

@@ -739,7 +739,7 @@ async fn bad_amounts_unknown_programs_and_missing_keys_are_refused_without_writi
         &json!({ "payload": p, "amount_yen": "1000" }),
     )
     .await;
-    assert_problem(r, 422, "invalid_json").await;
+    assert_problem(r, 422, "invalid_body").await;
     let r = redeem(
         &app,
         &taxi,
@@ -747,7 +747,7 @@ async fn bad_amounts_unknown_programs_and_missing_keys_are_refused_without_writi
         &json!({ "payload": p, "amount_yen": 1.5 }),
     )
     .await;
-    assert_problem(r, 422, "invalid_json").await;
+    assert_problem(r, 422, "invalid_body").await;
     let r = redeem(&app, &taxi, "k", &json!({ "payload": p })).await;
     assert_problem(r, 422, "invalid_field").await;
     let fees = json!({ "reservation_yen": 1, "pickup_yen": 1, "basic_assistance_yen": 1 });
@@ -884,7 +884,7 @@ async fn staff_corrections_move_the_balance_with_a_reason_but_never_below_zero()
     let r = app
         .post(&path, Some(&f.staff.access), &json!({ "amount": -500 }))
         .await;
-    assert_problem(r, 422, "invalid_json").await;
+    assert_problem(r, 422, "invalid_body").await;
     let r = app
         .post(
             &path,

@@ -233,6 +233,6 @@ async fn a_program_the_ward_does_not_have_is_refused_in_words_wherever_one_is_na
             &json!({ "program": "Taxi-Fuel" }),
         )
         .await;
-    assert_problem(r, 422, "invalid_json").await;
+    assert_problem(r, 422, "invalid_body").await;
     assert_eq!(app.count("vouchers").await, 0);
 }

@@ -5,7 +5,7 @@
 macro_rules! problem_codes {
     ($($variant:ident = $code:literal: $en:literal, $ja:literal;)*) => {
         /// A stable, machine-readable problem code; the app switches on it, never on the text.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Code {
             $($variant,)*
         }
@@ -21,6 +21,14 @@ macro_rules! problem_codes {
                 }
             }
 
+            /// The code named by `s`, if there is one.
+            pub fn parse(s: &str) -> Option<Code> {
+                match s {
+                    $($code => Some(Code::$variant),)*
+                    _ => None,
+                }
+            }
+
             /// The problem type's short summary: (English, Japanese).
             pub fn title(self) -> (&'static str, &'static str) {
                 match self {
@@ -32,7 +40,8 @@ macro_rules! problem_codes {
 }
 
 problem_codes! {
-    InvalidJson = "invalid_json": "The request body is not valid JSON for this operation", "リクエスト本文がこの操作のJSONとして正しくありません";
+    InvalidJson = "invalid_json": "The request body is not well-formed JSON", "リクエスト本文がJSONとして読み取れません";
+    InvalidBody = "invalid_body": "A member of the request body is missing, unknown or of the wrong type", "リクエスト本文の項目が足りないか、不明な項目があるか、形式が違います";
     DuplicateJsonKey = "duplicate_json_key": "The request body names the same key twice", "リクエスト本文に同じ項目が2回以上あります";
     UnsupportedMediaType = "unsupported_media_type": "The request body must be application/json", "リクエスト本文は application/json である必要があります";
     InvalidQuery = "invalid_query": "A query parameter is invalid", "クエリパラメータが正しくありません";

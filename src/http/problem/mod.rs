@@ -17,7 +17,27 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 mod codes;
+pub mod contract;
+pub mod page;
+pub mod schema;
+pub mod sources;
 pub use codes::Code;
+
+/// The path of the page that explains a problem code; also the problem's `type`.
+pub fn type_of(code: Code) -> String {
+    format!("/problems/{code}")
+}
+
+/// What a problem response answered, left on the response for layers outside the router (the
+/// tests' contract check): the route template and method it answered, and its status and code.
+#[derive(Debug, Clone)]
+pub struct Served {
+    /// The matched route template (`/api/v1/children/{child_id}`), if a route matched.
+    pub route: Option<String>,
+    pub method: axum::http::Method,
+    pub status: StatusCode,
+    pub code: Code,
+}
 
 /// A language the service answers in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +114,7 @@ impl Text {
 /// An RFC 9457 problem as it appears on the wire.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "type": "urn:carepass:problem:enrollment_not_pending",
+    "type": "/problems/enrollment_not_pending",
     "title": "The application has already been decided",
     "status": 409,
     "code": "enrollment_not_pending",
@@ -102,7 +122,8 @@ impl Text {
     "request_id": "0b7c6f1e-2f5a-4d64-9d52-93c1f0f3b2a1"
 }))]
 pub struct Problem {
-    /// `urn:carepass:problem:<code>`.
+    /// A page about this code, `/problems/<code>` (relative to the service): what happened and
+    /// what to do, in Japanese or English.
     #[serde(rename = "type")]
     pub kind: String,
     /// Short summary of the problem type, in the requested language.
@@ -197,6 +218,25 @@ impl ApiError {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, Code::ServiceBusy).retry_after(1)
     }
 
+    /// Too many writes from one caller: wait `seconds`.
+    pub fn rate_limited(seconds: u64) -> ApiError {
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, Code::RateLimited).retry_after(seconds)
+    }
+
+    /// The shared problems that carry members beyond RFC 9457's, for the spec's schema (the
+    /// areas' problems come from [`sources`]).
+    pub fn shared_samples() -> Vec<ApiError> {
+        use crate::http::rejections::{Place, refused};
+        vec![
+            ApiError::busy(),
+            ApiError::rate_limited(1),
+            refused(Place::Body, "name", "missing field `name`"),
+            refused(Place::Query, "limit", "missing field `limit`"),
+            ApiError::unprocessable(Code::DuplicateJsonKey).with("field", "name"),
+            ApiError::bad_request(Code::InvalidPath).with("field", "child_id"),
+        ]
+    }
+
     /// Something we did not expect: logged with its cause, answered without it.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %cause, "internal error");
@@ -244,6 +284,7 @@ fn code_for_status(status: StatusCode) -> Code {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
         StatusCode::UNAUTHORIZED => Code::Unauthenticated,
         StatusCode::SERVICE_UNAVAILABLE => Code::ServiceBusy,
+        StatusCode::UNPROCESSABLE_ENTITY => Code::InvalidBody,
         s if s.is_client_error() => Code::InvalidJson,
         _ => Code::InternalError,
     }
@@ -252,6 +293,11 @@ fn code_for_status(status: StatusCode) -> Code {
 /// Middleware: renders every error response as problem+json in the caller's language.
 pub async fn render_problems(request: Request, next: Next) -> Response {
     let lang = Lang::from_headers(request.headers());
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let method = request.method().clone();
     let request_id = request
         .headers()
         .get("x-request-id")
@@ -293,7 +339,7 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
     crate::telemetry::problem(error.code.as_str(), error.status.as_u16());
     let (title_en, title_ja) = error.code.title();
     let problem = Problem {
-        kind: format!("urn:carepass:problem:{}", error.code),
+        kind: type_of(error.code),
         title: match lang {
             Lang::Ja => title_ja.to_owned(),
             Lang::En => title_en.to_owned(),
@@ -307,6 +353,12 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
     let body = serde_json::to_vec(&problem).unwrap_or_default();
     let mut out = Response::new(axum::body::Body::from(body));
     *out.status_mut() = error.status;
+    out.extensions_mut().insert(Served {
+        route,
+        method,
+        status: error.status,
+        code: error.code,
+    });
     let headers = out.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
