@@ -64,6 +64,7 @@ impl AmountUnit {
 
 /// One month's figures, or the year's.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = ProgramTally)]
 pub struct Tally {
     /// `2026-04`, or `FY2026` for the year.
     #[schema(example = "2026-04")]

@@ -1,5 +1,19 @@
 //! Parsing of free-text input at the boundary: trimmed, length-bounded, no control characters.
 
+/// Marks a deserialization message that is already a sentence in both languages (our own
+/// types' refusals), so the rejection handler can show it instead of a generic one.
+const BILINGUAL: char = '\u{1f}';
+
+/// A serde error message carrying our own sentence in English and Japanese.
+pub fn bilingual(en: &str, ja: &str) -> String {
+    format!("{BILINGUAL}{en}{BILINGUAL}{ja}")
+}
+
+/// The (English, Japanese) sentences of a message made by [`bilingual`].
+pub fn split_bilingual(message: &str) -> Option<(&str, &str)> {
+    message.strip_prefix(BILINGUAL)?.split_once(BILINGUAL)
+}
+
 /// Why a text value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TextError {

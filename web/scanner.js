@@ -166,9 +166,9 @@
     const body = { payload: current.payload };
     if (current.verified.unit === "ticket") {
       body.fees = {
-        reservation_yen: Number($("fee-reservation").value || 0),
-        pickup_yen: Number($("fee-pickup").value || 0),
-        basic_assistance_yen: Number($("fee-assistance").value || 0),
+        reservation_fee_yen: Number($("fee-reservation").value || 0),
+        pickup_fee_yen: Number($("fee-pickup").value || 0),
+        basic_assistance_fee_yen: Number($("fee-assistance").value || 0),
       };
     } else {
       body.amount_yen = Number($("amount").value);

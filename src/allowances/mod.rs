@@ -37,6 +37,7 @@ use crate::entity::allowance_account;
 
 /// What an account counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = AllowanceUnit)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     Yen,

@@ -16,7 +16,7 @@ use crate::entity::{allowance_account, ledger_entry};
 
 /// A period's figures as a guardian sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-#[schema(example = json!({
+#[schema(as = AllowanceSummary, example = json!({
     "program": "taxi_fuel",
     "unit": "yen",
     "period": "2026-11",
@@ -99,6 +99,7 @@ pub async fn summary(
 
 /// A ledger entry as shown in a history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = LedgerEntry)]
 pub struct Entry {
     pub id: Uuid,
     pub kind: EntryKind,

@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 /// What an account may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = AccountRole)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 保護者: a parent of an enrolled child.

@@ -155,9 +155,9 @@ async fn vouchers_and_closing(
     )
     .await?;
     let fees = CareTaxiFees {
-        reservation_yen: Yen(1_000),
-        pickup_yen: Yen(1_500),
-        basic_assistance_yen: Yen(3_000),
+        reservation_fee_yen: Yen(1_000),
+        pickup_fee_yen: Yen(1_500),
+        basic_assistance_fee_yen: Yen(3_000),
     };
     redeemed(
         ctx,

@@ -33,6 +33,7 @@ pub use crate::config::Program;
 
 /// Where an application stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = EnrollmentStatus)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pending,

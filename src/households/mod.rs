@@ -71,6 +71,7 @@ impl From<household::Model> for Household {
 
 /// A guardian as listed in their household.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = HouseholdMember)]
 pub struct Member {
     pub account_id: Uuid,
     pub display_name: String,

@@ -30,6 +30,7 @@ pub mod short_stays;
 pub mod trace_context;
 pub mod vouchers;
 pub mod ward;
+pub mod ward_time;
 pub mod web;
 
 use std::time::Duration;
@@ -230,6 +231,30 @@ fn finish_document(mut doc: Value) -> Value {
     doc["info"]["version"] = json!(env!("CARGO_PKG_VERSION"));
     doc["servers"] =
         json!([{ "url": "/", "description": "The service that serves this document" }]);
+    doc["info"]["license"] = json!({ "name": "MIT", "identifier": "MIT" });
+    doc["info"]["contact"] = json!({
+        "name": "Shinagawa City, support for children with medical care needs",
+        "url": "https://www.city.shinagawa.tokyo.jp/"
+    });
+    doc["webhooks"] = json!({
+        "notification": {
+            "post": {
+                "operationId": "receiveNotification",
+                "security": [{ "webhookSignature": [] }],
+                "tags": ["notifications"],
+                "summary": "A notification, sent to the push gateway",
+                "description": "The service posts each notification to the configured push gateway (`notifications.webhook_url`); the body and headers are described by `WebhookDelivery`.",
+                "requestBody": {
+                    "required": true,
+                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/WebhookDelivery" } } }
+                },
+                "responses": {
+                    "200": { "description": "Received (any 2xx acknowledges the delivery)" },
+                    "503": { "description": "Not received; any answer other than 2xx, or none, is retried with backoff" }
+                }
+            }
+        }
+    });
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut() {
             let Some(item) = item.as_object_mut() else {
@@ -237,6 +262,8 @@ fn finish_document(mut doc: Value) -> Value {
             };
             for (method, op) in item.iter_mut() {
                 document_problems(method, op);
+                document_headers(op);
+                split_summary(op);
             }
         }
     }
@@ -247,7 +274,121 @@ fn finish_document(mut doc: Value) -> Value {
         schemas.insert("ProblemCode".into(), problem::schema::code_schema());
         schemas.insert("Problem".into(), problem::schema::problem_schema());
     }
+    doc["components"]["securitySchemes"]["webhookSignature"] = json!({
+        "type": "apiKey",
+        "in": "header",
+        "name": "Carepass-Signature",
+        "description": "`v1=<hex HMAC-SHA256(secret, \"{Carepass-Timestamp}.{raw body}\")>`, with the secret shared with the push gateway (see `WebhookDelivery`)."
+    });
+    doc["components"]["headers"] = json!({
+        "RequestId": {
+            "description": "The request's id: the `x-request-id` the client sent, or a new UUID. Quote it in a support call; problems repeat it as `request_id`.",
+            "schema": { "type": "string" }
+        },
+        "RetryAfter": {
+            "description": "Seconds to wait before sending the same request again (with the same Idempotency-Key, where there is one).",
+            "schema": { "type": "integer", "minimum": 0 }
+        },
+        "WwwAuthenticate": {
+            "description": "`Bearer`: the operation takes a bearer credential.",
+            "schema": { "type": "string" }
+        },
+        "ContentLanguage": {
+            "description": "The language of `title` and `detail`: `ja` unless Accept-Language prefers English.",
+            "schema": { "type": "string", "enum": ["ja", "en"] }
+        }
+    });
     doc
+}
+
+/// Declares the headers each response carries: every answer its request id; a problem its
+/// language; 401 the scheme to use; 429 and 503 how long to wait.
+fn document_headers(op: &mut Value) {
+    let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let reference = |name: &str| json!({ "$ref": format!("#/components/headers/{name}") });
+    for (status, response) in responses.iter_mut() {
+        let headers = response
+            .as_object_mut()
+            .map(|r| r.entry("headers").or_insert_with(|| json!({})));
+        let Some(headers) = headers.and_then(Value::as_object_mut) else {
+            continue;
+        };
+        headers.insert("x-request-id".into(), reference("RequestId"));
+        if status.starts_with('4') || status.starts_with('5') {
+            headers.insert("Content-Language".into(), reference("ContentLanguage"));
+        }
+        match status.as_str() {
+            "401" => {
+                headers.insert("WWW-Authenticate".into(), reference("WwwAuthenticate"));
+            }
+            "429" | "503" => {
+                headers.insert("Retry-After".into(), reference("RetryAfter"));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Keeps an operation's `summary` to its first sentence, for generated method titles; the whole
+/// text becomes its `description`.
+fn split_summary(op: &mut Value) {
+    let Some(text) = op.get("summary").and_then(Value::as_str) else {
+        return;
+    };
+    let whole = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut first = first_sentence(&whole);
+    if first.chars().count() > 72 {
+        first = without_asides(&first);
+    }
+    let description = match op.get("description").and_then(Value::as_str) {
+        Some(more) if !more.trim().is_empty() => format!("{whole}\n\n{more}"),
+        _ => whole.clone(),
+    };
+    op["summary"] = json!(first);
+    op["description"] = json!(description);
+}
+
+/// The text without its parenthesised asides, for a summary that would not fit on a line.
+fn without_asides(text: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0i32;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" ,", ",")
+}
+
+/// The text up to the first full stop, colon or semicolon that ends a clause (not one inside a
+/// parenthesis or a code span), without the stop.
+fn first_sentence(text: &str) -> String {
+    let mut depth = 0i32;
+    let mut in_code = false;
+    let chars: Vec<char> = text.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        match c {
+            '`' => in_code = !in_code,
+            '(' if !in_code => depth += 1,
+            ')' if !in_code => depth -= 1,
+            '.' | ':' | ';' if !in_code && depth == 0 => {
+                let next = chars.get(i + 1);
+                if next.is_none_or(|n| n.is_whitespace()) {
+                    return chars[..i].iter().collect::<String>().trim().to_owned();
+                }
+            }
+            _ => {}
+        }
+    }
+    text.trim_end_matches('.').trim().to_owned()
 }
 
 /// The operation's shape, read off its generated entry.

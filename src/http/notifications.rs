@@ -12,9 +12,49 @@ use super::problem::{ApiError, Code, Problem};
 use crate::notifications::{self, DeliveryStatus, Notification, Recipient};
 use crate::state::AppState;
 
-/// A page of notifications.
+/// A notification as its family or partner sees it: what happened, not how it travelled (the
+/// delivery's attempts and errors are for staff, in `NotificationDelivery`).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = Notification)]
+pub struct InboxNotification {
+    /// Also the event id the push gateway deduplicates by.
+    pub id: Uuid,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub recipient: Recipient,
+    pub subject_type: String,
+    pub subject_id: Uuid,
+    pub data: serde_json::Value,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub read_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<Notification> for InboxNotification {
+    fn from(n: Notification) -> InboxNotification {
+        InboxNotification {
+            id: n.id,
+            kind: n.kind,
+            recipient: n.recipient,
+            subject_type: n.subject_type,
+            subject_id: n.subject_id,
+            data: n.data,
+            created_at: n.created_at,
+            read_at: n.read_at,
+        }
+    }
+}
+
+/// A page of a family's or partner's notifications.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationList {
+    pub items: Vec<InboxNotification>,
+    /// Offset of the next page, if there is one.
+    pub next_offset: Option<u64>,
+}
+
+/// A page of notifications with their deliveries (staff).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationDeliveryList {
     pub items: Vec<Notification>,
     /// Offset of the next page, if there is one.
     pub next_offset: Option<u64>,
@@ -69,6 +109,7 @@ async fn inbox(
     )
     .await?;
     let (items, next_offset) = paging.finish(rows);
+    let items = items.into_iter().map(InboxNotification::from).collect();
     Ok(AppJson(NotificationList { items, next_offset }))
 }
 
@@ -93,7 +134,7 @@ pub async fn list_notifications(
     operation_id = "markNotificationRead",
     params(("notification_id" = Uuid, Path, description = "Notification id")),
     responses(
-        (status = 200, description = "Read", body = Notification),
+        (status = 200, description = "Read", body = InboxNotification),
         (status = 404, description = "No such notification for your household", body = Problem, content_type = "application/problem+json"),
     ),
     security(("guardian" = []))
@@ -102,7 +143,7 @@ pub async fn mark_notification_read(
     State(state): State<AppState>,
     g: Guardian,
     AppPath(path): AppPath<NotificationPath>,
-) -> Result<AppJson<Notification>, ApiError> {
+) -> Result<AppJson<InboxNotification>, ApiError> {
     notifications::mark_read(
         &state.db,
         Recipient::Household(g.household_id),
@@ -110,7 +151,7 @@ pub async fn mark_notification_read(
         state.now(),
     )
     .await?
-    .map(AppJson)
+    .map(|n| AppJson(n.into()))
     .ok_or_else(|| ApiError::not_found(Code::NotificationNotFound))
 }
 
@@ -137,14 +178,14 @@ pub async fn list_device_notifications(
     get, path = "/api/v1/staff/notifications", tag = "notifications",
     operation_id = "listNotificationDeliveries",
     params(DeliveryQuery),
-    responses((status = 200, description = "Notifications, oldest first", body = NotificationList)),
+    responses((status = 200, description = "Notifications with their deliveries, oldest first", body = NotificationDeliveryList)),
     security(("staff" = []), ("admin" = []))
 )]
 pub async fn list_notification_deliveries(
     State(state): State<AppState>,
     _staff: Staff,
     AppQuery(q): AppQuery<DeliveryQuery>,
-) -> Result<AppJson<NotificationList>, ApiError> {
+) -> Result<AppJson<NotificationDeliveryList>, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     let rows = notifications::by_delivery(
         &state.read,
@@ -154,7 +195,7 @@ pub async fn list_notification_deliveries(
     )
     .await?;
     let (items, next_offset) = paging.finish(rows);
-    Ok(AppJson(NotificationList { items, next_offset }))
+    Ok(AppJson(NotificationDeliveryList { items, next_offset }))
 }
 
 /// Send a dead-lettered notification again, from its first attempt (staff).
@@ -163,7 +204,7 @@ pub async fn list_notification_deliveries(
     operation_id = "retryNotification",
     params(("notification_id" = Uuid, Path, description = "Notification id")),
     responses(
-        (status = 200, description = "Queued again", body = Notification),
+        (status = 200, description = "Queued again", body = crate::notifications::Notification),
         (status = 404, description = "No such dead letter", body = Problem, content_type = "application/problem+json"),
     ),
     security(("staff" = []), ("admin" = []))

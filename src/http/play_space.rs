@@ -26,9 +26,11 @@ use crate::state::AppState;
 pub struct SessionRequest {
     #[schema(example = "親子ひろば（午前）", max_length = 100)]
     pub title: String,
-    #[schema(value_type = String, example = "2026-12-05T10:00:00")]
+    #[schema(value_type = super::ward_time::WardTime)]
+    #[serde(deserialize_with = "super::ward_time::deserialize")]
     pub starts_at: NaiveDateTime,
-    #[schema(value_type = String, example = "2026-12-05T12:00:00")]
+    #[schema(value_type = super::ward_time::WardTime)]
+    #[serde(deserialize_with = "super::ward_time::deserialize")]
     pub ends_at: NaiveDateTime,
     #[schema(minimum = 1, maximum = 1000)]
     pub capacity_children: i64,
@@ -38,10 +40,12 @@ pub struct SessionRequest {
     #[schema(minimum = 0, maximum = 1000)]
     pub ventilator_places: Option<i64>,
     /// When bookings open; now when absent.
-    #[schema(value_type = Option<String>, example = "2026-11-25T09:00:00")]
+    #[schema(value_type = Option<super::ward_time::WardTime>)]
+    #[serde(default, deserialize_with = "super::ward_time::option")]
     pub booking_opens_at: Option<NaiveDateTime>,
     /// When bookings close and cancellations end; the start when absent.
-    #[schema(value_type = Option<String>, example = "2026-12-04T17:00:00")]
+    #[schema(value_type = Option<super::ward_time::WardTime>)]
+    #[serde(default, deserialize_with = "super::ward_time::option")]
     pub booking_closes_at: Option<NaiveDateTime>,
 }
 

@@ -123,6 +123,14 @@ pub fn refused(place: Place, path: &str, message: &str) -> ApiError {
             )
             .with("field", field);
     }
+    if let Some((en, ja)) = crate::text::split_bilingual(message) {
+        let e = place.problem().detail(en, ja);
+        return if field.is_empty() {
+            e
+        } else {
+            e.with("field", field)
+        };
+    }
     let (en, ja) = match (field.is_empty(), expected(message)) {
         (true, _) => (
             "The body must be a JSON object.".to_owned(),

@@ -30,9 +30,11 @@ use crate::state::AppState;
 pub struct VisitRequest {
     /// One of `GET /api/v1/respite-stations`.
     pub station_id: Uuid,
-    #[schema(value_type = String, example = "2026-12-01T10:00:00")]
+    #[schema(value_type = super::ward_time::WardTime)]
+    #[serde(deserialize_with = "super::ward_time::deserialize")]
     pub starts_at: NaiveDateTime,
-    #[schema(value_type = String, example = "2026-12-01T13:00:00")]
+    #[schema(value_type = super::ward_time::WardTime)]
+    #[serde(deserialize_with = "super::ward_time::deserialize")]
     pub ends_at: NaiveDateTime,
     /// The care the nurse will take over.
     #[serde(default)]
@@ -109,9 +111,11 @@ pub struct DeclineRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompleteRequest {
-    #[schema(value_type = String, example = "2026-12-01T10:05:00")]
+    #[schema(value_type = super::ward_time::WardTime)]
+    #[serde(deserialize_with = "super::ward_time::deserialize")]
     pub started_at: NaiveDateTime,
-    #[schema(value_type = String, example = "2026-12-01T12:15:00")]
+    #[schema(value_type = super::ward_time::WardTime)]
+    #[serde(deserialize_with = "super::ward_time::deserialize")]
     pub ended_at: NaiveDateTime,
 }
 
@@ -120,9 +124,11 @@ pub struct CompleteRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExceptionRequest {
-    #[schema(value_type = String, example = "2027-03-20T09:00:00")]
+    #[schema(value_type = super::ward_time::WardTime)]
+    #[serde(deserialize_with = "super::ward_time::deserialize")]
     pub started_at: NaiveDateTime,
-    #[schema(value_type = String, example = "2027-03-20T15:00:00")]
+    #[schema(value_type = super::ward_time::WardTime)]
+    #[serde(deserialize_with = "super::ward_time::deserialize")]
     pub ended_at: NaiveDateTime,
     /// Why staff record it (kept on the visit, in the ledger and in the audit log).
     #[schema(max_length = 500)]
@@ -138,9 +144,11 @@ pub struct DisputeRequest {
     pub reason: String,
     /// When the visit really started, by the family's account (ward-local time). Leave both
     /// times out when the visit did not take place.
-    #[schema(value_type = Option<String>, example = "2026-12-01T10:30:00")]
+    #[schema(value_type = Option<super::ward_time::WardTime>)]
+    #[serde(default, deserialize_with = "super::ward_time::option")]
     pub started_at: Option<NaiveDateTime>,
-    #[schema(value_type = Option<String>, example = "2026-12-01T12:00:00")]
+    #[schema(value_type = Option<super::ward_time::WardTime>)]
+    #[serde(default, deserialize_with = "super::ward_time::option")]
     pub ended_at: Option<NaiveDateTime>,
 }
 

@@ -371,7 +371,8 @@ pub async fn list_institution_short_stays(
 pub struct AdmitRequest {
     /// When the child was admitted; now when absent. Must fall on the confirmed dates (from the
     /// configured tolerance before the first day to the last day) and not in the future.
-    #[schema(value_type = Option<String>, example = "2026-12-10T09:30:00")]
+    #[schema(value_type = Option<super::ward_time::WardTime>)]
+    #[serde(default, deserialize_with = "super::ward_time::option")]
     pub admitted_at: Option<NaiveDateTime>,
 }
 
@@ -380,7 +381,8 @@ pub struct AdmitRequest {
 #[serde(deny_unknown_fields)]
 pub struct DischargeRequest {
     /// When the child went home; now when absent. Not before the admission, not in the future.
-    #[schema(value_type = Option<String>, example = "2026-12-12T15:00:00")]
+    #[schema(value_type = Option<super::ward_time::WardTime>)]
+    #[serde(default, deserialize_with = "super::ward_time::option")]
     pub discharged_at: Option<NaiveDateTime>,
 }
 

@@ -24,6 +24,7 @@ use crate::entity::notification;
 
 /// Who a notification is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = NotificationRecipient)]
 #[serde(tag = "type", content = "id", rename_all = "snake_case")]
 pub enum Recipient {
     /// Every guardian of a household.
@@ -151,14 +152,16 @@ pub struct WebhookDelivery {
 
 /// The object an event is about.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = NotificationSubject)]
 pub struct Subject {
     #[serde(rename = "type")]
     pub kind: String,
     pub id: Uuid,
 }
 
-/// A notification as the app (and staff) see it.
+/// A notification with its delivery to the push gateway, as staff see it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(as = NotificationDelivery)]
 pub struct Notification {
     /// Also the event id the push gateway deduplicates by.
     pub id: Uuid,

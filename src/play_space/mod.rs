@@ -95,6 +95,7 @@ impl From<households::HouseholdError> for PlayError {
 
 /// A session as everyone sees it, with the places left.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = PlaySession)]
 pub struct Session {
     pub id: Uuid,
     pub title: String,

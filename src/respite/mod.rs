@@ -324,6 +324,7 @@ fn span(
 
 /// A station a family can choose: a contracted, active nurse station or home-care provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = RespiteStation)]
 pub struct Station {
     pub id: Uuid,
     pub name: String,

@@ -31,6 +31,7 @@ pub struct ClosedStatement {
 
 /// A closed month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = SettlementClosed)]
 pub struct Closed {
     pub month: String,
     pub closed_at: DateTime<Utc>,

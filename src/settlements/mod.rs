@@ -53,6 +53,7 @@ impl crate::db::FromDb for SettlementError {
 
 /// What a statement line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = StatementLineKind)]
 #[serde(rename_all = "snake_case")]
 pub enum LineKind {
     /// A redemption the ward pays.
@@ -118,6 +119,7 @@ pub enum StatementStatus {
 
 /// One partner's statement for a month (請求明細).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = SettlementStatement)]
 pub struct Statement {
     pub partner_id: Uuid,
     pub partner_name: String,
@@ -142,6 +144,7 @@ pub struct Statement {
 
 /// A month's closing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = SettlementClosing)]
 pub struct Closing {
     pub month: String,
     pub closed_at: DateTime<Utc>,

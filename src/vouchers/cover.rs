@@ -27,20 +27,26 @@ pub enum Charge {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CareTaxiFees {
-    /// 予約料
-    pub reservation_yen: Yen,
-    /// 迎車料
-    pub pickup_yen: Yen,
-    /// 基本介助料
-    pub basic_assistance_yen: Yen,
+    /// 予約料 (formerly `reservation_yen`, still read).
+    #[serde(alias = "reservation_yen")]
+    pub reservation_fee_yen: Yen,
+    /// 迎車料 (formerly `pickup_yen`, still read).
+    #[serde(alias = "pickup_yen")]
+    pub pickup_fee_yen: Yen,
+    /// 基本介助料 (formerly `basic_assistance_yen`, still read).
+    #[serde(alias = "basic_assistance_yen")]
+    pub basic_assistance_fee_yen: Yen,
 }
 
 impl CareTaxiFees {
     fn items(self) -> [(&'static str, Yen); 3] {
         [
-            ("fees.reservation_yen", self.reservation_yen),
-            ("fees.pickup_yen", self.pickup_yen),
-            ("fees.basic_assistance_yen", self.basic_assistance_yen),
+            ("fees.reservation_fee_yen", self.reservation_fee_yen),
+            ("fees.pickup_fee_yen", self.pickup_fee_yen),
+            (
+                "fees.basic_assistance_fee_yen",
+                self.basic_assistance_fee_yen,
+            ),
         ]
     }
 
@@ -189,9 +195,9 @@ mod tests {
 
     fn fees(r: i64, p: i64, a: i64) -> Charge {
         Charge::Fees(CareTaxiFees {
-            reservation_yen: Yen(r),
-            pickup_yen: Yen(p),
-            basic_assistance_yen: Yen(a),
+            reservation_fee_yen: Yen(r),
+            pickup_fee_yen: Yen(p),
+            basic_assistance_fee_yen: Yen(a),
         })
     }
 

@@ -113,6 +113,7 @@ impl From<AllowanceError> for VoucherError {
 
 /// What a redemption pays for: follows from the kind of partner that redeemed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = VoucherPurpose)]
 #[serde(rename_all = "snake_case")]
 pub enum Purpose {
     /// A taxi fare at a ward-contracted taxi company.

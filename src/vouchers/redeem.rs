@@ -21,7 +21,8 @@ use crate::partners::DevicePrincipal;
 
 /// The answer to a redemption; stored, so that a retry gets the same bytes back.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
+#[schema(as = RedemptionReceipt, example = json!({
+    "id": "019ab5c2-6f10-7c3e-9a55-0d6f6a1e2b3c",
     "redemption_id": "019ab5c2-6f10-7c3e-9a55-0d6f6a1e2b3c",
     "voucher_id": "6c1d5f5e-2b0a-4f7c-8f59-1c2d3e4f5a6b",
     "program": "taxi_fuel",
@@ -35,6 +36,10 @@ use crate::partners::DevicePrincipal;
     "redeemed_at": "2026-11-24T05:10:00Z"
 }))]
 pub struct Receipt {
+    /// The redemption's id, as `id` everywhere else (the device's list, the cancel path).
+    pub id: Uuid,
+    /// The same id under its former name; read `id`.
+    #[schema(deprecated)]
     pub redemption_id: Uuid,
     pub voucher_id: Uuid,
     pub program: Program,
@@ -74,9 +79,9 @@ fn request_hash(code: &str, charge: Charge) -> String {
         Charge::Fees(f) => format!(
             "{}|fees|{}|{}|{}",
             code.trim(),
-            f.reservation_yen.0,
-            f.pickup_yen.0,
-            f.basic_assistance_yen.0
+            f.reservation_fee_yen.0,
+            f.pickup_fee_yen.0,
+            f.basic_assistance_fee_yen.0
         ),
     };
     crate::auth::token::digest(&canonical)
@@ -214,6 +219,7 @@ pub async fn redeem(
                 Charge::Amount(_) => None,
             };
             let receipt = Receipt {
+                id: redemption_id,
                 redemption_id,
                 voucher_id: v.id,
                 program,
@@ -241,9 +247,9 @@ pub async fn redeem(
                 idempotency_key: Set(idempotency_key.to_owned()),
                 request_hash: Set(hash.clone()),
                 requested_yen: Set(cover.requested.0),
-                reservation_fee_yen: Set(fees.map(|f| f.reservation_yen.0)),
-                pickup_fee_yen: Set(fees.map(|f| f.pickup_yen.0)),
-                assistance_fee_yen: Set(fees.map(|f| f.basic_assistance_yen.0)),
+                reservation_fee_yen: Set(fees.map(|f| f.reservation_fee_yen.0)),
+                pickup_fee_yen: Set(fees.map(|f| f.pickup_fee_yen.0)),
+                assistance_fee_yen: Set(fees.map(|f| f.basic_assistance_fee_yen.0)),
                 covered_yen: Set(cover.covered.0),
                 family_pays_yen: Set(cover.family_pays.0),
                 tickets_used: Set(cover.tickets),

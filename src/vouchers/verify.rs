@@ -21,7 +21,7 @@ use crate::signed_codes::keys::KeyRing;
 
 /// What a partner learns from a scan.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({
+#[schema(as = VoucherVerification, example = json!({
     "voucher_id": "6c1d5f5e-2b0a-4f7c-8f59-1c2d3e4f5a6b",
     "program": "taxi_fuel",
     "purpose": "taxi_fare",

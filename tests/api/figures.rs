@@ -132,7 +132,7 @@ async fn every_program_has_figures_in_one_shape_and_a_program_the_ward_lacks_is_
     let a = family(&app, &["taxi_fuel", "care_taxi"]).await;
     ride(&app, &a, &taxi, 2_500, "a-nov").await;
     let ticket = issue(&app, &a, "care_taxi").await;
-    let body = json!({ "payload": ticket["payload"], "fees": { "reservation_yen": 500, "pickup_yen": 700, "basic_assistance_yen": 800 } });
+    let body = json!({ "payload": ticket["payload"], "fees": { "reservation_fee_yen": 500, "pickup_fee_yen": 700, "basic_assistance_fee_yen": 800 } });
     assert_eq!(
         redeem(&app, &care, "care-nov", &body).await.status(),
         StatusCode::CREATED

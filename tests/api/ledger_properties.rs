@@ -200,9 +200,9 @@ async fn step(w: &mut World, op: &Op) {
                 "care_taxi" => (
                     w.care,
                     Charge::Fees(CareTaxiFees {
-                        reservation_yen: Yen(amount / 3),
-                        pickup_yen: Yen(amount / 3),
-                        basic_assistance_yen: Yen(amount / 3 + 1),
+                        reservation_fee_yen: Yen(amount / 3),
+                        pickup_fee_yen: Yen(amount / 3),
+                        basic_assistance_fee_yen: Yen(amount / 3 + 1),
                     }),
                 ),
                 _ => (w.taxi, Charge::Amount(Yen(amount))),

@@ -42,7 +42,7 @@ async fn a_care_taxi_ticket_is_capped_by_the_default_ceiling_and_its_three_fees_
     assert_eq!(v["max_covered_yen"], 5_000, "the ceiling is on by default");
 
     // 100,000 yen per fee (the finding: 300,000 covered on one ticket) is refused outright.
-    let fees = json!({ "reservation_yen": 100_000, "pickup_yen": 100_000, "basic_assistance_yen": 100_000 });
+    let fees = json!({ "reservation_fee_yen": 100_000, "pickup_fee_yen": 100_000, "basic_assistance_fee_yen": 100_000 });
     let r = redeem(
         &app,
         &care,
@@ -51,12 +51,11 @@ async fn a_care_taxi_ticket_is_capped_by_the_default_ceiling_and_its_three_fees_
     )
     .await;
     let body = assert_problem(r, 422, "fee_over_limit").await;
-    assert_eq!(body["field"], "fees.reservation_yen");
+    assert_eq!(body["field"], "fees.reservation_fee_yen");
     assert_eq!(body["max_yen"], 10_000);
     assert_eq!(app.count("redemptions").await, 0);
 
-    let fees =
-        json!({ "reservation_yen": 1_000, "pickup_yen": 2_500, "basic_assistance_yen": 4_000 });
+    let fees = json!({ "reservation_fee_yen": 1_000, "pickup_fee_yen": 2_500, "basic_assistance_fee_yen": 4_000 });
     let r = redeem(
         &app,
         &care,
@@ -124,12 +123,12 @@ async fn a_repeated_key_in_a_redemption_is_refused_and_charges_nothing() {
     let (_, _, care) = app.partner_with_device(&admin, "care_taxi_operator").await;
     let c = issue(&app, &f, "care_taxi").await;
     let body = format!(
-        r#"{{"payload": "{}", "fees": {{"reservation_yen": 1, "pickup_yen": 1, "basic_assistance_yen": 1, "pickup_yen": 9000}}}}"#,
+        r#"{{"payload": "{}", "fees": {{"reservation_fee_yen": 1, "pickup_fee_yen": 1, "basic_assistance_fee_yen": 1, "pickup_fee_yen": 9000}}}}"#,
         c["payload"].as_str().unwrap()
     );
     let r = post_raw(&app, "/api/v1/device/vouchers/redeem", Some(&care), body).await;
     let problem = assert_problem(r, 422, "duplicate_json_key").await;
-    assert_eq!(problem["field"], "fees.pickup_yen");
+    assert_eq!(problem["field"], "fees.pickup_fee_yen");
     assert_eq!(app.count("redemptions").await, 0);
     assert_eq!(remaining(&app, &f, "taxi_fuel").await, 20_000);
     // Malformed JSON stays a 400 of its own.
@@ -234,7 +233,7 @@ fn extreme_amounts_fees_and_corrections_never_get_a_server_error() {
                             &care,
                             &key,
                             &json!({ "payload": ticket, "fees": {
-                            "reservation_yen": r, "pickup_yen": p, "basic_assistance_yen": a } }),
+                            "reservation_fee_yen": r, "pickup_fee_yen": p, "basic_assistance_fee_yen": a } }),
                         )
                         .await,
                         app.post(

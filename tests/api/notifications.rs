@@ -396,6 +396,13 @@ async fn changes_and_their_notifications_commit_together_and_families_read_their
     assert_eq!(first["type"], "enrollment.approved");
     assert_eq!(first["data"]["program"], "taxi_fuel");
     assert!(first["read_at"].is_null());
+    // How the push gateway was reached is the staff's business, not the family's.
+    for internal in ["attempts", "delivery_status", "last_error"] {
+        assert!(
+            first.get(internal).is_none(),
+            "the inbox shows {internal}: {first}"
+        );
+    }
     let id = first["id"].as_str().unwrap();
     let r = app
         .post_empty(
@@ -412,6 +419,7 @@ async fn changes_and_their_notifications_commit_together_and_families_read_their
         .await;
     let read: Value = r.json().await.unwrap();
     assert!(read["read_at"].is_string());
+    assert!(read.get("delivery_status").is_none(), "{read}");
     let unread: Value = app
         .get(
             "/api/v1/notifications?unread=true",

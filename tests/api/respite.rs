@@ -1071,3 +1071,43 @@ async fn a_station_device_revoked_by_another_instance_records_no_minutes_even_wh
     let after = balance(&app, &f).await;
     assert_eq!(before, after, "minutes moved for a revoked device");
 }
+
+#[tokio::test]
+async fn a_visit_may_be_asked_for_to_the_minute_and_a_time_with_an_offset_is_refused_in_words() {
+    let app = app_with_cap(17_280).await;
+    let f = family(&app, &["respite"]).await;
+    let admin = app.admin().await;
+    let (station_id, _) = station(&app, &admin).await;
+    let day = tokyo(tomorrow_at_ten(&app))[..10].to_owned();
+    let ask = |starts: String, ends: String| {
+        let app = &app;
+        let f = &f;
+        async move {
+            app.post(
+                &format!("/api/v1/children/{}/respite-visits", f.child),
+                Some(&f.guardian.access),
+                &json!({ "station_id": station_id, "starts_at": starts, "ends_at": ends }),
+            )
+            .await
+        }
+    };
+    // With an offset (even Japan's own), the time is refused and nothing is held.
+    let r = ask(format!("{day}T10:00:00+09:00"), format!("{day}T12:00:00")).await;
+    let body = assert_problem(r, 422, "invalid_body").await;
+    assert_eq!(body["field"], "starts_at");
+    assert_eq!(
+        body["detail"],
+        format!(
+            "日時は区の現地時刻（日本時間）で、時差の表記を付けずに指定してください（例: {day}T10:00）。"
+        )
+    );
+    let r = ask(format!("{day}T01:00:00Z"), format!("{day}T03:00:00Z")).await;
+    assert_problem(r, 422, "invalid_body").await;
+    assert_eq!(balance(&app, &f).await["held"], 0);
+    // A browser's datetime-local value, without seconds, is the same time as with them.
+    let r = ask(format!("{day}T10:00"), format!("{day}T12:00")).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
+    let visit: Value = r.json().await.unwrap();
+    assert_eq!(visit["booked_minutes"], 120);
+    assert_eq!(balance(&app, &f).await["held"], 120);
+}

@@ -40,7 +40,7 @@ async fn grants_and_a_care_taxi_ride_follow_midori_citys_amounts() {
 
     let v = issue(&app, &f, "care_taxi").await;
     assert_eq!(v["max_covered_yen"], 3_000);
-    let body = json!({ "payload": v["payload"], "fees": { "reservation_yen": 1000, "pickup_yen": 1500, "basic_assistance_yen": 2000 } });
+    let body = json!({ "payload": v["payload"], "fees": { "reservation_fee_yen": 1000, "pickup_fee_yen": 1500, "basic_assistance_fee_yen": 2000 } });
     let receipt: Value = redeem(&app, &care, "ride", &body)
         .await
         .json()
@@ -219,7 +219,7 @@ async fn midori_city_lets_ordinary_taxi_companies_take_care_taxi_tickets_and_its
     let (_, _, pharmacy) = app.partner_with_device(&admin, "pharmacy").await;
     let f = family(&app, &["care_taxi", "pharmacy"]).await;
     let v = issue(&app, &f, "care_taxi").await;
-    let body = json!({ "payload": v["payload"], "fees": { "reservation_yen": 0, "pickup_yen": 800, "basic_assistance_yen": 1000 } });
+    let body = json!({ "payload": v["payload"], "fees": { "reservation_fee_yen": 0, "pickup_fee_yen": 800, "basic_assistance_fee_yen": 1000 } });
     let r = redeem(&app, &taxi, "taxi-ride", &body).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let receipt: Value = r.json().await.unwrap();

@@ -86,7 +86,7 @@ async fn a_code_re_signed_with_a_rotated_key_and_another_program_is_refused() {
         },
     );
     assert_problem(verify(&app, &care, &forged).await, 422, "voucher_mismatch").await;
-    let fees = json!({ "reservation_yen": 500, "pickup_yen": 500, "basic_assistance_yen": 500 });
+    let fees = json!({ "reservation_fee_yen": 500, "pickup_fee_yen": 500, "basic_assistance_fee_yen": 500 });
     let r = redeem(
         &app,
         &care,

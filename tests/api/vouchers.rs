@@ -238,7 +238,7 @@ async fn twenty_concurrent_care_taxi_redeems_use_exactly_the_four_tickets() {
     let codes = mint(&app, &f, care_taxi(), 20).await;
     let (app_ref, care_ref) = (&app, &care);
     let responses = futures::future::join_all(codes.iter().enumerate().map(|(i, c)| {
-        let body = json!({ "payload": c, "fees": { "reservation_yen": 200, "pickup_yen": 400, "basic_assistance_yen": 1000 } });
+        let body = json!({ "payload": c, "fees": { "reservation_fee_yen": 200, "pickup_fee_yen": 400, "basic_assistance_fee_yen": 1000 } });
         async move { redeem(app_ref, care_ref, &format!("k{i}"), &body).await.status().as_u16() }
     }))
     .await;
@@ -266,7 +266,7 @@ async fn a_care_taxi_ticket_covers_the_three_fees_up_to_the_ceiling() {
     assert_eq!(v["unit"], "ticket");
     assert_eq!(v["remaining"], 4);
     assert_eq!(v["max_covered_yen"], 1500);
-    let body = json!({ "payload": v["payload"], "fees": { "reservation_yen": 300, "pickup_yen": 500, "basic_assistance_yen": 1000 } });
+    let body = json!({ "payload": v["payload"], "fees": { "reservation_fee_yen": 300, "pickup_fee_yen": 500, "basic_assistance_fee_yen": 1000 } });
     let receipt: Value = redeem(&app, &care, "k", &body).await.json().await.unwrap();
     assert_eq!(receipt["requested_yen"], 1800);
     assert_eq!(receipt["covered_yen"], 1500);
@@ -392,7 +392,8 @@ async fn only_the_right_kind_of_partner_may_redeem_a_program() {
         assert_eq!(body["partner_kind"], kind);
     }
     let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
-    let fees = json!({ "reservation_yen": 1, "pickup_yen": 1, "basic_assistance_yen": 1 });
+    let fees =
+        json!({ "reservation_fee_yen": 1, "pickup_fee_yen": 1, "basic_assistance_fee_yen": 1 });
     let r = redeem(
         &app,
         &taxi,
@@ -750,7 +751,8 @@ async fn bad_amounts_unknown_programs_and_missing_keys_are_refused_without_writi
     assert_problem(r, 422, "invalid_body").await;
     let r = redeem(&app, &taxi, "k", &json!({ "payload": p })).await;
     assert_problem(r, 422, "invalid_field").await;
-    let fees = json!({ "reservation_yen": 1, "pickup_yen": 1, "basic_assistance_yen": 1 });
+    let fees =
+        json!({ "reservation_fee_yen": 1, "pickup_fee_yen": 1, "basic_assistance_fee_yen": 1 });
     let r = redeem(
         &app,
         &taxi,

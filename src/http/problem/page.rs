@@ -168,6 +168,14 @@ pub fn render(code: Code, lang: Lang) -> String {
         ),
     };
     let reason = status.canonical_reason().unwrap_or("");
+    // Every refusal writes nothing (a request is done whole or not at all).
+    let (stop, refused) = match lang {
+        Lang::Ja => ("。", "このリクエストは処理されず、何も記録されていません。"),
+        Lang::En => (
+            ".",
+            "The request was not carried out; nothing was recorded.",
+        ),
+    };
     format!(
         r#"<!doctype html>
 <html lang="{lang}">
@@ -191,7 +199,7 @@ a {{ color: #2f5d46; }}
 <h1>{title}</h1>
 <p class="meta">{code_label}: <code>{code}</code> · HTTP {status_num} {reason}</p>
 <h2>{happened}</h2>
-<p>{title}</p>
+<p>{title}{stop} {refused}</p>
 <h2>{todo}</h2>
 <p>{advice}</p>
 </main>
@@ -204,4 +212,5 @@ a {{ color: #2f5d46; }}
         status_num = status.as_u16(),
         advice = escape(advice),
     )
+    .replace("。 ", "。")
 }
