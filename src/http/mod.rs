@@ -491,6 +491,7 @@ pub fn build_app(state: AppState) -> Router {
             get(move || async move { axum::Json(spec.clone()) }),
         )
         .route("/docs", get(ops::get_docs))
+        .route("/docs/redoc.standalone.js", get(ops::get_docs_script))
         .route("/problems/{code}", get(problem::page::get_problem_page))
         .route("/metrics", get(ops::get_metrics))
         .merge(web::routes())

@@ -144,11 +144,36 @@ async fn every_response_carries_a_request_id_and_a_given_one_is_kept() {
 #[tokio::test]
 async fn the_docs_page_and_the_openapi_document_are_served() {
     let app = spawn_app().await;
-    let page = app.get("/docs", None).await.text().await.unwrap();
-    assert!(page.contains("/openapi.json"));
+    let r = app.get("/docs", None).await;
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("\"/openapi.json\""));
     assert!(
-        !page.contains("cdn"),
+        !page.contains("cdn") && !page.contains("https://"),
         "the docs page must not load external assets"
+    );
+    // The renderer is the service's own copy, and the page's one inline script runs by hash.
+    assert!(page.contains("<script src=\"/docs/redoc.standalone.js\"></script>"));
+    let script_src = csp
+        .split(';')
+        .find(|d| d.trim().starts_with("script-src"))
+        .unwrap();
+    assert!(script_src.contains("'sha256-"), "{csp}");
+    assert!(!script_src.contains("unsafe-inline"), "{csp}");
+    let r = app.get("/docs/redoc.standalone.js", None).await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(
+        r.text().await.unwrap().len() > 500_000,
+        "the whole renderer is served"
     );
     let spec: Value = app.get("/openapi.json", None).await.json().await.unwrap();
     assert_eq!(spec["openapi"], "3.1.0");
