@@ -95,5 +95,37 @@ export async function journey(baseUrl: string, email: string, password: string, 
   });
   if (!second.error) throw new Error("a code was redeemed twice");
   const message = scannerMessage(second.error);
-  return { id, left, replayed, message, type: second.error.type };
+  const told = await inboxLines(family, auth);
+  return { id, left, replayed, message, type: second.error.type, told };
+}
+
+type Notification = components["schemas"]["Notification"];
+
+/** One line per notification, from its typed data: the union is discriminated by `type`. */
+export function line(n: Notification): string {
+  switch (n.type) {
+    case "voucher.redeemed":
+      return `${n.data.covered_yen}円を区が負担しました（残り${n.data.remaining}）`;
+    case "voucher.reversed":
+      return `${n.data.covered_yen}円の利用が取り消されました: ${n.data.reason ?? ""}`;
+    case "respite.declined":
+      return `訪問をお受けできませんでした: ${n.data.decline_reason ?? ""}`;
+    case "short_stay.approved":
+      return `ショートステイ ${n.data.confirmed_from ?? ""}〜${n.data.confirmed_until ?? ""}`;
+    case "play_booking.promoted":
+      return `${n.data.title}: 子ども${n.data.children}人の予約が確定しました`;
+    case "enrollment.rejected":
+      return `申請が却下されました: ${n.data.reason ?? ""}`;
+    default:
+      return n.type;
+  }
+}
+
+async function inboxLines(
+  family: ReturnType<typeof createClient<paths>>,
+  auth: { Authorization: string },
+): Promise<string[]> {
+  const inbox = await family.GET("/api/v1/notifications", { headers: auth });
+  if (inbox.error) return [];
+  return inbox.data.items.map(line);
 }

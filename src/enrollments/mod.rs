@@ -97,6 +97,18 @@ impl crate::db::FromDb for EnrollmentError {
     }
 }
 
+/// What a family is told when its application is decided (`enrollment.*` notifications).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DecisionEvent {
+    pub child_id: Uuid,
+    pub program: Program,
+    pub status: Status,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+    /// The ward's reason, for a rejection.
+    pub reason: Option<String>,
+}
+
 /// An application or enrollment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Enrollment {
@@ -412,6 +424,16 @@ impl Decision {
         }
     }
 
+    /// The event the family is told of.
+    fn event(&self) -> crate::notifications::EventKind {
+        use crate::notifications::EventKind;
+        match self {
+            Decision::Approve { .. } => EventKind::EnrollmentApproved,
+            Decision::Reject { .. } => EventKind::EnrollmentRejected,
+            Decision::Withdraw => EventKind::EnrollmentWithdrawn,
+        }
+    }
+
     fn action(&self) -> &'static str {
         match self {
             Decision::Approve { .. } => "enrollment.approved",
@@ -548,18 +570,19 @@ pub async fn decide(
                     tx,
                     now,
                     crate::notifications::Event {
-                        kind: decision.action(),
+                        kind: decision.event(),
                         recipient: crate::notifications::Recipient::Household(child.household_id),
                         subject_type: "enrollment",
                         subject_id: id,
-                        data: serde_json::json!({
-                            "child_id": after.child_id,
-                            "program": after.program,
-                            "status": after.status,
-                            "valid_from": after.valid_from,
-                            "valid_until": after.valid_until,
-                            "reason": after.decision_reason,
-                        }),
+                        data: serde_json::to_value(DecisionEvent {
+                            child_id: after.child_id,
+                            program: after.program,
+                            status: after.status,
+                            valid_from: after.valid_from,
+                            valid_until: after.valid_until,
+                            reason: after.decision_reason.clone(),
+                        })
+                        .unwrap_or_default(),
                     },
                 )
                 .await?;

@@ -57,7 +57,18 @@ use crate::state::AppState;
         description = "A ward's support for families of children who need daily medical care (医療的ケア児): accounts, households, children, program enrollment, vouchers, respite, short stays and the play space. Every amount, period and condition is the ward's configuration: `GET /api/v1/ward` gives the ward's name and each program's terms in force today. Errors are RFC 9457 problem+json with a stable `code`; send Accept-Language: en for English text (Japanese by default).",
         license(name = "MIT")
     ),
-    components(schemas(problem::Problem, crate::notifications::WebhookDelivery)),
+    components(schemas(
+        problem::Problem,
+        crate::notifications::WebhookDelivery,
+        crate::notifications::EventKind,
+        crate::enrollments::DecisionEvent,
+        crate::vouchers::RedeemedEvent,
+        crate::vouchers::ReversedEvent,
+        crate::settlements::ClosedEvent,
+        crate::respite::VisitEvent,
+        crate::short_stays::StayEvent,
+        crate::play_space::PromotedEvent,
+    )),
     modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "Sign-in, tokens, invitations"),
@@ -273,6 +284,7 @@ fn finish_document(mut doc: Value) -> Value {
     {
         schemas.insert("ProblemCode".into(), problem::schema::code_schema());
         schemas.insert("Problem".into(), problem::schema::problem_schema());
+        notifications::document_union(schemas);
     }
     doc["components"]["securitySchemes"]["webhookSignature"] = json!({
         "type": "apiKey",

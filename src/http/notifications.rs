@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::extract::{AppJson, AppPath, AppQuery, Device, Guardian, Staff};
 use super::pagination::Paging;
 use super::problem::{ApiError, Code, Problem};
-use crate::notifications::{self, DeliveryStatus, Notification, Recipient};
+use crate::notifications::{self, DeliveryStatus, EventKind, Notification, Recipient};
 use crate::state::AppState;
 
 /// A notification as its family or partner sees it: what happened, not how it travelled (the
@@ -218,4 +218,95 @@ pub async fn retry_notification(
         .await?
         .map(AppJson)
         .ok_or_else(|| ApiError::not_found(Code::NotificationNotFound))
+}
+
+/// The data schema of each kind of event: the one place that ties a kind to its shape (each
+/// area defines its own data).
+fn data_schema(kind: EventKind) -> &'static str {
+    use EventKind as K;
+    match kind {
+        K::EnrollmentApproved | K::EnrollmentRejected | K::EnrollmentWithdrawn => "DecisionEvent",
+        K::VoucherRedeemed => "RedeemedEvent",
+        K::VoucherReversed => "ReversedEvent",
+        K::SettlementClosed => "ClosedEvent",
+        K::RespiteRequested
+        | K::RespiteAccepted
+        | K::RespiteDeclined
+        | K::RespiteCancelled
+        | K::RespiteCompleted
+        | K::RespiteDisputed
+        | K::RespiteDisputeDecided => "VisitEvent",
+        K::ShortStayApproved
+        | K::ShortStayRejected
+        | K::ShortStayAssigned
+        | K::ShortStayAdmitted
+        | K::ShortStayDischarged => "StayEvent",
+        K::PlayBookingPromoted => "PromotedEvent",
+    }
+}
+
+/// The schema name of one kind's notification: `voucher.redeemed` → `VoucherRedeemedNotification`.
+fn variant_name(kind: EventKind) -> String {
+    let words: String = kind
+        .as_str()
+        .split(['.', '_'])
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    format!("{words}Notification")
+}
+
+/// Writes `Notification` as a union discriminated by `type`: one schema per kind of event, each
+/// the common members with that kind's `type` and `data`.
+pub fn document_union(schemas: &mut serde_json::Map<String, serde_json::Value>) {
+    use serde_json::json;
+    let Some(mut common) = schemas.remove("Notification") else {
+        return;
+    };
+    if let Some(props) = common["properties"].as_object_mut() {
+        props.remove("type");
+        props.remove("data");
+    }
+    if let Some(required) = common["required"].as_array_mut() {
+        required.retain(|r| r != "type" && r != "data");
+    }
+    common["description"] = json!("What every notification has, whatever happened.");
+    schemas.insert("NotificationCommon".into(), common);
+    let mut one_of = Vec::new();
+    let mut mapping = serde_json::Map::new();
+    for kind in EventKind::ALL {
+        let name = variant_name(*kind);
+        let reference = format!("#/components/schemas/{name}");
+        schemas.insert(
+            name,
+            json!({
+                "description": kind.describe(),
+                "allOf": [
+                    { "$ref": "#/components/schemas/NotificationCommon" },
+                    {
+                        "type": "object",
+                        "required": ["type", "data"],
+                        "properties": {
+                            "type": { "type": "string", "enum": [kind.as_str()] },
+                            "data": { "$ref": format!("#/components/schemas/{}", data_schema(*kind)) }
+                        }
+                    }
+                ]
+            }),
+        );
+        one_of.push(json!({ "$ref": reference }));
+        mapping.insert(kind.as_str().into(), json!(reference));
+    }
+    schemas.insert(
+        "Notification".into(),
+        json!({
+            "description": "A notification as its family or partner sees it: what happened (`type`) and its details (`data`, whose shape `type` decides). How it travelled to the push gateway is for staff (`NotificationDelivery`).",
+            "oneOf": one_of,
+            "discriminator": { "propertyName": "type", "mapping": mapping }
+        }),
+    );
 }

@@ -5,8 +5,11 @@
 //! signed (`signature.rs`), retrying with backoff until it is delivered or dead-lettered;
 //! families also read them in the app.
 
+mod kinds;
 pub mod signature;
 pub mod worker;
+
+pub use kinds::EventKind;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -53,8 +56,7 @@ impl Recipient {
 /// An event to tell someone about.
 #[derive(Debug, Clone)]
 pub struct Event<'a> {
-    /// `enrollment.approved`, `voucher.redeemed`, `respite.accepted`, …
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub recipient: Recipient,
     /// The object it is about.
     pub subject_type: &'a str,
@@ -104,7 +106,7 @@ pub async fn notify(
     let (recipient_type, recipient_id) = event.recipient.parts();
     notification::Entity::insert(notification::ActiveModel {
         id: Set(id),
-        event_type: Set(event.kind.to_owned()),
+        event_type: Set(event.kind.as_str().to_owned()),
         recipient_type: Set(recipient_type.to_owned()),
         recipient_id: Set(recipient_id),
         subject_type: Set(event.subject_type.to_owned()),
@@ -137,9 +139,9 @@ pub async fn notify(
 pub struct WebhookDelivery {
     /// The event id: deduplicate by it.
     pub id: Uuid,
-    /// `enrollment.approved`, `voucher.redeemed`, `respite.accepted`, `short_stay.approved`,
-    /// `play_booking.promoted`, …
+    /// What happened; `data` has the shape of the `Notification` variant with this `type`.
     #[serde(rename = "type")]
+    #[schema(value_type = EventKind)]
     pub kind: String,
     pub occurred_at: DateTime<Utc>,
     pub recipient: Recipient,

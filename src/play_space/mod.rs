@@ -733,17 +733,18 @@ async fn promote(
             tx,
             now,
             Event {
-                kind: "play_booking.promoted",
+                kind: crate::notifications::EventKind::PlayBookingPromoted,
                 recipient: Recipient::Household(w.household_id),
                 subject_type: "play_booking",
                 subject_id: w.id,
-                data: serde_json::json!({
-                    "session_id": s.id,
-                    "title": s.title,
-                    "starts_at": from_micros(s.starts_at),
-                    "children": w.children,
-                    "adults": w.adults,
-                }),
+                data: serde_json::to_value(PromotedEvent {
+                    session_id: s.id,
+                    title: s.title.clone(),
+                    starts_at: from_micros(s.starts_at),
+                    children: w.children,
+                    adults: w.adults,
+                })
+                .unwrap_or_default(),
             },
         )
         .await?;
@@ -846,4 +847,14 @@ pub async fn check_in(
         })
     })
     .await
+}
+
+/// What a family is told when its waiting booking gets places (`play_booking.promoted`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PromotedEvent {
+    pub session_id: Uuid,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub children: i64,
+    pub adults: i64,
 }

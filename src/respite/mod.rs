@@ -40,7 +40,7 @@ use crate::clock::{Calendar, from_micros, to_micros};
 use crate::config::{ProgramRules, RuleBook};
 use crate::entity::respite_visit;
 use crate::households::CareNeed;
-use crate::notifications::{Event, Recipient, notify};
+use crate::notifications::{Event, EventKind, Recipient, notify};
 use crate::partners::PartnerKind;
 use crate::text::FieldError;
 use crate::units::Minutes;
@@ -358,26 +358,44 @@ async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Visit, RespiteErro
         .and_then(|m| Ok(Visit::try_from(m)?))
 }
 
-fn visit_event<'a>(kind: &'a str, recipient: Recipient, v: &Visit) -> Event<'a> {
+/// What a family or station is told of a visit (`respite.*` notifications).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VisitEvent {
+    pub child_id: Uuid,
+    pub station_id: Uuid,
+    pub status: VisitStatus,
+    pub scheduled_start: DateTime<Utc>,
+    pub scheduled_end: DateTime<Utc>,
+    pub booked_minutes: i64,
+    pub actual_start: Option<DateTime<Utc>>,
+    pub actual_end: Option<DateTime<Utc>>,
+    pub used_minutes: Option<i64>,
+    pub disputed_minutes: Option<i64>,
+    pub dispute_outcome: Option<DisputeOutcome>,
+    pub decline_reason: Option<String>,
+}
+
+fn visit_event(kind: EventKind, recipient: Recipient, v: &Visit) -> Event<'static> {
     Event {
         kind,
         recipient,
         subject_type: "respite_visit",
         subject_id: v.id,
-        data: serde_json::json!({
-            "child_id": v.child_id,
-            "station_id": v.station_id,
-            "status": v.status,
-            "scheduled_start": v.scheduled_start,
-            "scheduled_end": v.scheduled_end,
-            "booked_minutes": v.booked_minutes,
-            "actual_start": v.actual_start,
-            "actual_end": v.actual_end,
-            "used_minutes": v.used_minutes,
-            "disputed_minutes": v.disputed_minutes,
-            "dispute_outcome": v.dispute_outcome,
-            "decline_reason": v.decline_reason,
-        }),
+        data: serde_json::to_value(VisitEvent {
+            child_id: v.child_id,
+            station_id: v.station_id,
+            status: v.status,
+            scheduled_start: v.scheduled_start,
+            scheduled_end: v.scheduled_end,
+            booked_minutes: v.booked_minutes,
+            actual_start: v.actual_start,
+            actual_end: v.actual_end,
+            used_minutes: v.used_minutes,
+            disputed_minutes: v.disputed_minutes,
+            dispute_outcome: v.dispute_outcome,
+            decline_reason: v.decline_reason.clone(),
+        })
+        .unwrap_or_default(),
     }
 }
 
@@ -526,19 +544,24 @@ async fn audited(
     let after = get(tx, before.id).await?;
     // The family hears the station's answers, the record and staff's decisions; the station
     // hears cancellations, disputes and decisions.
-    let recipients: &[Recipient] = match action {
-        "respite.cancelled" | "respite.disputed" => &[Recipient::Partner(after.station_id)],
-        "respite.accepted" | "respite.declined" | "respite.completed" => {
-            &[Recipient::Household(household)]
+    let kind = EventKind::parse(action);
+    let recipients: &[Recipient] = match kind {
+        Some(EventKind::RespiteCancelled | EventKind::RespiteDisputed) => {
+            &[Recipient::Partner(after.station_id)]
         }
-        "respite.dispute_decided" => &[
+        Some(
+            EventKind::RespiteAccepted | EventKind::RespiteDeclined | EventKind::RespiteCompleted,
+        ) => &[Recipient::Household(household)],
+        Some(EventKind::RespiteDisputeDecided) => &[
             Recipient::Household(household),
             Recipient::Partner(after.station_id),
         ],
         _ => &[],
     };
-    for recipient in recipients {
-        notify(tx, now, visit_event(action, *recipient, &after)).await?;
+    if let Some(kind) = kind {
+        for recipient in recipients {
+            notify(tx, now, visit_event(kind, *recipient, &after)).await?;
+        }
     }
     audit::record(
         tx,

@@ -185,7 +185,7 @@ pub async fn request(
                 tx,
                 now,
                 visit_event(
-                    "respite.requested",
+                    crate::notifications::EventKind::RespiteRequested,
                     Recipient::Partner(visit.station_id),
                     &created,
                 ),

@@ -98,15 +98,16 @@ pub async fn close(
                     tx,
                     now,
                     Event {
-                        kind: "settlement.closed",
+                        kind: crate::notifications::EventKind::SettlementClosed,
                         recipient: Recipient::Partner(s.partner_id),
                         subject_type: "settlement",
                         subject_id: s.partner_id,
-                        data: serde_json::json!({
-                            "month": key,
-                            "covered_yen": s.covered_yen,
-                            "digest": digest,
-                        }),
+                        data: serde_json::to_value(ClosedEvent {
+                            month: key.clone(),
+                            covered_yen: s.covered_yen,
+                            digest: digest.clone(),
+                        })
+                        .unwrap_or_default(),
                     },
                 )
                 .await?;
@@ -144,4 +145,15 @@ pub async fn close(
         })
     })
     .await
+}
+
+/// What a partner is told when a month is closed (`settlement.closed`).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ClosedEvent {
+    /// `2026-11`.
+    pub month: String,
+    /// What the ward pays the partner for the month.
+    pub covered_yen: i64,
+    /// SHA-256 of the statement's CSV, to compare with the file downloaded.
+    pub digest: String,
 }

@@ -12,7 +12,7 @@
 mod close;
 pub mod csv;
 
-pub use close::{Closed, close};
+pub use close::{Closed, ClosedEvent, close};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};

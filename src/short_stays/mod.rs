@@ -26,7 +26,7 @@ use crate::enrollments;
 use crate::enrollments::is_enrolled;
 use crate::entity::short_stay;
 use crate::households::CareNeed;
-use crate::notifications::{Event, Recipient, notify};
+use crate::notifications::{Event, EventKind, Recipient, notify};
 use crate::partners::{self, PartnerKind};
 use crate::text::{self, FieldError};
 use std::sync::Arc;
@@ -304,20 +304,33 @@ async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<ShortStay, ShortSt
         .and_then(|m| Ok(ShortStay::try_from(m)?))
 }
 
-fn stay_event<'a>(kind: &'a str, recipient: Recipient, s: &ShortStay) -> Event<'a> {
+/// What a family or institution is told of a stay (`short_stay.*` notifications).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StayEvent {
+    pub child_id: Uuid,
+    pub status: StayStatus,
+    pub institution_id: Option<Uuid>,
+    pub confirmed_from: Option<NaiveDate>,
+    pub confirmed_until: Option<NaiveDate>,
+    /// The ward's reason, for a rejection.
+    pub reason: Option<String>,
+}
+
+fn stay_event(kind: EventKind, recipient: Recipient, s: &ShortStay) -> Event<'static> {
     Event {
         kind,
         recipient,
         subject_type: "short_stay",
         subject_id: s.id,
-        data: serde_json::json!({
-            "child_id": s.child_id,
-            "status": s.status,
-            "institution_id": s.institution_id,
-            "confirmed_from": s.confirmed_from,
-            "confirmed_until": s.confirmed_until,
-            "reason": s.decision_reason,
-        }),
+        data: serde_json::to_value(StayEvent {
+            child_id: s.child_id,
+            status: s.status,
+            institution_id: s.institution_id,
+            confirmed_from: s.confirmed_from,
+            confirmed_until: s.confirmed_until,
+            reason: s.decision_reason.clone(),
+        })
+        .unwrap_or_default(),
     }
 }
 
@@ -635,11 +648,13 @@ pub async fn step(
                 },
             )
             .await?;
-            if !matches!(step, Step::Withdraw) {
+            if !matches!(step, Step::Withdraw)
+                && let Some(kind) = EventKind::parse(&action)
+            {
                 notify(
                     tx,
                     now,
-                    stay_event(&action, Recipient::Household(household), &after),
+                    stay_event(kind, Recipient::Household(household), &after),
                 )
                 .await?;
             }
@@ -648,7 +663,7 @@ pub async fn step(
                     tx,
                     now,
                     stay_event(
-                        "short_stay.assigned",
+                        EventKind::ShortStayAssigned,
                         Recipient::Partner(*institution_id),
                         &after,
                     ),

@@ -13,12 +13,12 @@ mod verify;
 
 pub use cover::{CareTaxiFees, Charge, Coverage, max_cover};
 pub use issue::{Issued, is_voucher_program, issue};
-pub use redeem::{Receipt, Redeemed, redeem};
+pub use redeem::{Receipt, Redeemed, RedeemedEvent, redeem};
 pub use redemptions::{
     RedemptionState, RedemptionView, Settled, for_settlement, list_for_child, list_for_device,
     stamp_settled,
 };
-pub use reverse::{Reverser, reverse};
+pub use reverse::{ReversedEvent, Reverser, reverse};
 pub use verify::{Verified, verify};
 
 use chrono::{DateTime, Utc};

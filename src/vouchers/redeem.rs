@@ -61,6 +61,20 @@ pub struct Receipt {
     pub redeemed_at: DateTime<Utc>,
 }
 
+/// What a family is told when a code is redeemed (`voucher.redeemed`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RedeemedEvent {
+    pub child_id: Uuid,
+    pub program: Program,
+    /// Paid by the ward.
+    pub covered_yen: crate::units::Yen,
+    /// Paid by the family.
+    pub family_pays_yen: crate::units::Yen,
+    pub tickets_used: i64,
+    /// Yen or tickets left in the period after this redemption.
+    pub remaining: i64,
+}
+
 /// A redemption's outcome: new, or the stored answer to an earlier identical request together
 /// with what has become of that redemption since (a replay answers the first body byte for
 /// byte, so a scanner must read the state to know whether it was undone).
@@ -283,18 +297,19 @@ pub async fn redeem(
                 tx,
                 now,
                 crate::notifications::Event {
-                    kind: "voucher.redeemed",
+                    kind: crate::notifications::EventKind::VoucherRedeemed,
                     recipient: crate::notifications::Recipient::Household(v.household_id),
                     subject_type: "redemption",
                     subject_id: redemption_id,
-                    data: serde_json::json!({
-                        "child_id": v.child_id,
-                        "program": program,
-                        "covered_yen": cover.covered,
-                        "family_pays_yen": cover.family_pays,
-                        "tickets_used": cover.tickets,
-                        "remaining": account.balance,
-                    }),
+                    data: serde_json::to_value(RedeemedEvent {
+                        child_id: v.child_id,
+                        program,
+                        covered_yen: cover.covered,
+                        family_pays_yen: cover.family_pays,
+                        tickets_used: cover.tickets,
+                        remaining: account.balance,
+                    })
+                    .unwrap_or_default(),
                 },
             )
             .await?;

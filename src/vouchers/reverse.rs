@@ -160,16 +160,17 @@ pub async fn reverse(
                     tx,
                     now,
                     crate::notifications::Event {
-                        kind: "voucher.reversed",
+                        kind: crate::notifications::EventKind::VoucherReversed,
                         recipient: crate::notifications::Recipient::Household(child.household_id),
                         subject_type: "redemption",
                         subject_id: redemption_id,
-                        data: serde_json::json!({
-                            "child_id": r.child_id,
-                            "program": after.program,
-                            "covered_yen": after.covered_yen,
-                            "reason": after.reversal_reason,
-                        }),
+                        data: serde_json::to_value(ReversedEvent {
+                            child_id: r.child_id,
+                            program: after.program,
+                            covered_yen: after.covered_yen,
+                            reason: after.reversal_reason.clone(),
+                        })
+                        .unwrap_or_default(),
                     },
                 )
                 .await?;
@@ -178,4 +179,14 @@ pub async fn reverse(
         })
     })
     .await
+}
+
+/// What a family is told when a redemption is undone (`voucher.reversed`).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ReversedEvent {
+    pub child_id: Uuid,
+    pub program: crate::config::Program,
+    /// What the ward had covered, now given back to the allowance.
+    pub covered_yen: i64,
+    pub reason: Option<String>,
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use carepass::clock::SystemClock;
 use carepass::config::NotificationsConfig;
 use carepass::notifications::worker::Worker;
-use carepass::notifications::{self, Event, Recipient, signature};
+use carepass::notifications::{self, Event, EventKind, Recipient, signature};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
@@ -158,7 +158,7 @@ async fn events(app: &TestApp, n: usize) -> BTreeSet<String> {
             &app.db,
             chrono::Utc::now(),
             Event {
-                kind: "test.event",
+                kind: EventKind::SettlementClosed,
                 recipient: Recipient::Household(household),
                 subject_type: "test",
                 subject_id: Uuid::new_v4(),
@@ -230,7 +230,7 @@ async fn every_event_reaches_the_gateway_once_per_id_through_failures_stalls_and
         );
         let body: Value = serde_json::from_slice(&r.body).unwrap();
         assert_eq!(body["id"].as_str().unwrap(), r.event_id);
-        assert_eq!(body["type"], "test.event");
+        assert_eq!(body["type"], "settlement.closed");
     }
 }
 
@@ -396,6 +396,7 @@ async fn changes_and_their_notifications_commit_together_and_families_read_their
     assert_eq!(first["type"], "enrollment.approved");
     assert_eq!(first["data"]["program"], "taxi_fuel");
     assert!(first["read_at"].is_null());
+    assert_matches_its_variant(first);
     // How the push gateway was reached is the staff's business, not the family's.
     for internal in ["attempts", "delivery_status", "last_error"] {
         assert!(
@@ -430,4 +431,38 @@ async fn changes_and_their_notifications_commit_together_and_families_read_their
         .await
         .unwrap();
     assert!(unread["items"].as_array().unwrap().is_empty());
+}
+
+/// A notification has the shape the spec's union gives its `type`: the variant exists, and its
+/// `data` holds exactly the members of that variant's data schema.
+fn assert_matches_its_variant(n: &Value) {
+    let spec = carepass::http::openapi_document();
+    let schemas = &spec["components"]["schemas"];
+    let kind = n["type"].as_str().expect("type");
+    let variant = spec["components"]["schemas"]["Notification"]["discriminator"]["mapping"][kind]
+        .as_str()
+        .unwrap_or_else(|| panic!("no variant for {kind}"))
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let data_ref = schemas[&variant]["allOf"][1]["properties"]["data"]["$ref"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let documented: BTreeSet<String> = schemas[&data_ref]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    let sent: BTreeSet<String> = n["data"].as_object().unwrap().keys().cloned().collect();
+    assert_eq!(
+        sent, documented,
+        "{kind}: data {} against {data_ref}",
+        n["data"]
+    );
 }
