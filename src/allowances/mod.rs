@@ -63,6 +63,7 @@ impl Unit {
 
 /// The kinds of ledger movement; `amount` is always the signed change of the balance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = LedgerEntryKind)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// The period's allowance (+).

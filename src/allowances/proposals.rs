@@ -22,6 +22,7 @@ use crate::entity::adjustment_proposal;
 
 /// Where a proposal is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = AdjustmentProposalStatus)]
 #[serde(rename_all = "snake_case")]
 pub enum ProposalStatus {
     /// Waiting for a second staff member.
@@ -60,6 +61,7 @@ impl std::fmt::Display for ProposalStatus {
 
 /// A correction above the one-approver limit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = AdjustmentProposal)]
 pub struct Proposal {
     pub id: Uuid,
     pub child_id: Uuid,

@@ -103,6 +103,7 @@ pub struct ProposalsQuery {
 
 /// A page of correction proposals.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AdjustmentProposalList)]
 pub struct ProposalList {
     pub items: Vec<Proposal>,
     /// Offset of the next page, if there is one.

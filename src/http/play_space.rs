@@ -22,6 +22,7 @@ use crate::state::AppState;
 
 /// A session to publish. Times are ward-local (Asia/Tokyo) without an offset.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = PlaySessionRequest)]
 #[serde(deny_unknown_fields)]
 pub struct SessionRequest {
     #[schema(example = "親子ひろば（午前）", max_length = 100)]
@@ -51,6 +52,7 @@ pub struct SessionRequest {
 
 /// A booking request.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = PlayBookingRequest)]
 #[serde(deny_unknown_fields)]
 pub struct BookingRequest {
     /// Your children who will come (1 to 10).
@@ -66,6 +68,7 @@ pub struct BookingRequest {
 
 /// A booking's code to show at the door.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PlayEntryCode)]
 pub struct EntryCode {
     pub booking_id: Uuid,
     pub payload: String,
@@ -84,6 +87,7 @@ pub struct CheckInRequest {
 
 /// A page of sessions.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PlaySessionList)]
 pub struct SessionList {
     pub items: Vec<Session>,
     /// Offset of the next page, if there is one.
@@ -92,6 +96,7 @@ pub struct SessionList {
 
 /// A page of bookings.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PlayBookingList)]
 pub struct BookingList {
     pub items: Vec<Booking>,
     /// Offset of the next page, if there is one.

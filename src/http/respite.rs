@@ -26,6 +26,7 @@ use crate::state::AppState;
 /// A visit request. Times are local to the ward (Asia/Tokyo), without an offset; a visit may
 /// cross midnight.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = RespiteVisitRequest)]
 #[serde(deny_unknown_fields)]
 pub struct VisitRequest {
     /// One of `GET /api/v1/respite-stations`.
@@ -48,6 +49,7 @@ pub struct VisitRequest {
 
 /// A page of visits.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = RespiteVisitList)]
 pub struct VisitList {
     pub items: Vec<Visit>,
     /// Offset of the next page, if there is one.

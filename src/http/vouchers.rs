@@ -143,6 +143,7 @@ pub struct AllowanceHistory {
 
 /// The public keys that verify voucher codes (JWKS, RFC 7517/8037).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = VoucherKeySet)]
 pub struct KeySet {
     pub keys: Vec<Jwk>,
 }

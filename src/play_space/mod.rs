@@ -289,6 +289,7 @@ pub async fn upcoming(
 
 /// Where a booking is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = PlayBookingStatus)]
 #[serde(rename_all = "snake_case")]
 pub enum BookingStatus {
     /// Places are held.
@@ -326,6 +327,7 @@ impl BookingStatus {
 
 /// A booking as its family and staff see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = PlayBooking)]
 pub struct Booking {
     pub id: Uuid,
     pub session_id: Uuid,

@@ -112,6 +112,7 @@ impl From<AllowanceError> for RespiteError {
 
 /// Where a visit is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = RespiteVisitStatus)]
 #[serde(rename_all = "snake_case")]
 pub enum VisitStatus {
     /// Asked for; its minutes are held.
@@ -197,6 +198,7 @@ impl DisputeOutcome {
 
 /// A respite visit as families, stations and staff see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = RespiteVisit)]
 pub struct Visit {
     pub id: Uuid,
     pub child_id: Uuid,

@@ -39,6 +39,7 @@ pub struct KeyRing {
 
 /// A public key in JWK form (RFC 8037).
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = VoucherKey)]
 pub struct Jwk {
     /// Always `OKP`.
     pub kty: String,
