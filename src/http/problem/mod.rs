@@ -226,12 +226,12 @@ impl ApiError {
     /// The shared problems that carry members beyond RFC 9457's, for the spec's schema (the
     /// areas' problems come from [`sources`]).
     pub fn shared_samples() -> Vec<ApiError> {
-        use crate::http::rejections::{Place, refused};
+        // The extractors' refusals (`http::rejections`) name the field they refuse.
         vec![
             ApiError::busy(),
             ApiError::rate_limited(1),
-            refused(Place::Body, "name", "missing field `name`"),
-            refused(Place::Query, "limit", "missing field `limit`"),
+            ApiError::unprocessable(Code::InvalidBody).with("field", "name"),
+            ApiError::bad_request(Code::InvalidQuery).with("field", "limit"),
             ApiError::unprocessable(Code::DuplicateJsonKey).with("field", "name"),
             ApiError::bad_request(Code::InvalidPath).with("field", "child_id"),
         ]
