@@ -192,7 +192,7 @@ pub async fn revoke_device(
     AppPath(path): AppPath<DevicePath>,
 ) -> Result<AppJson<DeviceInfo>, ApiError> {
     let device =
-        partners::revoke_device(&state.db, &admin.actor, state.now(), path.device_id).await?;
+        partners::revoke_device(&state.db, &admin.actor, &state.clock, path.device_id).await?;
     state.devices.forget(device.id);
     Ok(AppJson(device))
 }

@@ -329,18 +329,24 @@ pub async fn register_device_with_credential(
 pub async fn revoke_device(
     db: &DatabaseConnection,
     actor: &Actor,
-    now: DateTime<Utc>,
+    clock: &std::sync::Arc<dyn crate::clock::Clock>,
     device_id: Uuid,
 ) -> Result<Device, PartnerError> {
     db::write(db, |tx| {
         let actor = actor.clone();
+        let clock = clock.clone();
         Box::pin(async move {
             let actor = &actor;
+            // Lock the device first, waiting for the redemptions that already found it active
+            // (they hold a shared lock until they commit), and only then read the clock: the
+            // revocation's instant is after every redemption it let through.
             let before: Device = device::Entity::find_by_id(device_id)
+                .lock_exclusive()
                 .one(tx)
                 .await?
                 .ok_or(PartnerError::DeviceNotFound)?
                 .into();
+            let now = clock.now();
             let changed = device::Entity::update_many()
                 .col_expr(device::Column::Status, Expr::value("revoked"))
                 .col_expr(device::Column::RevokedAt, Expr::value(to_micros(now)))

@@ -165,13 +165,16 @@ pub async fn redeem(
                 .filter(voucher::Column::Status.eq(VoucherStatus::Issued.as_str()))
                 .filter(voucher::Column::ExpiresAt.gt(to_micros(now)))
                 // The device must still be active at the moment money moves, whatever a
-                // cached authentication said.
+                // cached authentication said. The shared lock (PostgreSQL; SQLite serialises
+                // writers anyway) makes a revocation wait for the redemptions that passed this
+                // check, and a redemption wait for a revocation in progress.
                 .filter(Expr::exists(
                     Query::select()
                         .expr(Expr::val(1))
                         .from(device::Entity)
                         .and_where(device::Column::Id.eq(device.device_id))
                         .and_where(device::Column::Status.eq("active"))
+                        .lock_shared()
                         .to_owned(),
                 ))
                 .exec_with_returning(tx)
