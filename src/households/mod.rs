@@ -410,6 +410,27 @@ pub async fn find_child(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<
         .map(Child::from))
 }
 
+/// The initials of each of these children (see [`Child::initials`]), by id; ids of no child are
+/// left out.
+pub async fn initials_of(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(child::Entity::find()
+        .filter(child::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let c = Child::from(m);
+            (c.id, c.initials())
+        })
+        .collect())
+}
+
 /// A child of the given household; another household's child is reported as not found, so
 /// that ids of other families cannot be probed.
 pub async fn child_of_household(

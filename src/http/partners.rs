@@ -69,6 +69,8 @@ pub struct RegisteredDevice {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CurrentDevice {
     pub device_id: Uuid,
+    /// The device's own label, as the ward registered it (e.g. 「1号車」).
+    pub label: String,
     pub partner_id: Uuid,
     pub partner_kind: PartnerKind,
     pub partner_name: String,
@@ -240,8 +242,12 @@ pub async fn get_current_device(
     device: Device,
 ) -> Result<AppJson<CurrentDevice>, ApiError> {
     let p = partners::get_partner(&state.read, device.device.partner_id).await?;
+    let d = partners::find_device(&state.read, device.device.device_id)
+        .await?
+        .ok_or(partners::PartnerError::DeviceNotFound)?;
     Ok(AppJson(CurrentDevice {
         device_id: device.device.device_id,
+        label: d.label,
         partner_id: p.id,
         partner_kind: p.kind,
         partner_name: p.name,

@@ -21,8 +21,8 @@ use crate::signed_codes::keys::Jwk;
 use crate::state::AppState;
 use crate::units::Yen;
 use crate::vouchers::{
-    self, CareTaxiFees, Charge, Receipt, Redeemed, RedemptionState, RedemptionView, Reverser,
-    Verified,
+    self, CareTaxiFees, Charge, DeviceRedemption, Receipt, Redeemed, RedemptionState,
+    RedemptionView, Reverser, Verified,
 };
 
 /// Which voucher to issue.
@@ -93,10 +93,10 @@ pub struct DateQuery {
     pub offset: Option<u64>,
 }
 
-/// A page of redemptions.
+/// A page of a device's redemptions.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RedemptionList {
-    pub items: Vec<RedemptionView>,
+pub struct DeviceRedemptionList {
+    pub items: Vec<DeviceRedemption>,
     /// Offset of the next page, if there is one.
     pub next_offset: Option<u64>,
 }
@@ -489,14 +489,14 @@ pub async fn redeem_voucher(
 #[utoipa::path(
     get, path = "/api/v1/device/redemptions", tag = "vouchers", operation_id = "listDeviceRedemptions",
     params(DateQuery),
-    responses((status = 200, description = "Redemptions", body = RedemptionList)),
+    responses((status = 200, description = "Redemptions", body = DeviceRedemptionList)),
     security(("device" = []))
 )]
 pub async fn list_device_redemptions(
     State(state): State<AppState>,
     device: Device,
     AppQuery(q): AppQuery<DateQuery>,
-) -> Result<AppJson<RedemptionList>, ApiError> {
+) -> Result<AppJson<DeviceRedemptionList>, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     let date = q
         .date
@@ -510,7 +510,7 @@ pub async fn list_device_redemptions(
     )
     .await?;
     let (items, next_offset) = paging.finish(rows);
-    Ok(AppJson(RedemptionList { items, next_offset }))
+    Ok(AppJson(DeviceRedemptionList { items, next_offset }))
 }
 
 /// Cancel one of your partner's redemptions on the day it was made (取消); the family's

@@ -397,6 +397,14 @@ pub async fn list_devices(
         .collect())
 }
 
+/// One device, if it exists.
+pub async fn find_device(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Device>, DbErr> {
+    Ok(device::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(Device::from))
+}
+
 /// Resolves a device credential; a revoked device is refused.
 pub async fn authenticate_device(
     conn: &impl ConnectionTrait,

@@ -15,8 +15,8 @@ pub use cover::{CareTaxiFees, Charge, Coverage, max_cover};
 pub use issue::{Issued, is_voucher_program, issue};
 pub use redeem::{Receipt, Redeemed, RedeemedEvent, redeem};
 pub use redemptions::{
-    RedemptionState, RedemptionView, Settled, for_settlement, list_for_child, list_for_device,
-    stamp_settled,
+    DeviceRedemption, RedemptionState, RedemptionView, Settled, for_settlement, list_for_child,
+    list_for_device, stamp_settled,
 };
 pub use reverse::{ReversedEvent, Reverser, reverse};
 pub use verify::{Verified, verify};

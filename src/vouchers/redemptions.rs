@@ -43,6 +43,18 @@ impl RedemptionState {
     }
 }
 
+/// A redemption as the device that made it lists it: with the passenger's initials, so that a
+/// driver cancels the right ride, and what has become of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DeviceRedemption {
+    #[serde(flatten)]
+    pub redemption: RedemptionView,
+    pub state: RedemptionState,
+    /// The person's initials from the kana names (e.g. "し.さ."), as the scan showed them.
+    #[schema(example = "し.さ.")]
+    pub child_initials: String,
+}
+
 /// A redemption as partners and staff list it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct RedemptionView {
@@ -100,17 +112,27 @@ pub async fn list_for_device(
     date: NaiveDate,
     limit: u64,
     offset: u64,
-) -> Result<Vec<RedemptionView>, DbErr> {
-    redemption::Entity::find()
+) -> Result<Vec<DeviceRedemption>, DbErr> {
+    let rows = redemption::Entity::find()
         .filter(redemption::Column::DeviceId.eq(device_id))
         .filter(redemption::Column::LocalDate.eq(date))
         .order_by_desc(redemption::Column::Id)
         .limit(limit)
         .offset(offset)
         .all(conn)
-        .await?
-        .into_iter()
-        .map(RedemptionView::try_from)
+        .await?;
+    let children: Vec<Uuid> = rows.iter().map(|r| r.child_id).collect();
+    let initials = crate::households::initials_of(conn, &children).await?;
+    rows.into_iter()
+        .map(|r| {
+            let child_initials = initials.get(&r.child_id).cloned().unwrap_or_default();
+            let state = RedemptionState::of(&r);
+            Ok(DeviceRedemption {
+                redemption: RedemptionView::try_from(r)?,
+                state,
+                child_initials,
+            })
+        })
         .collect()
 }
 

@@ -17,6 +17,7 @@ async fn a_registered_device_authenticates_with_its_credential_and_knows_its_par
     assert_eq!(me["device_id"], device_id.to_string());
     assert_eq!(me["partner_id"], partner_id.to_string());
     assert_eq!(me["partner_kind"], "taxi_company");
+    assert_eq!(me["label"], "端末1", "the device knows its own label");
 }
 
 #[tokio::test]

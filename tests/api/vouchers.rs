@@ -579,6 +579,31 @@ async fn the_partner_cancels_the_same_day_but_not_the_next_and_staff_can_reverse
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(remaining(&app, &f, "taxi_fuel").await, 18_000);
+
+    // The driver's list of the day names each passenger by initials and says which ride was
+    // cancelled, so the wrong one is not cancelled twice.
+    let today: Value = app
+        .get("/api/v1/device/redemptions", Some(&taxi))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rows: Vec<(&str, &str, i64)> = today["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["child_initials"].as_str().unwrap(),
+                i["state"].as_str().unwrap(),
+                i["covered_yen"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![("し.さ.", "standing", 2000), ("し.さ.", "cancelled", 4000)]
+    );
     let r = app
         .post_empty(
             &format!(
