@@ -106,6 +106,7 @@ async fn seed(db: &DatabaseConnection, vouchers: usize, stored: usize) -> Result
         id: Set(household_id),
         name: Set("ベンチ家".into()),
         created_at: Set(t),
+        ..Default::default()
     })
     .exec_without_returning(db)
     .await?;

@@ -22,6 +22,7 @@ mod m20261129_000014_create_second_factors;
 mod m20261204_000015_add_enrollment_renewals_and_certificates;
 mod m20261204_000016_index_enrollments_by_child_and_program;
 mod m20261204_000017_add_unit_to_adjustment_proposals;
+mod m20261205_000018_add_household_contact;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_add_enrollment_renewals_and_certificates::Migration),
             Box::new(m20261204_000016_index_enrollments_by_child_and_program::Migration),
             Box::new(m20261204_000017_add_unit_to_adjustment_proposals::Migration),
+            Box::new(m20261205_000018_add_household_contact::Migration),
         ]
     }
 }

@@ -37,6 +37,30 @@ pub struct Config {
     pub settlement: SettlementConfig,
     pub signed_codes: SignedCodesConfig,
     pub notifications: NotificationsConfig,
+    pub privacy: PrivacyConfig,
+}
+
+/// Need-to-know for partners (nurse stations, institutions).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrivacyConfig {
+    /// How long after a visit or stay ends its partner still sees the child's name, the address
+    /// and the guardian's phone (for the record it writes up afterwards); then only the summary.
+    pub partner_details_hours_after_end: i64,
+}
+
+impl Default for PrivacyConfig {
+    fn default() -> Self {
+        PrivacyConfig {
+            partner_details_hours_after_end: 24,
+        }
+    }
+}
+
+impl PrivacyConfig {
+    pub fn partner_details_window(&self) -> chrono::Duration {
+        chrono::Duration::hours(self.partner_details_hours_after_end)
+    }
 }
 
 /// The municipality running the service: the names and contact families and partners see.
@@ -451,6 +475,9 @@ impl Config {
         self.rule_book()?;
         if !(0..=24 * 60).contains(&self.settlement.close_grace_minutes) {
             return bad("settlement.close_grace_minutes must be between 0 and 1440");
+        }
+        if !(0..=30 * 24).contains(&self.privacy.partner_details_hours_after_end) {
+            return bad("privacy.partner_details_hours_after_end must be between 0 and 720");
         }
         if !(0..=7 * 24 * 60).contains(&self.signed_codes.retirement_margin_minutes) {
             return bad("signed_codes.retirement_margin_minutes must be between 0 and 10080");

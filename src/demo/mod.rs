@@ -151,12 +151,24 @@ pub async fn seed(
             let t = to_micros(now);
             let shinagawa = Uuid::new_v4();
             let oi = Uuid::new_v4();
-            for (id, name) in [(shinagawa, "品川家（デモ）"), (oi, "大井家（デモ）")]
-            {
+            // Fictitious addresses and numbers (03-0000-xxxx is never assigned).
+            for (id, name, town, address, phone) in [
+                (
+                    shinagawa,
+                    "品川家（デモ）",
+                    "東五反田",
+                    "2-1-1 デモハイツ101",
+                    "03-0000-0101",
+                ),
+                (oi, "大井家（デモ）", "大井", "1-2-3", "03-0000-0202"),
+            ] {
                 household::Entity::insert(household::ActiveModel {
                     id: Set(id),
                     name: Set(name.into()),
                     created_at: Set(t),
+                    town: Set(Some(town.into())),
+                    address: Set(Some(address.into())),
+                    phone: Set(Some(phone.into())),
                 })
                 .exec_without_returning(tx)
                 .await?;

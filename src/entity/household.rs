@@ -9,6 +9,12 @@ pub struct Model {
     pub id: Uuid,
     pub name: String,
     pub created_at: i64,
+    /// 町名, e.g. 「東五反田」.
+    pub town: Option<String>,
+    /// The address after the town (番地, building, room).
+    pub address: Option<String>,
+    /// The guardian's phone.
+    pub phone: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,10 @@ use crate::text::FieldError;
 
 pub use crate::care_needs::CareNeed;
 
+mod contact;
+pub mod disclosure;
+pub use contact::{Contact, ContactInput, set_contact};
+
 #[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
 #[strum_discriminants(derive(strum::EnumIter))]
 pub enum HouseholdError {
@@ -57,12 +61,15 @@ pub struct Household {
     pub id: Uuid,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    /// How the family is reached, once staff have recorded it.
+    pub contact: Option<Contact>,
 }
 
 impl From<household::Model> for Household {
     fn from(m: household::Model) -> Self {
         Household {
             id: m.id,
+            contact: Contact::of(&m),
             name: m.name,
             created_at: from_micros(m.created_at),
         }
@@ -204,6 +211,9 @@ pub async fn create_household(
         id: Uuid::new_v4(),
         name,
         created_at: to_micros(now),
+        town: None,
+        address: None,
+        phone: None,
     };
     db::write(db, |tx| {
         let actor = actor.clone();
@@ -214,6 +224,7 @@ pub async fn create_household(
                 id: Set(model.id),
                 name: Set(model.name.clone()),
                 created_at: Set(model.created_at),
+                ..Default::default()
             })
             .exec_without_returning(tx)
             .await?;

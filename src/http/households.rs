@@ -13,7 +13,8 @@ use super::pagination::{PageParams, Paging};
 use super::problem::{ApiError, Problem};
 use crate::auth::{Role, invitations};
 use crate::households::{
-    self, CareNeed, Child, ChildInput, Household, HouseholdDetail, Member, NewChild,
+    self, CareNeed, Child, ChildInput, Contact, ContactInput, Household, HouseholdDetail, Member,
+    NewChild,
 };
 use crate::state::AppState;
 
@@ -48,6 +49,8 @@ pub struct HouseholdDetailResponse {
     pub id: Uuid,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    /// How the family is reached, once staff have recorded it.
+    pub contact: Option<Contact>,
     pub guardians: Vec<Member>,
     pub children: Vec<Child>,
 }
@@ -58,6 +61,7 @@ impl From<HouseholdDetail> for HouseholdDetailResponse {
             id: d.household.id,
             name: d.household.name,
             created_at: d.household.created_at,
+            contact: d.household.contact,
             guardians: d.guardians,
             children: d.children,
         }
@@ -203,6 +207,38 @@ pub async fn get_household(
 ) -> Result<AppJson<HouseholdDetailResponse>, ApiError> {
     let d = households::get_household(&state.read, path.household_id).await?;
     Ok(AppJson(d.into()))
+}
+
+/// Record a household's contact details (staff): the town (町名), the rest of the address and
+/// the guardian's phone, replacing earlier ones. A nurse station sees them only for a visit it
+/// has accepted, an institution only for a stay assigned to it.
+#[utoipa::path(
+    put, path = "/api/v1/staff/households/{household_id}/contact", tag = "households",
+    operation_id = "recordHouseholdContact",
+    params(("household_id" = Uuid, Path, description = "Household id")),
+    request_body = ContactInput,
+    responses(
+        (status = 200, description = "The household with its contact", body = Household),
+        (status = 404, description = "No such household", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A part is empty, too long, or the phone is not a Japanese number", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn record_household_contact(
+    State(state): State<AppState>,
+    staff: Staff,
+    AppPath(path): AppPath<HouseholdPath>,
+    AppJson(body): AppJson<ContactInput>,
+) -> Result<AppJson<Household>, ApiError> {
+    let h = households::set_contact(
+        &state.db,
+        &staff.actor,
+        state.now(),
+        path.household_id,
+        body,
+    )
+    .await?;
+    Ok(AppJson(h))
 }
 
 /// Invite a guardian into a household (staff). The answer holds the one-time code.

@@ -124,6 +124,7 @@ fn api_router() -> OpenApiRouter<AppState> {
             households::list_households
         ))
         .routes(routes!(households::get_household))
+        .routes(routes!(households::record_household_contact))
         .routes(routes!(households::invite_guardian))
         .routes(routes!(households::add_child_to_household))
         .routes(routes!(households::get_my_household))

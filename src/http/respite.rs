@@ -15,6 +15,7 @@ use super::households::ChildPath;
 use super::pagination::{PageParams, Paging};
 use super::params::month;
 use super::problem::{ApiError, Problem};
+use crate::households::disclosure::{self, PartnerView, Subject};
 use crate::households::{self, CareNeed};
 use crate::respite::report::{self, MonthlyReport};
 use crate::respite::{
@@ -52,6 +53,27 @@ pub struct VisitRequest {
 #[schema(as = RespiteVisitList)]
 pub struct VisitList {
     pub items: Vec<Visit>,
+    /// Offset of the next page, if there is one.
+    pub next_offset: Option<u64>,
+}
+
+/// A visit as its station sees it: with the person it serves, as far as need-to-know allows.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = StationRespiteVisit)]
+pub struct StationVisit {
+    #[serde(flatten)]
+    pub visit: Visit,
+    /// Before acceptance: initials, age, care needs and the town. Once accepted, until
+    /// `privacy.partner_details_hours_after_end` after the visit: also the name, the address and
+    /// the guardian's phone (each such read is recorded in the audit log).
+    pub person: PartnerView,
+}
+
+/// A page of a station's visits.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = StationRespiteVisitList)]
+pub struct StationVisitList {
+    pub items: Vec<StationVisit>,
     /// Offset of the next page, if there is one.
     pub next_offset: Option<u64>,
 }
@@ -347,7 +369,7 @@ pub async fn cancel_respite_visit(
     operation_id = "listStationRespiteVisits",
     params(StationVisitsQuery),
     responses(
-        (status = 200, description = "Visits", body = VisitList),
+        (status = 200, description = "Visits", body = StationVisitList),
         (status = 403, description = "Not a respite station", body = Problem, content_type = "application/problem+json"),
     ),
     security(("device" = []))
@@ -356,7 +378,7 @@ pub async fn list_station_respite_visits(
     State(state): State<AppState>,
     device: Device,
     AppQuery(q): AppQuery<StationVisitsQuery>,
-) -> Result<AppJson<VisitList>, ApiError> {
+) -> Result<AppJson<StationVisitList>, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     let station = station(&state, &device)?;
     let rows = respite::list_for_station(
@@ -367,8 +389,26 @@ pub async fn list_station_respite_visits(
         paging.offset,
     )
     .await?;
-    let (items, next_offset) = paging.finish(rows);
-    Ok(AppJson(VisitList { items, next_offset }))
+    let (visits, next_offset) = paging.finish(rows);
+    let (now, window) = (state.now(), state.config.privacy.partner_details_window());
+    let items = disclosure::with_persons(
+        &state.db,
+        &device.actor,
+        now,
+        state.calendar().local_date(now),
+        visits,
+        |v| Subject {
+            object_type: "respite_visit",
+            object_id: v.id,
+            child_id: v.child_id,
+            level: v.partner_disclosure(now, window),
+        },
+    )
+    .await?
+    .into_iter()
+    .map(|(visit, person)| StationVisit { visit, person })
+    .collect();
+    Ok(AppJson(StationVisitList { items, next_offset }))
 }
 
 /// Accept a visit addressed to your station.

@@ -12,6 +12,7 @@ use super::extract::{AppJson, AppPath, AppQuery, Device, Guardian, Staff};
 use super::households::ChildPath;
 use super::pagination::{PageParams, Paging};
 use super::problem::{ApiError, Problem};
+use crate::households::disclosure::{self, PartnerView, Subject};
 use crate::households::{self, CareNeed};
 use crate::partners::PartnerKind;
 use crate::short_stays::{
@@ -104,6 +105,25 @@ fn institution(state: &AppState, device: &Device) -> Result<Uuid, ApiError> {
         &[PartnerKind::MedicalInstitution],
         state.rules_on(state.now()).short_stay.id,
     )
+}
+
+/// A stay as its institution sees it: with the person it serves, as far as need-to-know allows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstitutionShortStay {
+    #[serde(flatten)]
+    pub stay: ShortStay,
+    /// While the stay is assigned to the institution, until
+    /// `privacy.partner_details_hours_after_end` after it ends: the name, the address and the
+    /// guardian's phone (each such read is recorded in the audit log); the summary otherwise.
+    pub person: PartnerView,
+}
+
+/// A page of an institution's stays.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstitutionShortStayList {
+    pub items: Vec<InstitutionShortStay>,
+    /// Offset of the next page, if there is one.
+    pub next_offset: Option<u64>,
 }
 
 fn page(rows: Vec<ShortStay>, paging: Paging) -> AppJson<ShortStayList> {
@@ -342,7 +362,7 @@ pub async fn reject_short_stay(
     operation_id = "listInstitutionShortStays",
     params(StayQueueQuery),
     responses(
-        (status = 200, description = "Stays", body = ShortStayList),
+        (status = 200, description = "Stays", body = InstitutionShortStayList),
         (status = 403, description = "Not a medical institution", body = Problem, content_type = "application/problem+json"),
     ),
     security(("device" = []))
@@ -351,7 +371,7 @@ pub async fn list_institution_short_stays(
     State(state): State<AppState>,
     device: Device,
     AppQuery(q): AppQuery<StayQueueQuery>,
-) -> Result<AppJson<ShortStayList>, ApiError> {
+) -> Result<AppJson<InstitutionShortStayList>, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     let me = institution(&state, &device)?;
     let rows = short_stays::list(
@@ -362,7 +382,27 @@ pub async fn list_institution_short_stays(
         paging.offset,
     )
     .await?;
-    Ok(page(rows, paging))
+    let (stays, next_offset) = paging.finish(rows);
+    let (now, cal) = (state.now(), state.calendar());
+    let window = state.config.privacy.partner_details_window();
+    let items = disclosure::with_persons(
+        &state.db,
+        &device.actor,
+        now,
+        cal.local_date(now),
+        stays,
+        |s| Subject {
+            object_type: "short_stay",
+            object_id: s.id,
+            child_id: s.child_id,
+            level: s.partner_disclosure(&cal, now, window),
+        },
+    )
+    .await?
+    .into_iter()
+    .map(|(stay, person)| InstitutionShortStay { stay, person })
+    .collect();
+    Ok(AppJson(InstitutionShortStayList { items, next_offset }))
 }
 
 /// When the institution's record happened, if not now (ward-local time, entered after the fact).

@@ -40,6 +40,7 @@ use crate::clock::{Calendar, from_micros, to_micros};
 use crate::config::{ProgramRules, RuleBook};
 use crate::entity::respite_visit;
 use crate::households::CareNeed;
+use crate::households::disclosure::{self, Disclosure};
 use crate::notifications::{Event, EventKind, Recipient, notify};
 use crate::partners::PartnerKind;
 use crate::text::FieldError;
@@ -419,6 +420,24 @@ impl Party {
             Party::Station(s) => v.station_id == s,
             Party::Staff => true,
         }
+    }
+}
+
+impl Visit {
+    /// How much of the family the visit's station sees (see [`crate::households::disclosure`]):
+    /// in full from acceptance until `window` after the visit ends (its recorded end, or the
+    /// booked one); a summary while it is only requested, and after a decline or cancellation.
+    pub fn partner_disclosure(&self, now: DateTime<Utc>, window: chrono::Duration) -> Disclosure {
+        let serves = matches!(
+            self.status,
+            VisitStatus::Accepted | VisitStatus::Completed | VisitStatus::Disputed
+        );
+        disclosure::level(
+            serves,
+            self.actual_end.unwrap_or(self.scheduled_end),
+            now,
+            window,
+        )
     }
 }
 

@@ -26,6 +26,7 @@ use crate::enrollments;
 use crate::enrollments::is_enrolled;
 use crate::entity::short_stay;
 use crate::households::CareNeed;
+use crate::households::disclosure::{self, Disclosure};
 use crate::notifications::{Event, EventKind, Recipient, notify};
 use crate::partners::{self, PartnerKind};
 use crate::text::{self, FieldError};
@@ -177,6 +178,33 @@ pub struct ShortStay {
     pub admitted_at: Option<DateTime<Utc>>,
     pub discharged_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+}
+
+impl ShortStay {
+    /// How much of the family the assigned institution sees (see
+    /// [`crate::households::disclosure`]): in full from assignment until `window` after the stay
+    /// ends (the discharge, or the end of its last confirmed day); a summary otherwise.
+    pub fn partner_disclosure(
+        &self,
+        cal: &Calendar,
+        now: DateTime<Utc>,
+        window: Duration,
+    ) -> Disclosure {
+        let serves = self.institution_id.is_some()
+            && matches!(
+                self.status,
+                StayStatus::Approved | StayStatus::Admitted | StayStatus::Discharged
+            );
+        let ends = self.discharged_at.or_else(|| {
+            self.confirmed_until
+                .and_then(|d| d.succ_opt())
+                .map(|d| cal.start_of_day(d))
+        });
+        match ends {
+            Some(ends) => disclosure::level(serves, ends, now, window),
+            None => Disclosure::Summary,
+        }
+    }
 }
 
 impl TryFrom<short_stay::Model> for ShortStay {

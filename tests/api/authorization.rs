@@ -121,6 +121,13 @@ pub fn rows() -> Vec<Row> {
             STAFF,
         ),
         row(
+            "recordHouseholdContact",
+            "PUT",
+            format!("/api/v1/staff/households/{id}/contact"),
+            Some(crate::helpers::contact_body()),
+            STAFF,
+        ),
+        row(
             "inviteGuardian",
             "POST",
             format!("/api/v1/staff/households/{id}/invitations"),
@@ -773,6 +780,7 @@ async fn each_operation_admits_exactly_its_roles() {
         for caller in [Anonymous, Device, Guardian, Staff, Admin] {
             let mut req = match row.method {
                 "GET" => app.client.get(app.url(&row.path)),
+                "PUT" => app.client.put(app.url(&row.path)),
                 _ => app.client.post(app.url(&row.path)),
             };
             if let Some(body) = &row.body {

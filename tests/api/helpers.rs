@@ -328,6 +328,34 @@ impl TestApp {
         r.send().await.expect("request")
     }
 
+    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut r = self.client.put(self.url(path)).json(body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("request")
+    }
+
+    /// Staff record the family's contact details ([`contact_body`]); returns the household id.
+    pub async fn record_contact(&self, f: &Family) -> Uuid {
+        let mine: Value = self
+            .get("/api/v1/household", Some(&f.guardian.access))
+            .await
+            .json()
+            .await
+            .expect("household");
+        let household = mine["id"].as_str().expect("household id");
+        let r = self
+            .put(
+                &format!("/api/v1/staff/households/{household}/contact"),
+                Some(&f.staff.access),
+                &contact_body(),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{:?}", r.text().await);
+        household.parse().expect("uuid")
+    }
+
     pub async fn post_empty(&self, path: &str, token: Option<&str>) -> Response {
         let mut r = self.client.post(self.url(path));
         if let Some(t) = token {
@@ -517,6 +545,11 @@ impl TestApp {
             .unwrap();
         row.try_get::<i64>("", "n").unwrap()
     }
+}
+
+/// A family's contact details as staff record them (fictitious: 03-0000 is never assigned).
+pub fn contact_body() -> Value {
+    json!({ "town": "東五反田", "address": "2-1-1 サンプルハイツ101", "phone": "03-0000-1234" })
 }
 
 pub fn child_body() -> Value {

@@ -25,6 +25,7 @@ mod ledger_properties;
 mod limits;
 mod migrations;
 mod money_bounds;
+mod need_to_know;
 mod notifications;
 mod operations;
 mod ownership;

@@ -27,6 +27,8 @@ async fn a_correction_proposed_before_units_were_stored_takes_its_accounts_unit(
         id: Set(household_id),
         name: Set("品川家".into()),
         created_at: Set(0),
+        // The contact columns came with migration 18.
+        ..Default::default()
     })
     .exec_without_returning(&conn)
     .await
@@ -104,4 +106,11 @@ async fn a_correction_proposed_before_units_were_stored_takes_its_accounts_unit(
         .unwrap()
         .expect("the proposal survived the upgrade");
     assert_eq!(row.unit, "ticket");
+    // Households from before migration 18 have no contact until staff record one.
+    let h = household::Entity::find_by_id(household_id)
+        .one(&conn)
+        .await
+        .unwrap()
+        .expect("the household survived the upgrade");
+    assert_eq!((h.town, h.address, h.phone), (None, None, None));
 }

@@ -601,6 +601,15 @@ fn cells(w: &World) -> Vec<Cell> {
             Some(crate::helpers::child_body()),
             created,
         );
+        add(
+            "recordHouseholdContact",
+            As::Staff,
+            owner,
+            "PUT",
+            format!("{p}/contact"),
+            Some(crate::helpers::contact_body()),
+            expect,
+        );
     }
     for (owner, e, expect) in [(NoOne, nobody, 404), (Own, w.their_pending, 200)] {
         add(
@@ -943,6 +952,7 @@ async fn every_operation_on_an_object_answers_by_owner_and_refusals_change_nothi
         };
         let mut req = match cell.method {
             "GET" => app.client.get(app.url(&cell.path)),
+            "PUT" => app.client.put(app.url(&cell.path)),
             _ => app.client.post(app.url(&cell.path)),
         };
         if let Some(body) = &cell.body {

@@ -122,7 +122,9 @@ pub fn sources_of(operation_id: &str) -> Option<&'static [Source]> {
         "getMe" => &[Auth],
         "startSecondFactor" => &[Auth],
         "confirmSecondFactor" => &[Auth, WRONG_ONE_TIME_CODE],
-        "createHousehold" | "addChildToHousehold" | "addChild" => &[Household, Field],
+        "createHousehold" | "addChildToHousehold" | "addChild" | "recordHouseholdContact" => {
+            &[Household, Field]
+        }
         "listHouseholds" | "getHousehold" | "getMyHousehold" | "listChildren" | "getChild" => {
             &[Household]
         }
