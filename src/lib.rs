@@ -17,6 +17,7 @@ pub mod entity;
 pub mod figures;
 pub mod households;
 pub mod http;
+pub mod messages;
 pub mod notifications;
 pub mod otel;
 pub mod partner_kinds;

@@ -23,6 +23,8 @@ mod m20261204_000015_add_enrollment_renewals_and_certificates;
 mod m20261204_000016_index_enrollments_by_child_and_program;
 mod m20261204_000017_add_unit_to_adjustment_proposals;
 mod m20261205_000018_add_household_contact;
+mod m20261205_000019_add_notification_text;
+mod m20261205_000020_add_adjusted_to_allowance_accounts;
 
 pub struct Migrator;
 
@@ -47,6 +49,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000016_index_enrollments_by_child_and_program::Migration),
             Box::new(m20261204_000017_add_unit_to_adjustment_proposals::Migration),
             Box::new(m20261205_000018_add_household_contact::Migration),
+            Box::new(m20261205_000019_add_notification_text::Migration),
+            Box::new(m20261205_000020_add_adjusted_to_allowance_accounts::Migration),
         ]
     }
 }

@@ -97,6 +97,7 @@ async fn open_account(
         period_start: Set(to_micros(period.start)),
         period_end: Set(to_micros(period.end)),
         granted: Set(0),
+        adjusted: Set(0),
         balance: Set(0),
         held: Set(0),
         used: Set(0),

@@ -101,11 +101,11 @@ pub(super) async fn post_adjustment(
             object_type: "allowance_account",
             object_id: Some(account.id),
             before: Some(
-                serde_json::json!({ "balance": account.balance, "granted": account.granted }),
+                serde_json::json!({ "balance": account.balance, "adjusted": account.adjusted }),
             ),
             after: Some(serde_json::json!({
                 "balance": after.balance,
-                "granted": after.granted,
+                "adjusted": after.adjusted,
                 "amount": amount,
                 "reason": reason,
                 "made_by": maker.id,

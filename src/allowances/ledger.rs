@@ -43,9 +43,10 @@ pub async fn post(
         .col_expr(C::Balance, Expr::col(C::Balance).add(delta))
         .filter(C::Id.eq(account_id));
     update = match kind {
-        EntryKind::Grant | EntryKind::CarryIn | EntryKind::Adjustment => {
+        EntryKind::Grant | EntryKind::CarryIn => {
             update.col_expr(C::Granted, Expr::col(C::Granted).add(delta))
         }
+        EntryKind::Adjustment => update.col_expr(C::Adjusted, Expr::col(C::Adjusted).add(delta)),
         EntryKind::Capture => update.col_expr(C::Used, Expr::col(C::Used).add(amount)),
         EntryKind::Reversal => update.col_expr(C::Used, Expr::col(C::Used).sub(amount)),
         EntryKind::Hold => update.col_expr(C::Held, Expr::col(C::Held).add(amount)),

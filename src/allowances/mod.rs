@@ -305,7 +305,10 @@ pub struct Account {
     pub period: String,
     pub period_start: DateTime<Utc>,
     pub period_end: DateTime<Utc>,
+    /// The grant and any carry-in.
     pub granted: i64,
+    /// Staff corrections (±).
+    pub adjusted: i64,
     pub balance: i64,
     pub held: i64,
     pub used: i64,
@@ -327,6 +330,7 @@ impl TryFrom<allowance_account::Model> for Account {
             period_start: from_micros(m.period_start),
             period_end: from_micros(m.period_end),
             granted: m.granted,
+            adjusted: m.adjusted,
             balance: m.balance,
             held: m.held,
             used: m.used,

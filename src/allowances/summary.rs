@@ -23,6 +23,7 @@ use crate::entity::{allowance_account, ledger_entry};
     "period_start": "2026-10-31T15:00:00Z",
     "period_end": "2026-11-30T15:00:00Z",
     "granted": 20000,
+    "adjusted": 0,
     "used": 3200,
     "held": 0,
     "remaining": 16800
@@ -35,7 +36,11 @@ pub struct Summary {
     pub period: String,
     pub period_start: DateTime<Utc>,
     pub period_end: DateTime<Utc>,
+    /// What the program granted for the period (the grant and any carry-in).
     pub granted: i64,
+    /// Staff corrections this period (±), apart from the grant.
+    pub adjusted: i64,
+    /// Used (redeemed, or respite minutes recorded).
     pub used: i64,
     pub held: i64,
     pub remaining: i64,
@@ -62,6 +67,7 @@ pub async fn summary(
                 period_start: a.period_start,
                 period_end: a.period_end,
                 granted: a.granted,
+                adjusted: a.adjusted,
                 used: a.used,
                 held: a.held,
                 remaining: a.balance,
@@ -88,6 +94,7 @@ pub async fn summary(
                     period_start: period.start,
                     period_end: period.end,
                     granted: rule.grant + carried,
+                    adjusted: 0,
                     used: 0,
                     held: 0,
                     remaining: rule.grant + carried,

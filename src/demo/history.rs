@@ -311,6 +311,7 @@ async fn disputed_visit(
     crate::respite::accept(
         db,
         &station,
+        &cal,
         asked + chrono::Duration::hours(2),
         nurse.partner_id,
         v.id,

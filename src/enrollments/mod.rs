@@ -583,6 +583,12 @@ pub async fn decide(
                             reason: after.decision_reason.clone(),
                         })
                         .unwrap_or_default(),
+                        words: crate::notifications::Words::Decision {
+                            child: child.full_name(),
+                            program: crate::notifications::ProgramName::of(&rules, after.program),
+                            valid_from: after.valid_from,
+                            reason: after.decision_reason.clone(),
+                        },
                     },
                 )
                 .await?;

@@ -13,7 +13,10 @@ pub struct Model {
     pub period: String,
     pub period_start: i64,
     pub period_end: i64,
+    /// The grant and any carry-in.
     pub granted: i64,
+    /// Staff corrections (±), kept apart from the grant.
+    pub adjusted: i64,
     pub balance: i64,
     pub held: i64,
     pub used: i64,

@@ -24,6 +24,9 @@ pub struct Model {
     pub last_error: Option<String>,
     pub delivered_at: Option<i64>,
     pub read_at: Option<i64>,
+    /// What it says, in both languages (`NotificationText` as JSON); none before migration 19.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub text_json: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -100,6 +100,11 @@ pub struct Child {
 }
 
 impl Child {
+    /// The name as the family and the ward write it: 「品川 さくら」.
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.family_name, self.given_name)
+    }
+
     /// Initials from the kana names (e.g. "シ.ハ."), for partners to match a passenger.
     pub fn initials(&self) -> String {
         let f = self.family_name_kana.chars().next().unwrap_or('?');

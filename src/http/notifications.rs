@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::extract::{AppJson, AppPath, AppQuery, Device, Guardian, Staff};
 use super::pagination::Paging;
 use super::problem::{ApiError, Code, Problem};
-use crate::notifications::{self, DeliveryStatus, EventKind, Notification, Recipient};
+use crate::notifications::{
+    self, DeliveryStatus, EventKind, Notification, NotificationText, Recipient,
+};
 use crate::state::AppState;
 
 /// A notification as its family or partner sees it: what happened, not how it travelled (the
@@ -25,6 +27,9 @@ pub struct InboxNotification {
     pub subject_type: String,
     pub subject_id: Uuid,
     pub data: serde_json::Value,
+    /// What to show, in Japanese and English: a one-line title and a body with the names and
+    /// amounts (absent on notifications from before words were added).
+    pub text: Option<NotificationText>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub read_at: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -38,6 +43,7 @@ impl From<Notification> for InboxNotification {
             subject_type: n.subject_type,
             subject_id: n.subject_id,
             data: n.data,
+            text: n.text,
             created_at: n.created_at,
             read_at: n.read_at,
         }

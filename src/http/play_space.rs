@@ -273,6 +273,7 @@ pub async fn cancel_play_booking(
     let b = play_space::cancel(
         &state.db,
         &g.actor,
+        &state.calendar(),
         state.now(),
         g.household_id,
         path.booking_id,

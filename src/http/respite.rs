@@ -355,6 +355,7 @@ pub async fn cancel_respite_visit(
     let v = respite::cancel(
         &state.db,
         &g.actor,
+        &state.calendar(),
         state.now(),
         g.household_id,
         path.visit_id,
@@ -433,6 +434,7 @@ pub async fn accept_respite_visit(
     let v = respite::accept(
         &state.db,
         &device.actor,
+        &state.calendar(),
         state.now(),
         station,
         path.visit_id,
@@ -465,6 +467,7 @@ pub async fn decline_respite_visit(
     let v = respite::decline(
         &state.db,
         &device.actor,
+        &state.calendar(),
         state.now(),
         station,
         path.visit_id,
@@ -630,6 +633,7 @@ pub async fn decide_respite_dispute(
     let v = respite::decide_dispute(
         &state.db,
         &staff.actor,
+        &state.calendar(),
         state.now(),
         path.visit_id,
         DisputeDecision {

@@ -7,9 +7,11 @@
 
 mod kinds;
 pub mod signature;
+pub mod words;
 pub mod worker;
 
 pub use kinds::EventKind;
+pub use words::{Left, NotificationText, ProgramName, UndoneBy, Words};
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -63,6 +65,8 @@ pub struct Event<'a> {
     pub subject_id: Uuid,
     /// What the app shows (no secrets; ids, figures, short texts).
     pub data: Value,
+    /// What it says to a person, worded from the catalogue.
+    pub words: Words,
 }
 
 /// Where a notification is on its way to the push gateway.
@@ -112,6 +116,7 @@ pub async fn notify(
         subject_type: Set(event.subject_type.to_owned()),
         subject_id: Set(event.subject_id),
         payload: Set(event.data.to_string()),
+        text_json: Set(serde_json::to_string(&words::word(event.kind, &event.words)).ok()),
         created_at: Set(to_micros(now)),
         delivery_status: Set(DeliveryStatus::Pending.as_str().to_owned()),
         attempts: Set(0),
@@ -148,6 +153,10 @@ pub struct WebhookDelivery {
     pub subject: Subject,
     /// Event details (ids, figures, short texts; nothing secret).
     pub data: Value,
+    /// What to show the person, in Japanese and English (absent on events from before it was
+    /// added).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<NotificationText>,
     /// 1 for the first attempt.
     pub attempt: i32,
 }
@@ -173,6 +182,8 @@ pub struct Notification {
     pub subject_type: String,
     pub subject_id: Uuid,
     pub data: Value,
+    /// What it says, in both languages (absent on events from before it was added).
+    pub text: Option<NotificationText>,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
     pub delivery_status: DeliveryStatus,
@@ -192,6 +203,10 @@ impl TryFrom<notification::Model> for Notification {
             subject_type: m.subject_type,
             subject_id: m.subject_id,
             data: serde_json::from_str(&m.payload).unwrap_or(Value::Null),
+            text: m
+                .text_json
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok()),
             created_at: from_micros(m.created_at),
             read_at: m.read_at.map(from_micros),
             delivery_status: DeliveryStatus::parse(&m.delivery_status).ok_or_else(|| {

@@ -135,6 +135,7 @@ impl Worker {
                 id: n.subject_id,
             },
             data: n.data,
+            text: n.text,
             attempt,
         })
         .map_err(|e| DbErr::Custom(e.to_string()))?;

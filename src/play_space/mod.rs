@@ -630,10 +630,12 @@ pub async fn booking_of_household(
 pub async fn cancel(
     db: &DatabaseConnection,
     actor: &Actor,
+    cal: &Calendar,
     now: DateTime<Utc>,
     household_id: Uuid,
     id: Uuid,
 ) -> Result<Booking, PlayError> {
+    let cal = *cal;
     db::write(db, |tx| {
         let actor = actor.clone();
         Box::pin(async move {
@@ -669,7 +671,7 @@ pub async fn cancel(
             if before.status == BookingStatus::Confirmed.as_str() {
                 give_back(tx, &before).await?;
                 if t < s.starts_at {
-                    promote(tx, &s, now).await?;
+                    promote(tx, &s, &cal, now).await?;
                 }
             }
             recorded(tx, &actor, now, "play_booking.cancelled", id).await
@@ -711,6 +713,7 @@ async fn recorded(
 async fn promote(
     tx: &impl ConnectionTrait,
     s: &play_session::Model,
+    cal: &Calendar,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     use play_booking::Column as B;
@@ -747,6 +750,10 @@ async fn promote(
                     adults: w.adults,
                 })
                 .unwrap_or_default(),
+                words: crate::notifications::Words::Promoted {
+                    title: s.title.clone(),
+                    start: cal.local(from_micros(s.starts_at)),
+                },
             },
         )
         .await?;

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{Party, RespiteError, Visit, VisitStatus, audited, release_hold, transition};
 use crate::audit::Actor;
-use crate::clock::to_micros;
+use crate::clock::{Calendar, to_micros};
 use crate::db;
 use crate::entity::respite_visit;
 use crate::text::{self, FieldError};
@@ -17,10 +17,12 @@ use crate::text::{self, FieldError};
 pub async fn accept(
     db: &DatabaseConnection,
     actor: &Actor,
+    cal: &Calendar,
     now: DateTime<Utc>,
     station_id: Uuid,
     id: Uuid,
 ) -> Result<Visit, RespiteError> {
+    let cal = *cal;
     db::write(db, |tx| {
         let actor = actor.clone();
         Box::pin(async move {
@@ -35,7 +37,7 @@ pub async fn accept(
                 |u| u.col_expr(C::DecidedAt, Expr::value(to_micros(now))),
             )
             .await?;
-            audited(tx, &actor, now, "respite.accepted", before).await
+            audited(tx, &actor, &cal, now, "respite.accepted", before).await
         })
     })
     .await
@@ -45,12 +47,14 @@ pub async fn accept(
 pub async fn decline(
     db: &DatabaseConnection,
     actor: &Actor,
+    cal: &Calendar,
     now: DateTime<Utc>,
     station_id: Uuid,
     id: Uuid,
     reason: &str,
 ) -> Result<Visit, RespiteError> {
     let reason = text::multiline(reason, 500).map_err(|e| FieldError::text("reason", e))?;
+    let cal = *cal;
     db::write(db, |tx| {
         let (actor, reason) = (actor.clone(), reason.clone());
         Box::pin(async move {
@@ -77,7 +81,7 @@ pub async fn decline(
                 "respite visit declined",
             )
             .await?;
-            audited(tx, &actor, now, "respite.declined", before).await
+            audited(tx, &actor, &cal, now, "respite.declined", before).await
         })
     })
     .await

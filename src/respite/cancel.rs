@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{Party, RespiteError, Visit, VisitStatus, audited, release_hold, transition, visible};
 use crate::audit::Actor;
-use crate::clock::to_micros;
+use crate::clock::{Calendar, to_micros};
 use crate::db;
 use crate::entity::respite_visit;
 
@@ -15,10 +15,12 @@ use crate::entity::respite_visit;
 pub async fn cancel(
     db: &DatabaseConnection,
     actor: &Actor,
+    cal: &Calendar,
     now: DateTime<Utc>,
     household_id: Uuid,
     id: Uuid,
 ) -> Result<Visit, RespiteError> {
+    let cal = *cal;
     db::write(db, |tx| {
         let actor = actor.clone();
         Box::pin(async move {
@@ -55,7 +57,7 @@ pub async fn cancel(
                 "respite visit cancelled",
             )
             .await?;
-            audited(tx, &actor, now, "respite.cancelled", before).await
+            audited(tx, &actor, &cal, now, "respite.cancelled", before).await
         })
     })
     .await

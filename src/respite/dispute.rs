@@ -14,7 +14,7 @@ use super::{
 };
 use crate::allowances::{self, EntryKind, Refs};
 use crate::audit::Actor;
-use crate::clock::to_micros;
+use crate::clock::{Calendar, to_micros};
 use crate::db;
 use crate::entity::respite_visit;
 use crate::text::{self, FieldError};
@@ -113,7 +113,7 @@ pub async fn dispute(
                 )
                 .await?;
             }
-            audited(tx, &actor, now, "respite.disputed", before).await
+            audited(tx, &actor, &cal, now, "respite.disputed", before).await
         })
     })
     .await
@@ -131,6 +131,7 @@ pub struct DisputeDecision {
 pub async fn decide_dispute(
     db: &DatabaseConnection,
     actor: &Actor,
+    cal: &Calendar,
     now: DateTime<Utc>,
     id: Uuid,
     decision: DisputeDecision,
@@ -138,6 +139,7 @@ pub async fn decide_dispute(
     let reason =
         text::multiline(&decision.reason, 500).map_err(|e| FieldError::text("reason", e))?;
     let outcome = decision.outcome;
+    let cal = *cal;
     db::write(db, |tx| {
         let (actor, reason) = (actor.clone(), reason.clone());
         Box::pin(async move {
@@ -199,7 +201,7 @@ pub async fn decide_dispute(
                 )
                 .await?;
             }
-            audited(tx, &actor, now, "respite.dispute_decided", before).await
+            audited(tx, &actor, &cal, now, "respite.dispute_decided", before).await
         })
     })
     .await

@@ -39,9 +39,9 @@ use crate::audit::{self, Actor, Change, snapshot};
 use crate::clock::{Calendar, from_micros, to_micros};
 use crate::config::{ProgramRules, RuleBook};
 use crate::entity::respite_visit;
-use crate::households::CareNeed;
 use crate::households::disclosure::{self, Disclosure};
-use crate::notifications::{Event, EventKind, Recipient, notify};
+use crate::households::{self, CareNeed};
+use crate::notifications::{Event, EventKind, Recipient, Words, notify};
 use crate::partners::PartnerKind;
 use crate::text::FieldError;
 use crate::units::Minutes;
@@ -378,8 +378,36 @@ pub struct VisitEvent {
     pub decline_reason: Option<String>,
 }
 
-fn visit_event(kind: EventKind, recipient: Recipient, v: &Visit) -> Event<'static> {
-    Event {
+/// A visit's event for one recipient, worded: a family hears its child's name, a station the
+/// initials only (its list shows more once it has accepted, see `households::disclosure`).
+async fn visit_event(
+    tx: &impl ConnectionTrait,
+    cal: &Calendar,
+    kind: EventKind,
+    recipient: Recipient,
+    v: &Visit,
+) -> Result<Event<'static>, DbErr> {
+    let child = households::find_child(tx, v.child_id).await?;
+    let child = match (recipient, child) {
+        (Recipient::Household(_), Some(c)) => c.full_name(),
+        (Recipient::Partner(_), Some(c)) => c.initials(),
+        (_, None) => String::new(),
+    };
+    let station = crate::partners::get_partner(tx, v.station_id)
+        .await
+        .map(|p| p.name)
+        .unwrap_or_default();
+    let words = Words::Visit {
+        child,
+        station,
+        start: cal.local(v.actual_start.unwrap_or(v.scheduled_start)),
+        minutes: v.used_minutes.unwrap_or(v.booked_minutes),
+        reason: v.decline_reason.clone(),
+        dispute_until: v.dispute_until.map(|t| cal.local(t)),
+        family_right: v.dispute_outcome.map(|o| o == DisputeOutcome::Accepted),
+    };
+    Ok(Event {
+        words,
         kind,
         recipient,
         subject_type: "respite_visit",
@@ -399,7 +427,7 @@ fn visit_event(kind: EventKind, recipient: Recipient, v: &Visit) -> Event<'stati
             decline_reason: v.decline_reason.clone(),
         })
         .unwrap_or_default(),
-    }
+    })
 }
 
 /// Who is acting on a visit: what they may see decides what is "not found".
@@ -556,6 +584,7 @@ async fn release_hold(
 async fn audited(
     tx: &impl ConnectionTrait,
     actor: &Actor,
+    cal: &Calendar,
     now: DateTime<Utc>,
     action: &str,
     before: respite_visit::Model,
@@ -581,7 +610,8 @@ async fn audited(
     };
     if let Some(kind) = kind {
         for recipient in recipients {
-            notify(tx, now, visit_event(kind, *recipient, &after)).await?;
+            let event = visit_event(tx, cal, kind, *recipient, &after).await?;
+            notify(tx, now, event).await?;
         }
     }
     audit::record(

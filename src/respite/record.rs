@@ -206,7 +206,7 @@ pub async fn complete(
                 },
             )
             .await?;
-            audited(tx, &actor, now, "respite.completed", before).await
+            audited(tx, &actor, &cal, now, "respite.completed", before).await
         })
     })
     .await

@@ -181,16 +181,15 @@ pub async fn request(
                 .exec_without_returning(tx)
                 .await?;
             let created = get(tx, id).await?;
-            notify(
+            let event = visit_event(
                 tx,
-                now,
-                visit_event(
-                    crate::notifications::EventKind::RespiteRequested,
-                    Recipient::Partner(visit.station_id),
-                    &created,
-                ),
+                &cal,
+                crate::notifications::EventKind::RespiteRequested,
+                Recipient::Partner(visit.station_id),
+                &created,
             )
             .await?;
+            notify(tx, now, event).await?;
             audit::record(
                 tx,
                 &actor,

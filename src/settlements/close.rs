@@ -108,6 +108,11 @@ pub async fn close(
                             digest: digest.clone(),
                         })
                         .unwrap_or_default(),
+                        words: crate::notifications::Words::Closed {
+                            year: month.year,
+                            month: month.month,
+                            covered_yen: s.covered_yen,
+                        },
                     },
                 )
                 .await?;

@@ -27,7 +27,7 @@ use crate::enrollments::is_enrolled;
 use crate::entity::short_stay;
 use crate::households::CareNeed;
 use crate::households::disclosure::{self, Disclosure};
-use crate::notifications::{Event, EventKind, Recipient, notify};
+use crate::notifications::{Event, EventKind, Recipient, Words, notify};
 use crate::partners::{self, PartnerKind};
 use crate::text::{self, FieldError};
 use std::sync::Arc;
@@ -170,6 +170,8 @@ pub struct ShortStay {
     pub contact: String,
     pub status: StayStatus,
     pub institution_id: Option<Uuid>,
+    /// The institution's name, once one is assigned (so a family need not look it up).
+    pub institution_name: Option<String>,
     pub confirmed_from: Option<NaiveDate>,
     pub confirmed_until: Option<NaiveDate>,
     /// Staff's reason for a rejection.
@@ -222,6 +224,7 @@ impl TryFrom<short_stay::Model> for ShortStay {
             contact: m.contact,
             status: StayStatus::parse(&m.status).ok_or_else(|| bad("status", &m.status))?,
             institution_id: m.institution_id,
+            institution_name: None,
             confirmed_from: m.confirmed_from,
             confirmed_until: m.confirmed_until,
             decision_reason: m.decision_reason,
@@ -325,11 +328,29 @@ impl NewStay {
 }
 
 async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<ShortStay, ShortStayError> {
-    short_stay::Entity::find_by_id(id)
+    let stay = short_stay::Entity::find_by_id(id)
         .one(conn)
         .await?
         .ok_or(ShortStayError::NotFound)
-        .and_then(|m| Ok(ShortStay::try_from(m)?))
+        .and_then(|m| Ok(ShortStay::try_from(m)?))?;
+    Ok(named(conn, vec![stay]).await?.remove(0))
+}
+
+/// The stays with their institutions' names.
+async fn named(
+    conn: &impl ConnectionTrait,
+    mut stays: Vec<ShortStay>,
+) -> Result<Vec<ShortStay>, DbErr> {
+    let ids: Vec<Uuid> = stays.iter().filter_map(|s| s.institution_id).collect();
+    let names: std::collections::HashMap<Uuid, String> = partners::by_ids(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    for s in &mut stays {
+        s.institution_name = s.institution_id.and_then(|i| names.get(&i).cloned());
+    }
+    Ok(stays)
 }
 
 /// What a family or institution is told of a stay (`short_stay.*` notifications).
@@ -344,8 +365,36 @@ pub struct StayEvent {
     pub reason: Option<String>,
 }
 
-fn stay_event(kind: EventKind, recipient: Recipient, s: &ShortStay) -> Event<'static> {
-    Event {
+/// A stay's event for one recipient, worded: a family hears its child's name and the
+/// institution, the institution the initials only (its list shows more, see
+/// `households::disclosure`).
+async fn stay_event(
+    tx: &impl ConnectionTrait,
+    kind: EventKind,
+    recipient: Recipient,
+    s: &ShortStay,
+) -> Result<Event<'static>, DbErr> {
+    let child = match (
+        recipient,
+        crate::households::find_child(tx, s.child_id).await?,
+    ) {
+        (Recipient::Household(_), Some(c)) => c.full_name(),
+        (Recipient::Partner(_), Some(c)) => c.initials(),
+        (_, None) => String::new(),
+    };
+    let institution = match s.institution_id {
+        Some(id) => partners::get_partner(tx, id).await.ok().map(|p| p.name),
+        None => None,
+    };
+    let words = Words::Stay {
+        child,
+        institution,
+        from: s.confirmed_from,
+        until: s.confirmed_until,
+        reason: s.decision_reason.clone(),
+    };
+    Ok(Event {
+        words,
         kind,
         recipient,
         subject_type: "short_stay",
@@ -359,7 +408,7 @@ fn stay_event(kind: EventKind, recipient: Recipient, s: &ShortStay) -> Event<'st
             reason: s.decision_reason.clone(),
         })
         .unwrap_or_default(),
-    }
+    })
 }
 
 /// Whose stay (the child and its household) and who asks for it.
@@ -472,7 +521,9 @@ pub async fn visible(
     id: Uuid,
 ) -> Result<ShortStay, ShortStayError> {
     match short_stay::Entity::find_by_id(id).one(conn).await? {
-        Some(m) if party.may_see(&m) => Ok(ShortStay::try_from(m)?),
+        Some(m) if party.may_see(&m) => {
+            Ok(named(conn, vec![ShortStay::try_from(m)?]).await?.remove(0))
+        }
         _ => Err(ShortStayError::NotFound),
     }
 }
@@ -679,24 +730,18 @@ pub async fn step(
             if !matches!(step, Step::Withdraw)
                 && let Some(kind) = EventKind::parse(&action)
             {
-                notify(
-                    tx,
-                    now,
-                    stay_event(kind, Recipient::Household(household), &after),
-                )
-                .await?;
+                let event = stay_event(tx, kind, Recipient::Household(household), &after).await?;
+                notify(tx, now, event).await?;
             }
             if let Step::Approve { institution_id, .. } = &step {
-                notify(
+                let event = stay_event(
                     tx,
-                    now,
-                    stay_event(
-                        EventKind::ShortStayAssigned,
-                        Recipient::Partner(*institution_id),
-                        &after,
-                    ),
+                    EventKind::ShortStayAssigned,
+                    Recipient::Partner(*institution_id),
+                    &after,
                 )
                 .await?;
+                notify(tx, now, event).await?;
             }
             Ok(after)
         })
@@ -729,7 +774,8 @@ pub async fn list(
     if let Some(s) = status {
         q = q.filter(C::Status.eq(s.as_str()));
     }
-    q.order_by_asc(C::CreatedAt)
+    let stays = q
+        .order_by_asc(C::CreatedAt)
         .order_by_asc(C::Id)
         .limit(limit)
         .offset(offset)
@@ -737,7 +783,8 @@ pub async fn list(
         .await?
         .into_iter()
         .map(ShortStay::try_from)
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    named(conn, stays).await
 }
 
 /// A fiscal year's figures.

@@ -75,6 +75,37 @@ pub struct RedeemedEvent {
     pub remaining: i64,
 }
 
+/// What the family is told of a redemption: where, for whom, who paid what, what is left.
+async fn redeemed_words(
+    tx: &impl sea_orm::ConnectionTrait,
+    rules: &crate::config::ProgramRules,
+    device: &DevicePrincipal,
+    child_id: Uuid,
+    program: Program,
+    receipt: &Receipt,
+) -> Result<crate::notifications::Words, DbErr> {
+    use crate::notifications::{Left, ProgramName, Words};
+    let child = crate::households::find_child(tx, child_id).await?;
+    let partner = crate::partners::get_partner(tx, device.partner_id)
+        .await
+        .map(|p| p.name)
+        .unwrap_or_default();
+    Ok(Words::Redeemed {
+        child: child.map(|c| c.full_name()).unwrap_or_default(),
+        program: ProgramName::of(rules, program),
+        partner,
+        covered_yen: receipt.covered_yen,
+        family_pays_yen: receipt.family_pays_yen,
+        left: match receipt.unit {
+            Unit::Yen => Left::Yen(receipt.remaining),
+            Unit::Ticket => Left::Tickets(receipt.remaining),
+            Unit::Minute => Left::Minutes(receipt.remaining),
+        },
+        fiscal_year: crate::allowances::period_kind(rules, program)
+            == Some(crate::allowances::PeriodKind::FiscalYear),
+    })
+}
+
 /// A redemption's outcome: new, or the stored answer to an earlier identical request together
 /// with what has become of that redemption since (a replay answers the first body byte for
 /// byte, so a scanner must read the state to know whether it was undone).
@@ -296,10 +327,13 @@ pub async fn redeem(
                 },
             )
             .await?;
+            let words =
+                redeemed_words(tx, rules.on(today), &device, v.child_id, program, &receipt).await?;
             crate::notifications::notify(
                 tx,
                 now,
                 crate::notifications::Event {
+                    words,
                     kind: crate::notifications::EventKind::VoucherRedeemed,
                     recipient: crate::notifications::Recipient::Household(v.household_id),
                     subject_type: "redemption",

@@ -63,6 +63,9 @@ pub struct RedemptionView {
     pub program: Program,
     pub purpose: Purpose,
     pub partner_id: Uuid,
+    /// The partner's name, in a family's history (absent elsewhere).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partner_name: Option<String>,
     pub device_id: Uuid,
     pub requested_yen: i64,
     pub reservation_fee_yen: Option<i64>,
@@ -89,6 +92,7 @@ impl TryFrom<redemption::Model> for RedemptionView {
             purpose: Purpose::parse(&r.purpose)
                 .ok_or_else(|| DbErr::Custom("unknown purpose".into()))?,
             partner_id: r.partner_id,
+            partner_name: None,
             device_id: r.device_id,
             requested_yen: r.requested_yen,
             reservation_fee_yen: r.reservation_fee_yen,
@@ -146,7 +150,7 @@ pub async fn list_for_child(
     limit: u64,
     offset: u64,
 ) -> Result<Vec<RedemptionView>, DbErr> {
-    redemption::Entity::find()
+    let rows = redemption::Entity::find()
         .filter(redemption::Column::ChildId.eq(child_id))
         .filter(redemption::Column::Program.eq(program.as_str()))
         .filter(redemption::Column::Month.eq(month))
@@ -157,7 +161,21 @@ pub async fn list_for_child(
         .await?
         .into_iter()
         .map(RedemptionView::try_from)
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    // A family knows its partners by name, not by id.
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.partner_id).collect();
+    let names: std::collections::HashMap<Uuid, String> = crate::partners::by_ids(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| RedemptionView {
+            partner_name: names.get(&r.partner_id).cloned(),
+            ..r
+        })
+        .collect())
 }
 
 /// A redemption as a monthly statement needs it.

@@ -171,6 +171,20 @@ pub async fn reverse(
                             reason: after.reversal_reason.clone(),
                         })
                         .unwrap_or_default(),
+                        words: crate::notifications::Words::Reversed {
+                            child: child.full_name(),
+                            program: crate::notifications::ProgramName::of(
+                                rules.on(cal.local_date(now)),
+                                after.program,
+                            ),
+                            covered_yen: after.covered_yen,
+                            by: if partner.is_some() {
+                                crate::notifications::UndoneBy::Partner
+                            } else {
+                                crate::notifications::UndoneBy::Ward
+                            },
+                            reason: after.reversal_reason.clone(),
+                        },
                     },
                 )
                 .await?;

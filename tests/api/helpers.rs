@@ -635,13 +635,25 @@ pub async fn integers(db: &DatabaseConnection, sql: &str) -> Vec<Vec<i64>> {
 /// Accounts whose balance differs from the sum of their ledger entries, or is negative:
 /// `(balance, ledger)` of each. Empty when the books are right.
 pub async fn ledger_mismatches(db: &DatabaseConnection) -> Vec<Vec<i64>> {
+    // Per account: the balance and the sum of its entries; what was granted and the sum of
+    // its grants and carry-ins; what staff corrected and the sum of its adjustments.
+    let sum = |kinds: &str| {
+        format!(
+            "CAST(COALESCE((SELECT SUM(l.amount) FROM ledger_entries l WHERE l.account_id = a.id{kinds}), 0) AS BIGINT)"
+        )
+    };
     integers(
         db,
-        "SELECT a.balance, CAST(COALESCE((SELECT SUM(l.amount) FROM ledger_entries l WHERE l.account_id = a.id), 0) AS BIGINT) FROM allowance_accounts a",
+        &format!(
+            "SELECT a.balance, {}, a.granted, {}, a.adjusted, {} FROM allowance_accounts a",
+            sum(""),
+            sum(" AND l.kind IN ('grant', 'carry_in')"),
+            sum(" AND l.kind = 'adjustment'"),
+        ),
     )
     .await
     .into_iter()
-    .filter(|r| r[0] != r[1] || r[0] < 0)
+    .filter(|r| r[0] != r[1] || r[0] < 0 || r[2] != r[3] || r[4] != r[5])
     .collect()
 }
 

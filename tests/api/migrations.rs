@@ -3,7 +3,7 @@
 
 use carepass::config::Config;
 use carepass::db;
-use carepass::entity::{allowance_account, child, household};
+use carepass::entity::{allowance_account, child, household, ledger_entry};
 use migration::{Alias, Migrator, MigratorTrait, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::helpers::{fresh_postgres, postgres_url};
 
 #[tokio::test]
-async fn a_correction_proposed_before_units_were_stored_takes_its_accounts_unit() {
+async fn an_older_database_upgrades_keeping_proposals_units_households_and_corrections_apart() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.database.sqlite_path = dir.path().join("old.sqlite");
@@ -48,25 +48,47 @@ async fn a_correction_proposed_before_units_were_stored_takes_its_accounts_unit(
     .exec_without_returning(&conn)
     .await
     .unwrap();
+    let account_id = Uuid::new_v4();
     allowance_account::Entity::insert(allowance_account::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(account_id),
         child_id: Set(child_id),
         program: Set("care_taxi".into()),
         unit: Set("ticket".into()),
         period: Set("2026-11".into()),
         period_start: Set(0),
         period_end: Set(1),
-        granted: Set(4),
-        balance: Set(4),
+        // Before migration 20, a correction of +2 was counted in `granted`.
+        granted: Set(6),
+        balance: Set(6),
         held: Set(0),
         used: Set(0),
         last_movement: Set(0),
         lapsed_at: Set(None),
         created_at: Set(0),
+        // `adjusted` came with migration 20.
+        ..Default::default()
     })
     .exec_without_returning(&conn)
     .await
     .unwrap();
+    for (kind, amount) in [("grant", 4), ("adjustment", 2)] {
+        ledger_entry::Entity::insert(ledger_entry::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            account_id: Set(account_id),
+            kind: Set(kind.into()),
+            amount: Set(amount),
+            voucher_id: Set(None),
+            redemption_id: Set(None),
+            reason: Set(Some("転院に伴う通院増のため".into())),
+            actor_type: Set("staff".into()),
+            actor_id: Set(None),
+            occurred_at: Set(0),
+            ..Default::default()
+        })
+        .exec_without_returning(&conn)
+        .await
+        .unwrap();
+    }
     let proposal = Uuid::new_v4();
     let insert = Query::insert()
         .into_table(Alias::new("adjustment_proposals"))
@@ -113,4 +135,11 @@ async fn a_correction_proposed_before_units_were_stored_takes_its_accounts_unit(
         .unwrap()
         .expect("the household survived the upgrade");
     assert_eq!((h.town, h.address, h.phone), (None, None, None));
+    // Corrections are split from the grant (migration 20).
+    let a = allowance_account::Entity::find_by_id(account_id)
+        .one(&conn)
+        .await
+        .unwrap()
+        .expect("the account survived the upgrade");
+    assert_eq!((a.granted, a.adjusted, a.balance), (4, 2, 6));
 }

@@ -90,6 +90,19 @@ async fn a_station_sees_the_family_in_full_only_from_acceptance_until_a_day_afte
             .await
             .contains(&"person.disclosed".to_owned())
     );
+    // Its notification says whose visit by initials only, when and how long.
+    let told: Value = app
+        .get("/api/v1/device/notifications", Some(&device))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let body = told["items"][0]["text"]["ja"]["body"].as_str().unwrap();
+    assert!(
+        body.contains("し.さ.さん") && body.contains("2時間"),
+        "{body}"
+    );
+    assert!(!body.contains("品川 さくら"), "{body}");
     // Another station is not told of the visit at all.
     assert!(persons(&app, inbox, &other).await.is_empty());
 

@@ -163,6 +163,7 @@ async fn events(app: &TestApp, n: usize) -> BTreeSet<String> {
                 subject_type: "test",
                 subject_id: Uuid::new_v4(),
                 data: json!({ "n": i }),
+                words: notifications::words::sample(EventKind::SettlementClosed),
             },
         )
         .await
@@ -231,6 +232,15 @@ async fn every_event_reaches_the_gateway_once_per_id_through_failures_stalls_and
         let body: Value = serde_json::from_slice(&r.body).unwrap();
         assert_eq!(body["id"].as_str().unwrap(), r.event_id);
         assert_eq!(body["type"], "settlement.closed");
+        // The gateway gets the words to show, in both languages.
+        assert_eq!(
+            body["text"]["ja"]["title"],
+            "2026年11月分の精算が確定しました"
+        );
+        assert_eq!(
+            body["text"]["en"]["title"],
+            "November 2026: settlement final"
+        );
     }
 }
 
@@ -395,6 +405,19 @@ async fn changes_and_their_notifications_commit_together_and_families_read_their
     let first = &inbox["items"][0];
     assert_eq!(first["type"], "enrollment.approved");
     assert_eq!(first["data"]["program"], "taxi_fuel");
+    // It says so in words, with the child's and the program's names, in both languages.
+    assert_eq!(
+        first["text"]["ja"]["title"],
+        "福祉タクシー・自動車燃料費助成の利用が承認されました"
+    );
+    let body = first["text"]["ja"]["body"].as_str().unwrap();
+    assert!(body.starts_with("品川 さくらさんの福祉タクシー"), "{body}");
+    assert!(
+        first["text"]["en"]["title"]
+            .as_str()
+            .unwrap()
+            .ends_with(": approved")
+    );
     assert!(first["read_at"].is_null());
     assert_matches_its_variant(first);
     // How the push gateway was reached is the staff's business, not the family's.

@@ -579,10 +579,11 @@ async fn more_than_remains_on_completion_is_refused_until_staff_approve_an_excep
     assert_eq!(
         (
             b["granted"].as_i64(),
+            b["adjusted"].as_i64(),
             b["used"].as_i64(),
             b["remaining"].as_i64()
         ),
-        (Some(360), Some(360), Some(0))
+        (Some(300), Some(60), Some(360), Some(0))
     );
     assert!(ledger_mismatches(&app.db).await.is_empty());
     let actions = app

@@ -199,9 +199,9 @@ async fn step(w: &mut World, op: &Op) -> Result<(), TestCaseError> {
             expected(r)
         }
         Op::Accept { back } => match pick(w, back) {
-            Some((id, _)) => {
-                expected(respite::accept(&w.app.db, &w.device, w.now, w.station, id).await)
-            }
+            Some((id, _)) => expected(
+                respite::accept(&w.app.db, &w.device, &ctx.calendar, w.now, w.station, id).await,
+            ),
             None => Ok(()),
         },
         Op::Decline { back } => match pick(w, back) {
@@ -209,6 +209,7 @@ async fn step(w: &mut World, op: &Op) -> Result<(), TestCaseError> {
                 respite::decline(
                     &w.app.db,
                     &w.device,
+                    &ctx.calendar,
                     w.now,
                     w.station,
                     id,
@@ -219,9 +220,17 @@ async fn step(w: &mut World, op: &Op) -> Result<(), TestCaseError> {
             None => Ok(()),
         },
         Op::Cancel { back } => match pick(w, back) {
-            Some((id, _)) => {
-                expected(respite::cancel(&w.app.db, &w.guardian, w.now, w.household, id).await)
-            }
+            Some((id, _)) => expected(
+                respite::cancel(
+                    &w.app.db,
+                    &w.guardian,
+                    &ctx.calendar,
+                    w.now,
+                    w.household,
+                    id,
+                )
+                .await,
+            ),
             None => Ok(()),
         },
         Op::Complete { back, minutes } => match pick(w, back) {
@@ -274,7 +283,17 @@ async fn step(w: &mut World, op: &Op) -> Result<(), TestCaseError> {
                     outcome,
                     reason: "記録を確認しました".into(),
                 };
-                expected(respite::decide_dispute(&w.app.db, &w.staff, w.now, id, decision).await)
+                expected(
+                    respite::decide_dispute(
+                        &w.app.db,
+                        &w.staff,
+                        &ctx.calendar,
+                        w.now,
+                        id,
+                        decision,
+                    )
+                    .await,
+                )
             }
             None => Ok(()),
         },

@@ -132,6 +132,30 @@ async fn a_stay_is_requested_approved_with_other_dates_admitted_and_discharged()
     assert_eq!(family_inbox[0]["subject_id"], s["id"]);
     let hospital_inbox = inbox(&app, &device, true).await;
     assert_eq!(hospital_inbox[0]["type"], "short_stay.assigned");
+    // In words: the family by the institution's name and the dates, the institution by the
+    // child's initials only (need-to-know).
+    let hospital_name = approved["institution_name"].as_str().unwrap().to_owned();
+    let told = family_inbox[0]["text"]["ja"]["body"].as_str().unwrap();
+    assert!(
+        told.contains(&hospital_name) && told.contains("品川 さくら"),
+        "{told}"
+    );
+    let told = hospital_inbox[0]["text"]["ja"]["body"].as_str().unwrap();
+    assert!(
+        told.contains("し.さ.さん") && !told.contains("品川 さくら"),
+        "{told}"
+    );
+    // The family's own list names the institution, which it could not look up by id.
+    let mine: Value = app
+        .get(
+            &format!("/api/v1/children/{}/short-stays", f.child),
+            Some(&f.guardian.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["items"][0]["institution_name"], hospital_name.as_str());
 
     // The institution sees it coming and records admission and discharge.
     let coming: Value = app
