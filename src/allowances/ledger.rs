@@ -59,10 +59,11 @@ pub async fn post(
         update = update.filter(C::Balance.gte(magnitude));
     }
     let Some(row) = update.exec_with_returning(conn).await?.into_iter().next() else {
-        let remaining = get_account(conn, account_id).await?.balance;
+        let account = get_account(conn, account_id).await?;
         return Err(AllowanceError::Insufficient {
-            remaining,
+            remaining: account.balance,
             requested: magnitude,
+            unit: account.unit,
         });
     };
     let account = Account::try_from(row)?;
@@ -151,6 +152,7 @@ pub async fn capture(
         return Err(AllowanceError::Insufficient {
             remaining: 0,
             requested: max,
+            unit: rule.unit,
         });
     }
     // In SET and RETURNING every column is read as it was before the update.
@@ -197,5 +199,6 @@ pub async fn capture(
     Err(AllowanceError::Insufficient {
         remaining,
         requested: max,
+        unit: rule.unit,
     })
 }

@@ -346,7 +346,12 @@ pub enum AllowanceError {
     #[error("this program has no allowance")]
     NoAllowance,
     #[error("not enough balance: {remaining} remaining, {requested} requested")]
-    Insufficient { remaining: i64, requested: i64 },
+    Insufficient {
+        remaining: i64,
+        requested: i64,
+        /// The account's unit, so that the refusal can say 「45円」, 「2枚」 or 「1時間」.
+        unit: Unit,
+    },
     #[error("a ledger movement was asked with a negative size")]
     NegativeMagnitude,
     #[error("a correction may be at most {max} in size")]

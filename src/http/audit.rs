@@ -10,6 +10,7 @@ use super::extract::{AppJson, AppQuery, Staff};
 use super::pagination::Paging;
 use super::problem::{ApiError, Code};
 use crate::audit;
+use crate::messages::Args;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -72,8 +73,9 @@ pub async fn list_audit_log(
     if q.object_type.as_ref().is_some_and(|s| s.len() > 50)
         || q.action.as_ref().is_some_and(|s| s.len() > 100)
     {
-        return Err(ApiError::bad_request(Code::InvalidQuery)
-            .detail("filter too long", "絞り込み条件が長すぎます"));
+        return Err(
+            ApiError::bad_request(Code::InvalidQuery).say("problem-filter-too-long", Args::new())
+        );
     }
     let filter = audit::Filter {
         object_id: q.object_id,

@@ -9,6 +9,7 @@ use crate::auth::accounts::DisableError;
 use crate::auth::invitations::InviteError;
 use crate::enrollments::{EnrollmentError, Unmet};
 use crate::households::HouseholdError;
+use crate::messages::{Arg, Args};
 use crate::partners::PartnerError;
 use crate::play_space::PlayError;
 use crate::respite::RespiteError;
@@ -60,14 +61,14 @@ impl From<HouseholdError> for ApiError {
         match e {
             HouseholdError::HouseholdNotFound => ApiError::not_found(Code::HouseholdNotFound),
             HouseholdError::ChildNotFound => ApiError::not_found(Code::ChildNotFound),
-            HouseholdError::TooManyChildren => ApiError::conflict(Code::TooManyChildren).detail(
-                format!(
-                    "a household can register at most {} children",
-                    crate::households::MAX_CHILDREN_PER_HOUSEHOLD
-                ),
-                format!(
-                    "1世帯に登録できる児童は{}人までです",
-                    crate::households::MAX_CHILDREN_PER_HOUSEHOLD
+            HouseholdError::TooManyChildren => ApiError::conflict(Code::TooManyChildren).say(
+                "problem-too-many-children",
+                Args::new().with(
+                    "max_children",
+                    Arg::Count(
+                        i64::try_from(crate::households::MAX_CHILDREN_PER_HOUSEHOLD)
+                            .unwrap_or(i64::MAX),
+                    ),
                 ),
             ),
             HouseholdError::InvalidField(e) => e.into(),
@@ -83,39 +84,31 @@ impl From<EnrollmentError> for ApiError {
             EnrollmentError::NotFound => ApiError::not_found(Code::EnrollmentNotFound),
             EnrollmentError::NotPending { current } => {
                 ApiError::conflict(Code::EnrollmentNotPending)
-                    .detail(
-                        format!("This application is already {}.", current.as_str()),
-                        format!("この申請は既に{}です。", status_ja(current)),
+                    .say(
+                        "problem-enrollment-not-pending",
+                        Args::new().with("status", named(status_ja(current), current.as_str())),
                     )
                     .with("current_status", current.as_str())
             }
             EnrollmentError::AlreadyOpen => ApiError::conflict(Code::EnrollmentAlreadyOpen),
             EnrollmentError::RenewalNotOpen(next) => ApiError::conflict(Code::RenewalNotOpen)
-                .detail(
-                    format!(
-                        "The approval is still valid. Applications for FY{} open on {}.",
-                        next.fiscal_year.0, next.opens_on
-                    ),
-                    format!(
-                        "現在の承認はまだ有効です。{}の更新申請は{}から受け付けます。",
-                        next.fiscal_year.ja(),
-                        crate::clock::date_ja(next.opens_on)
-                    ),
+                .say(
+                    "problem-renewal-not-open",
+                    Args::new()
+                        .with(
+                            "fiscal_year",
+                            named(&next.fiscal_year.ja(), &format!("FY{}", next.fiscal_year.0)),
+                        )
+                        .with("opens_on", Arg::Date(next.opens_on)),
                 )
                 .with("opens_on", next.opens_on.to_string())
                 .with("fiscal_year", format!("FY{}", next.fiscal_year.0)),
             EnrollmentError::NotEligible(unmet) => unmet.into(),
             EnrollmentError::NotApproved { current } => {
                 ApiError::conflict(Code::EnrollmentNotApproved)
-                    .detail(
-                        format!(
-                            "Only an approved enrollment has a certificate; this one is {}.",
-                            current.as_str()
-                        ),
-                        format!(
-                            "受給者証を登録できるのは承認済みの登録だけです（この登録は{}）。",
-                            status_ja(current)
-                        ),
+                    .say(
+                        "problem-enrollment-not-approved",
+                        Args::new().with("status", named(status_ja(current), current.as_str())),
                     )
                     .with("current_status", current.as_str())
             }
@@ -128,23 +121,15 @@ impl From<EnrollmentError> for ApiError {
 impl From<Unmet> for ApiError {
     fn from(u: Unmet) -> ApiError {
         match u {
-            Unmet::NotOffered => ApiError::conflict(Code::ProgramNotOffered).detail(
-                "The ward does not run this program.",
-                "この事業は現在実施していません。",
-            ),
+            Unmet::NotOffered => ApiError::conflict(Code::ProgramNotOffered)
+                .say("problem-program-not-offered", Args::new()),
             Unmet::CareNeeds { any_of } => {
                 let ja: Vec<&str> = any_of.iter().map(|n| n.ja()).collect();
                 let en: Vec<&str> = any_of.iter().map(|n| n.en()).collect();
                 ApiError::conflict(Code::NotEligible)
-                    .detail(
-                        format!(
-                            "This program is for people who need one of: {}. The person's record has none of them.",
-                            en.join(", ")
-                        ),
-                        format!(
-                            "この事業の対象は、{}のいずれかが必要な方です。対象者の記録にはいずれも登録されていません。",
-                            ja.join("・")
-                        ),
+                    .say(
+                        "problem-not-eligible-care-needs",
+                        Args::new().with("conditions", named(&ja.join("・"), &en.join(", "))),
                     )
                     .with("condition", "care_needs")
                     .with(
@@ -154,42 +139,64 @@ impl From<Unmet> for ApiError {
             }
             Unmet::Age { age, min, max } => {
                 let (en, ja) = match (min, max) {
-                    (Some(a), Some(b)) => (format!("from {a} to {b}"), format!("{a}歳から{b}歳まで")),
+                    (Some(a), Some(b)) => {
+                        (format!("from {a} to {b}"), format!("{a}歳から{b}歳まで"))
+                    }
                     (Some(a), None) => (format!("{a} or older"), format!("{a}歳以上")),
                     (None, Some(b)) => (format!("up to {b}"), format!("{b}歳まで")),
                     (None, None) => (String::new(), String::new()),
                 };
                 ApiError::conflict(Code::NotEligible)
-                    .detail(
-                        format!("This program is for ages {en}; the person is {age}."),
-                        format!("この事業の対象年齢は{ja}です（現在{age}歳）。"),
+                    .say(
+                        "problem-not-eligible-age",
+                        Args::new()
+                            .with("age_range", named(&ja, &en))
+                            .with("age", Arg::Count(i64::from(age))),
                     )
                     .with("condition", "age")
             }
-            Unmet::CertificateMissing { name_ja, name_en } => {
-                ApiError::conflict(Code::NotEligible)
-                    .detail(
-                        format!("This program needs the {name_en}, and none is on record. Please ask the ward's office."),
-                        format!("この事業には{name_ja}が必要ですが、登録されていません。担当窓口にお問い合わせください。"),
-                    )
-                    .with("condition", "certificate")
-            }
+            Unmet::CertificateMissing { name_ja, name_en } => ApiError::conflict(Code::NotEligible)
+                .say(
+                    "problem-certificate-missing",
+                    Args::new().with("certificate", named(&name_ja, &name_en)),
+                )
+                .with("condition", "certificate"),
             Unmet::CertificateExpired {
                 name_ja,
                 name_en,
                 valid_until,
             } => ApiError::conflict(Code::CertificateExpired)
-                .detail(
-                    format!("The {name_en} expired on {valid_until}. Please give the ward's office the renewed certificate."),
-                    format!(
-                        "{name_ja}の有効期限（{}）が過ぎています。更新した受給者証を担当窓口に届け出てください。",
-                        crate::clock::date_ja(valid_until)
-                    ),
+                .say(
+                    "problem-certificate-expired",
+                    Args::new()
+                        .with("certificate", named(&name_ja, &name_en))
+                        .with("valid_until", Arg::Date(valid_until)),
                 )
                 .with("condition", "certificate")
                 .with("valid_until", valid_until.to_string()),
         }
     }
+}
+
+/// A word or name given in both languages.
+fn named(ja: &str, en: &str) -> Arg {
+    Arg::Named {
+        ja: ja.to_owned(),
+        en: en.to_owned(),
+    }
+}
+
+/// An amount in an allowance's unit.
+fn quantity(n: i64, unit: Unit) -> Arg {
+    use crate::messages::Unit as U;
+    Arg::Quantity(
+        n,
+        match unit {
+            Unit::Yen => U::Yen,
+            Unit::Ticket => U::Ticket,
+            Unit::Minute => U::Minute,
+        },
+    )
 }
 
 fn status_ja(s: crate::enrollments::Status) -> &'static str {
@@ -230,12 +237,7 @@ impl From<DisableError> for ApiError {
 
 impl From<FieldError> for ApiError {
     fn from(e: FieldError) -> ApiError {
-        let field = e.field;
-        ApiError::invalid_field(
-            field,
-            format!("{field} {}", e.en),
-            format!("{field}: {}", e.ja),
-        )
+        ApiError::invalid_field(e.field, e.en, e.ja)
     }
 }
 
@@ -247,10 +249,13 @@ impl From<AllowanceError> for ApiError {
             AllowanceError::Insufficient {
                 remaining,
                 requested,
+                unit,
             } => ApiError::conflict(Code::InsufficientBalance)
-                .detail(
-                    format!("Only {remaining} remain; {requested} were asked for."),
-                    format!("残りは{remaining}です（{requested}が必要です）。"),
+                .say(
+                    "problem-insufficient-balance",
+                    Args::new()
+                        .with("remaining", quantity(remaining, unit))
+                        .with("requested", quantity(requested, unit)),
                 )
                 .with("remaining", remaining)
                 .with("requested", requested),
@@ -260,23 +265,19 @@ impl From<AllowanceError> for ApiError {
                 "数量が扱える範囲を超えています",
             ),
             AllowanceError::AdjustmentOverLimit { max, unit } => {
-                let (en, ja) = quantity(max, unit);
                 ApiError::unprocessable(Code::AdjustmentOverLimit)
-                    .detail(
-                        format!(
-                            "A single correction may be at most {en}, even with two approvers."
-                        ),
-                        format!("1回の補正は、2人で承認する場合でも{ja}までです。"),
+                    .say(
+                        "problem-adjustment-over-limit",
+                        Args::new().with("max", quantity(max, unit)),
                     )
                     .with("field", "amount")
                     .with("max", max)
             }
             AllowanceError::NeedsSecondApprover { limit, unit } => {
-                let (en, ja) = quantity(limit, unit);
                 ApiError::conflict(Code::SecondApproverRequired)
-                    .detail(
-                        format!("One person may correct at most {en} on this account alone; propose a correction for a second staff member to approve."),
-                        format!("1人で行える補正はこの残高につき{ja}までです。補正を申請し、別の職員の承認を受けてください。"),
+                    .say(
+                        "problem-second-approver-required",
+                        Args::new().with("limit", quantity(limit, unit)),
                     )
                     .with("limit", limit)
             }
@@ -288,9 +289,9 @@ impl From<AllowanceError> for ApiError {
                     ProposalStatus::Rejected => "却下済み",
                 };
                 ApiError::conflict(Code::ProposalNotPending)
-                    .detail(
-                        format!("This proposal is already {status}."),
-                        format!("この補正申請は既に{ja}です。"),
+                    .say(
+                        "problem-proposal-not-pending",
+                        Args::new().with("status", named(ja, status.as_str())),
                     )
                     .with("proposal_status", status.as_str())
             }
@@ -316,8 +317,27 @@ impl From<VoucherError> for ApiError {
             VoucherError::Expired => ApiError::new(StatusCode::GONE, Code::VoucherExpired),
             VoucherError::Cancelled => ApiError::new(StatusCode::GONE, Code::VoucherCancelled),
             VoucherError::AlreadyRedeemed => ApiError::conflict(Code::VoucherAlreadyRedeemed),
-            VoucherError::WrongPartnerKind { kind, program } => {
+            VoucherError::WrongPartnerKind {
+                kind,
+                program,
+                program_kind,
+                name_ja,
+                name_en,
+            } => {
+                use crate::config::ProgramKind as K;
+                let ticket = match program_kind {
+                    Some(K::TicketAllowance) => "ticket_allowance",
+                    Some(K::PlaySpace) => "play_space",
+                    _ => "yen_allowance",
+                };
                 ApiError::forbidden(Code::PartnerKindMismatch)
+                    .say(
+                        "problem-partner-kind-mismatch",
+                        Args::new()
+                            .with("kind", Arg::Key(ticket))
+                            .with("program", named(&name_ja, &name_en))
+                            .with("place", named(kind.ja(), &kind.as_str().replace('_', " "))),
+                    )
                     .with("partner_kind", kind.as_str())
                     .with("program", program.as_str())
             }
@@ -331,26 +351,19 @@ impl From<VoucherError> for ApiError {
             VoucherError::Mismatch => ApiError::unprocessable(Code::VoucherMismatch),
             VoucherError::MonthClosed => ApiError::conflict(Code::MonthClosed),
             VoucherError::AmountOverLimit { max } => ApiError::unprocessable(Code::AmountOverLimit)
-                .detail(
-                    format!(
-                        "One redemption may claim at most {}; check the amount.",
-                        yen_en(max)
-                    ),
-                    format!(
-                        "1回の利用で入力できるのは{}までです。金額をご確認ください。",
-                        yen_ja(max)
-                    ),
+                .say(
+                    "problem-amount-over-limit",
+                    Args::new().with("max_yen", Arg::Yen(max.0)),
                 )
                 .with("field", "amount_yen")
                 .with("max_yen", max.0),
             VoucherError::FeeOverLimit { field, max } => {
                 ApiError::unprocessable(Code::FeeOverLimit)
-                    .detail(
-                        format!(
-                            "Each fee may be at most {}; check the amounts.",
-                            yen_en(max)
-                        ),
-                        format!("各料金は{}までです。金額をご確認ください。", yen_ja(max)),
+                    .say(
+                        "problem-fee-over-limit",
+                        Args::new()
+                            .with("field", Arg::Field(field))
+                            .with("max_yen", Arg::Yen(max.0)),
                     )
                     .with("field", field)
                     .with("max_yen", max.0)
@@ -362,34 +375,6 @@ impl From<VoucherError> for ApiError {
     }
 }
 
-/// An amount in a program's unit, for problem details: "¥20,000" / "20,000円", "4 tickets" /
-/// "4枚", "2 h 30 min" / "2時間30分".
-fn quantity(n: i64, unit: Unit) -> (String, String) {
-    match unit {
-        Unit::Yen => (yen_en(crate::units::Yen(n)), yen_ja(crate::units::Yen(n))),
-        Unit::Ticket => (
-            format!("{} tickets", crate::units::grouped(n)),
-            format!("{}枚", crate::units::grouped(n)),
-        ),
-        Unit::Minute => hours(n),
-    }
-}
-
-/// "¥20,000" / "20,000円" for problem details.
-fn yen_en(y: crate::units::Yen) -> String {
-    format!("¥{}", crate::units::grouped(y.0))
-}
-
-fn yen_ja(y: crate::units::Yen) -> String {
-    format!("{}円", crate::units::grouped(y.0))
-}
-
-/// "2 時間 30 分" / "2 h 30 min" for problem details.
-fn hours(minutes: i64) -> (String, String) {
-    let (h, m) = (minutes / 60, minutes % 60);
-    (format!("{h} h {m} min"), format!("{h}時間{m}分"))
-}
-
 impl From<RespiteError> for ApiError {
     fn from(e: RespiteError) -> ApiError {
         match e {
@@ -398,17 +383,15 @@ impl From<RespiteError> for ApiError {
             RespiteError::HoursExceeded {
                 remaining,
                 requested,
-            } => {
-                let (left_en, left_ja) = hours(remaining);
-                let (asked_en, asked_ja) = hours(requested);
-                ApiError::conflict(Code::RespiteHoursExceeded)
-                    .detail(
-                        format!("{left_en} ({remaining} minutes) remain this fiscal year; this visit needs {asked_en}."),
-                        format!("今年度の残りは{left_ja}（{remaining}分）です。この訪問には{asked_ja}が必要です。"),
-                    )
-                    .with("remaining_minutes", remaining)
-                    .with("requested_minutes", requested)
-            }
+            } => ApiError::conflict(Code::RespiteHoursExceeded)
+                .say(
+                    "problem-respite-hours-exceeded",
+                    Args::new()
+                        .with("remaining", quantity(remaining, Unit::Minute))
+                        .with("requested", quantity(requested, Unit::Minute)),
+                )
+                .with("remaining_minutes", remaining)
+                .with("requested_minutes", requested),
             RespiteError::VisitNotFound => ApiError::not_found(Code::VisitNotFound),
             RespiteError::InvalidTransition { from, to } => {
                 use crate::respite::VisitStatus as S;
@@ -421,45 +404,45 @@ impl From<RespiteError> for ApiError {
                     S::Requested => ("requested again", "もう一度依頼できません"),
                 };
                 ApiError::conflict(Code::VisitStateConflict)
-                    .detail(
-                        format!("A {} visit cannot be {en}.", from.as_str()),
-                        format!("{}の訪問は{ja}。", from.ja()),
+                    .say(
+                        "problem-visit-state-conflict",
+                        Args::new()
+                            .with("status", named(from.ja(), from.as_str()))
+                            .with("action", named(ja, en)),
                     )
                     .with("visit_status", from.as_str())
             }
-            RespiteError::Overlaps { other } => ApiError::conflict(Code::VisitOverlaps)
-                .with("visit_id", other.to_string()),
+            RespiteError::Overlaps { other } => {
+                ApiError::conflict(Code::VisitOverlaps).with("visit_id", other.to_string())
+            }
             RespiteError::OutsideBooking {
                 earliest_start,
                 latest_end,
             } => ApiError::unprocessable(Code::VisitOutsideBooking)
-                .detail(
-                    format!(
-                        "A station can record a visit from {} to {}; outside that, ward staff record it as an exception.",
-                        earliest_start.format("%Y-%m-%d %H:%M"),
-                        latest_end.format("%Y-%m-%d %H:%M")
-                    ),
-                    format!(
-                        "事業所が記録できるのは{}から{}までの時間です。それ以外は区の職員が例外として記録します。",
-                        earliest_start.format("%-m月%-d日 %H:%M"),
-                        latest_end.format("%-m月%-d日 %H:%M")
-                    ),
+                .say(
+                    "problem-visit-outside-booking",
+                    Args::new()
+                        .with("earliest_start", Arg::LocalTime(earliest_start))
+                        .with("latest_end", Arg::LocalTime(latest_end)),
                 )
-                .with("earliest_start", earliest_start.format("%Y-%m-%dT%H:%M:%S").to_string())
-                .with("latest_end", latest_end.format("%Y-%m-%dT%H:%M:%S").to_string()),
+                .with(
+                    "earliest_start",
+                    earliest_start.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                )
+                .with(
+                    "latest_end",
+                    latest_end.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                ),
             RespiteError::DisputeWindowClosed { until } => {
                 ApiError::conflict(Code::DisputeWindowClosed)
-                    .detail(
-                        format!(
-                            "This visit could be disputed until {}; please call the ward.",
-                            until.format("%Y-%m-%d %H:%M")
-                        ),
-                        format!(
-                            "この訪問に異議を申し立てられるのは{}までです。区にお問い合わせください。",
-                            until.format("%-m月%-d日 %H:%M")
-                        ),
+                    .say(
+                        "problem-dispute-window-closed",
+                        Args::new().with("dispute_until", Arg::LocalTime(until)),
                     )
-                    .with("dispute_until", until.format("%Y-%m-%dT%H:%M:%S").to_string())
+                    .with(
+                        "dispute_until",
+                        until.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                    )
             }
             RespiteError::AlreadyStarted => ApiError::conflict(Code::VisitAlreadyStarted),
             RespiteError::DeviceRevoked => ApiError::unauthorized(Code::DeviceRevoked),
@@ -477,22 +460,23 @@ impl From<ShortStayError> for ApiError {
             ShortStayError::Ineligible(unmet) => unmet.into(),
             ShortStayError::NotFound => ApiError::not_found(Code::ShortStayNotFound),
             ShortStayError::InvalidTransition { from, to } => {
+                let (action_ja, action_en) = stay_action(to);
                 ApiError::conflict(Code::ShortStayStateConflict)
-                    .detail(
-                        format!("A {} request cannot be {to}.", from.as_str()),
-                        format!("状態が「{}」の申請は「{to}」にできません。", from.as_str()),
+                    .say(
+                        "problem-short-stay-state-conflict",
+                        Args::new()
+                            .with("status", named(from.ja(), from.as_str()))
+                            .with("action", named(action_ja, action_en)),
                     )
                     .with("stay_status", from.as_str())
             }
             ShortStayError::AdmissionOutsideDates { earliest, latest } => {
                 ApiError::unprocessable(Code::AdmissionOutsideDates)
-                    .detail(
-                        format!("The admission can be recorded from {earliest} to {latest}, the confirmed dates."),
-                        format!(
-                            "入所を記録できるのは、決定した日程の{}から{}までです。",
-                            earliest.format("%-m月%-d日"),
-                            latest.format("%-m月%-d日")
-                        ),
+                    .say(
+                        "problem-admission-outside-dates",
+                        Args::new()
+                            .with("earliest", Arg::Date(earliest))
+                            .with("latest", Arg::Date(latest)),
                     )
                     .with("field", "admitted_at")
                     .with("earliest", earliest.to_string())
@@ -510,15 +494,9 @@ impl From<SettlementError> for ApiError {
             SettlementError::PartnerNotFound => ApiError::not_found(Code::PartnerNotFound),
             SettlementError::MonthNotEnded { closable_from } => {
                 ApiError::conflict(Code::MonthNotEnded)
-                    .detail(
-                        format!(
-                            "The month can be closed from {}.",
-                            closable_from.format("%Y-%m-%d %H:%M")
-                        ),
-                        format!(
-                            "この月を締められるのは{}以降です。",
-                            closable_from.format("%-m月%-d日 %H:%M")
-                        ),
+                    .say(
+                        "problem-month-not-ended",
+                        Args::new().with("closable_from", Arg::LocalTime(closable_from)),
                     )
                     .with(
                         "closable_from",
@@ -548,13 +526,22 @@ impl From<PlayError> for ApiError {
             PlayError::NotABookingCode => ApiError::unprocessable(Code::NotABookingCode),
             PlayError::Ineligible(unmet) => unmet.into(),
             PlayError::NotEnrolled { child_id } => ApiError::conflict(Code::NotEnrolled)
-                .detail(
-                    "A child in this booking has no approved play-space enrollment for the session's date; apply first.",
-                    "この予約の児童には、開催日に有効なひろばの利用登録（承認済み）がありません。先に利用申請をしてください。",
-                )
+                .say("problem-play-not-enrolled", Args::new())
                 .with("child_id", child_id.to_string()),
             PlayError::InvalidField(f) => f.into(),
             PlayError::Db(e) => e.into(),
         }
+    }
+}
+
+/// What a short stay cannot become, as the refusal says it: (Japanese, English).
+fn stay_action(to: &str) -> (&'static str, &'static str) {
+    match to {
+        "approved" => ("承認できません", "approved"),
+        "rejected" => ("却下できません", "rejected"),
+        "withdrawn" => ("取り下げられません", "withdrawn"),
+        "admitted" => ("入所として記録できません", "recorded as admitted"),
+        "discharged" => ("退所として記録できません", "recorded as discharged"),
+        _ => ("この操作ができません", "changed this way"),
     }
 }

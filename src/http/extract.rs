@@ -15,6 +15,7 @@ use super::problem::{ApiError, Code};
 use super::rejections::Place;
 use crate::audit::Actor;
 use crate::auth::{AccountPrincipal, AuthError, Role, sessions};
+use crate::messages::{Arg, Args};
 use crate::partners::DevicePrincipal;
 use crate::state::AppState;
 
@@ -52,16 +53,14 @@ where
                     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Code::PayloadTooLarge)
                 } else {
                     ApiError::bad_request(Code::InvalidJson)
-                        .detail(e.body_text(), "リクエスト本文を読み取れません")
+                        .say("problem-body-unreadable", Args::new())
                 }
             })?;
         let value = parse_unique_keys(&bytes)?;
         // Every request body is an object; serde would otherwise accept a struct as an array.
         if !value.is_object() {
-            return Err(ApiError::unprocessable(Code::InvalidBody).detail(
-                "The body must be a JSON object.",
-                "リクエスト本文はJSONのオブジェクトで送ってください。",
-            ));
+            return Err(ApiError::unprocessable(Code::InvalidBody)
+                .say("problem-not-an-object", Args::new()));
         }
         serde_path_to_error::deserialize(value)
             .map(AppJson)
@@ -122,13 +121,17 @@ impl<T: Serialize> IntoResponse for AppJson<T> {
 /// "amount_yen": 200}` must not be read as one of them).
 fn parse_unique_keys(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
     let syntax = |e: serde_json::Error| {
-        ApiError::bad_request(Code::InvalidJson).detail(
-            format!("The body is not valid JSON: {e}"),
-            format!(
-                "リクエスト本文がJSONとして読み取れません（{}行目 {}文字目付近）。",
-                e.line(),
-                e.column()
-            ),
+        ApiError::bad_request(Code::InvalidJson).say(
+            "problem-invalid-json",
+            Args::new()
+                .with(
+                    "line",
+                    Arg::Count(i64::try_from(e.line()).unwrap_or(i64::MAX)),
+                )
+                .with(
+                    "column",
+                    Arg::Count(i64::try_from(e.column()).unwrap_or(i64::MAX)),
+                ),
         )
     };
     let mut de = serde_json::Deserializer::from_slice(bytes);
@@ -155,9 +158,9 @@ fn parse_unique_keys(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
                 format!("{path}.{key}")
             };
             Err(ApiError::unprocessable(Code::DuplicateJsonKey)
-                .detail(
-                    format!("The key {field} appears more than once; send it once."),
-                    format!("項目「{field}」が2回以上指定されています。1回だけ指定してください。"),
+                .say(
+                    "problem-duplicate-member",
+                    Args::new().with("member", Arg::Member(field.clone())),
                 )
                 .with("field", field))
         }

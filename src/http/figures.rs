@@ -9,6 +9,7 @@ use super::download::{self, Format};
 use super::extract::{AppJson, AppQuery, Staff};
 use super::problem::{ApiError, Code};
 use crate::enrollments::{self, Program};
+use crate::messages::{Arg, Args};
 use crate::state::AppState;
 use crate::vouchers::{self, figures};
 
@@ -52,12 +53,23 @@ pub async fn get_voucher_figures(
     let in_force = state.rules_on(now);
     if !vouchers::is_voucher_program(in_force, q.program) {
         let ids: Vec<&str> = in_force.vouchers.iter().map(|v| v.id.as_str()).collect();
-        let ids = ids.join(", ");
+        let names: Vec<&str> = in_force
+            .vouchers
+            .iter()
+            .filter_map(|v| in_force.terms_of(v.id).map(|t| t.name_ja))
+            .collect();
         return Err(ApiError::bad_request(Code::InvalidQuery)
-            .detail(
-                format!("program must be one of this ward's voucher programs: {ids}"),
-                format!("program には、この区の助成券・利用券の事業（{ids}）のいずれかを指定してください"),
+            .say(
+                "problem-not-a-voucher-program",
+                Args::new().with(
+                    "allowed",
+                    Arg::Named {
+                        ja: names.join("、"),
+                        en: ids.join(", "),
+                    },
+                ),
             )
+            .with("allowed", ids)
             .with("field", "program"));
     }
     let fy = match q.fiscal_year.as_deref() {

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::extract::AppJson;
 use super::problem::{ApiError, Code, Problem};
+use crate::messages::Args;
 use crate::state::AppState;
 
 /// Health answer.
@@ -59,7 +60,7 @@ pub async fn get_readiness(State(state): State<AppState>) -> Result<AppJson<Heal
             Code::ServiceBusy,
         )
         .retry_after(5)
-        .detail("database unreachable", "データベースに接続できません")),
+        .say("problem-database-unreachable", Args::new())),
     }
 }
 

@@ -4,6 +4,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::problem::{ApiError, Code};
+use crate::messages::{Arg, Args};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -28,16 +29,16 @@ impl Paging {
         let limit = limit.unwrap_or(50.min(max));
         if limit == 0 || limit > max {
             return Err(ApiError::bad_request(Code::InvalidQuery)
-                .detail(
-                    format!("limit must be between 1 and {max}"),
-                    format!("limit は1から{max}の間で指定してください"),
+                .say(
+                    "problem-page-size",
+                    Args::new().with("count", Arg::Count(i64::try_from(max).unwrap_or(i64::MAX))),
                 )
                 .with("field", "limit"));
         }
         let offset = offset.unwrap_or(0);
         if offset > 1_000_000 {
             return Err(ApiError::bad_request(Code::InvalidQuery)
-                .detail("offset is too large", "offset が大きすぎます")
+                .say("problem-offset-too-large", Args::new())
                 .with("field", "offset"));
         }
         Ok(Paging { limit, offset })

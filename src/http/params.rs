@@ -3,15 +3,13 @@
 
 use super::problem::{ApiError, Code};
 use crate::clock::{FiscalYear, Month};
+use crate::messages::Args;
 
 /// A `month` query value.
 pub fn month(m: &str) -> Result<Month, ApiError> {
     Month::parse(m).ok_or_else(|| {
         ApiError::bad_request(Code::InvalidQuery)
-            .detail(
-                "month must look like 2026-11",
-                "month は 2026-11 の形式で指定してください",
-            )
+            .say("problem-month-format", Args::new())
             .with("field", "month")
     })
 }
@@ -20,10 +18,7 @@ pub fn month(m: &str) -> Result<Month, ApiError> {
 pub fn fiscal_year(s: &str) -> Result<FiscalYear, ApiError> {
     FiscalYear::parse(s).ok_or_else(|| {
         ApiError::bad_request(Code::InvalidQuery)
-            .detail(
-                "fiscal_year must look like FY2024",
-                "fiscal_year は FY2024 の形式で指定してください",
-            )
+            .say("problem-fiscal-year-format", Args::new())
             .with("field", "fiscal_year")
     })
 }

@@ -15,6 +15,7 @@ use super::extract::{AnyAccount, AppJson, AppPath, AppQuery, Device, Guardian, S
 use super::pagination::{PageParams, Paging};
 use super::params;
 use super::problem::{ApiError, Code, Problem};
+use crate::messages::Args;
 use crate::partners::PartnerKind;
 use crate::play_space::stats::{self, PlayStatistics};
 use crate::play_space::{self, Booking, BookingInput, Session, SessionInput};
@@ -384,10 +385,7 @@ pub async fn get_play_statistics(
         }
         _ => {
             return Err(ApiError::bad_request(Code::InvalidQuery)
-                .detail(
-                    "give either month or fiscal_year",
-                    "month または fiscal_year のどちらか一方を指定してください",
-                )
+                .say("problem-month-or-fiscal-year", Args::new())
                 .with("field", "month"));
         }
     };

@@ -10,6 +10,7 @@ use super::figures::FiguresQuery;
 use super::problem::{ApiError, Code};
 use crate::config::ProgramKind;
 use crate::figures::{self, AmountUnit, Subject};
+use crate::messages::{Arg, Args};
 use crate::state::AppState;
 use crate::{play_space, respite, short_stays, vouchers};
 
@@ -46,12 +47,19 @@ pub async fn get_program_figures(
     let names = state.rules.on(cal.fiscal_year_first_day(fy));
     let Some((program, kind, terms)) = names.all().find(|(p, _, _)| *p == q.program) else {
         let ids: Vec<String> = names.all().map(|(p, _, _)| p.to_string()).collect();
-        let ids = ids.join(", ");
+        let words: Vec<&str> = names.all().map(|(_, _, t)| t.name_ja).collect();
         return Err(ApiError::bad_request(Code::InvalidQuery)
-            .detail(
-                format!("program must be one of this ward's programs: {ids}"),
-                format!("program には、この区の事業（{ids}）のいずれかを指定してください"),
+            .say(
+                "problem-not-a-program",
+                Args::new().with(
+                    "allowed",
+                    Arg::Named {
+                        ja: words.join("、"),
+                        en: ids.join(", "),
+                    },
+                ),
             )
+            .with("allowed", ids)
             .with("field", "program"));
     };
     let unit = AmountUnit::of(kind);

@@ -9,6 +9,7 @@ use axum::extract::path::ErrorKind;
 use axum::extract::rejection::PathRejection;
 
 use super::problem::{ApiError, Code};
+use crate::messages::{Arg, Args};
 
 /// Where a refused value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,13 +25,6 @@ impl Place {
             Place::Query => ApiError::bad_request(Code::InvalidQuery),
         }
     }
-
-    fn noun(self) -> (&'static str, &'static str) {
-        match self {
-            Place::Body => ("member", "項目"),
-            Place::Query => ("query parameter", "クエリパラメータ"),
-        }
-    }
 }
 
 /// The names between backticks in a serde message: "unknown field `a`, expected `b` or `c`".
@@ -39,28 +33,44 @@ fn quoted(message: &str) -> Vec<&str> {
 }
 
 /// What a value should look like, from serde's "expected …", in both languages.
-fn expected(message: &str) -> Option<(&'static str, &'static str)> {
+fn expected(message: &str) -> Option<Arg> {
     let wanted = message.rsplit("expected ").next()?.trim();
-    let pick = |en, ja| Some((en, ja));
+    let said = |ja: &str, en: &str| {
+        Some(Arg::Named {
+            ja: ja.to_owned(),
+            en: en.to_owned(),
+        })
+    };
     match wanted {
         w if w.starts_with('u') && w[1..].chars().all(|c| c.is_ascii_digit()) => {
-            pick("a whole number of 0 or more", "0以上の整数")
+            said("0以上の整数", "a whole number of 0 or more")
         }
         w if w.starts_with('i') && w[1..].chars().all(|c| c.is_ascii_digit()) => {
-            pick("a whole number", "整数")
+            said("整数", "a whole number")
         }
-        "a string" | "a borrowed string" => pick("text", "文字列"),
-        "a boolean" => pick("true or false", "true または false"),
-        "a sequence" => pick("a list", "配列"),
-        "UUID" | "a UUID string" => pick("an id (UUID)", "ID（UUID）"),
-        w if w.starts_with("struct ") || w == "a map" => pick("an object", "オブジェクト"),
+        "a string" | "a borrowed string" => said("文字列", "text"),
+        "a boolean" => said("真偽値", "true or false"),
+        "a sequence" => said("配列", "a list"),
+        "UUID" | "a UUID string" => said("識別番号の形式", "an id (UUID)"),
+        w if w.starts_with("struct ") || w == "a map" => said("オブジェクト", "an object"),
         _ => None,
+    }
+}
+
+/// A list of names for the English sentence ("nothing" when there is none).
+fn listed(names: &[&str]) -> Arg {
+    Arg::Named {
+        ja: String::new(),
+        en: if names.is_empty() {
+            "nothing".to_owned()
+        } else {
+            names.join(", ")
+        },
     }
 }
 
 /// A deserialization failure at `path` (serde_path_to_error's path, "." at the top).
 pub fn refused(place: Place, path: &str, message: &str) -> ApiError {
-    let (noun_en, noun_ja) = place.noun();
     let names = quoted(message);
     let at = |key: &str| {
         if path == "." || path.is_empty() {
@@ -73,20 +83,17 @@ pub fn refused(place: Place, path: &str, message: &str) -> ApiError {
     };
     if message.starts_with("unknown field") {
         let field = at(names.first().copied().unwrap_or_default());
-        let allowed = names.get(1..).unwrap_or_default().join(", ");
-        let (en_more, ja_more) = if allowed.is_empty() {
-            (String::new(), String::new())
-        } else {
-            (
-                format!(" It takes: {allowed}."),
-                format!("指定できる{noun_ja}: {}", allowed.replace(", ", "、")),
-            )
+        let id = match place {
+            Place::Body => "problem-unknown-member",
+            Place::Query => "problem-unknown-parameter",
         };
         return place
             .problem()
-            .detail(
-                format!("This operation does not take the {noun_en} {field}.{en_more}"),
-                format!("この操作では{noun_ja}「{field}」は使えません。{ja_more}"),
+            .say(
+                id,
+                Args::new()
+                    .with("member", Arg::Member(field.clone()))
+                    .with("allowed", listed(names.get(1..).unwrap_or_default())),
             )
             .with("field", field);
     }
@@ -94,9 +101,9 @@ pub fn refused(place: Place, path: &str, message: &str) -> ApiError {
         let field = at(names.first().copied().unwrap_or_default());
         return place
             .problem()
-            .detail(
-                format!("The {noun_en} {field} is required."),
-                format!("{noun_ja}「{field}」を指定してください。"),
+            .say(
+                "problem-missing-member",
+                Args::new().with("member", Arg::Member(field.clone())),
             )
             .with("field", field);
     }
@@ -106,50 +113,36 @@ pub fn refused(place: Place, path: &str, message: &str) -> ApiError {
         path.to_owned()
     };
     if message.starts_with("unknown variant") {
-        let allowed = names.get(1..).unwrap_or_default();
+        let value = names.first().copied().unwrap_or_default();
         return place
             .problem()
-            .detail(
-                format!(
-                    "{field} cannot be {}; it takes one of: {}.",
-                    names.first().copied().unwrap_or_default(),
-                    allowed.join(", ")
-                ),
-                format!(
-                    "{noun_ja}「{field}」に「{}」は指定できません。指定できる値: {}",
-                    names.first().copied().unwrap_or_default(),
-                    allowed.join("、")
-                ),
+            .say(
+                "problem-unknown-value",
+                Args::new()
+                    .with("member", Arg::Member(field.clone()))
+                    .with("value", Arg::Text(value.to_owned()))
+                    .with("allowed", listed(names.get(1..).unwrap_or_default())),
             )
             .with("field", field);
     }
-    if let Some((en, ja)) = crate::text::split_bilingual(message) {
-        let e = place.problem().detail(en, ja);
-        return if field.is_empty() {
-            e
-        } else {
-            e.with("field", field)
-        };
-    }
-    let (en, ja) = match (field.is_empty(), expected(message)) {
-        (true, _) => (
-            "The body must be a JSON object.".to_owned(),
-            "リクエスト本文はJSONのオブジェクトで送ってください。".to_owned(),
-        ),
-        (false, Some((want_en, want_ja))) => (
-            format!("The {noun_en} {field} must be {want_en}."),
-            format!("{noun_ja}「{field}」は{want_ja}で指定してください。"),
-        ),
-        (false, None) => (
-            format!(
-                "The {noun_en} {field} does not have the expected form; the spec gives its format."
+    // Our own types' refusals are already sentences in both languages.
+    let e = if let Some((en, ja)) = crate::text::split_bilingual(message) {
+        place.problem().detail(en, ja)
+    } else {
+        match (field.is_empty(), expected(message)) {
+            (true, _) => place.problem().say("problem-not-an-object", Args::new()),
+            (false, Some(want)) => place.problem().say(
+                "problem-wrong-type",
+                Args::new()
+                    .with("member", Arg::Member(field.clone()))
+                    .with("expected", want),
             ),
-            format!(
-                "{noun_ja}「{field}」の値の形式が正しくありません。仕様書の形式で指定してください。"
+            (false, None) => place.problem().say(
+                "problem-bad-form",
+                Args::new().with("member", Arg::Member(field.clone())),
             ),
-        ),
+        }
     };
-    let e = place.problem().detail(en, ja);
     if field.is_empty() {
         e
     } else {
@@ -161,10 +154,7 @@ pub fn refused(place: Place, path: &str, message: &str) -> ApiError {
 pub fn path(rejection: &PathRejection) -> ApiError {
     let problem = ApiError::bad_request(Code::InvalidPath);
     let PathRejection::FailedToDeserializePathParams(e) = rejection else {
-        return problem.detail(
-            "The address could not be read.",
-            "アドレス（URL）を読み取れませんでした。",
-        );
+        return problem.say("problem-bad-address", Args::new());
     };
     let (key, expected) = match e.kind() {
         ErrorKind::ParseErrorAtKey {
@@ -174,23 +164,27 @@ pub fn path(rejection: &PathRejection) -> ApiError {
         _ => ("", ""),
     };
     match key {
-        "" => problem.detail(
-            "A part of the address does not have the expected form.",
-            "アドレス（URL）の一部が正しい形式ではありません。",
-        ),
+        "" => problem.say("problem-bad-address-part", Args::new()),
         key => {
-            let expected_type = expected;
-            let (en, ja) = if expected_type.contains("Uuid") || expected_type.contains("UUID") {
-                ("an id (UUID)", "ID（UUID）")
-            } else if expected_type.starts_with('u') || expected_type.starts_with('i') {
-                ("a whole number", "整数")
+            let (ja, en) = if expected.contains("Uuid") || expected.contains("UUID") {
+                ("所定の形式", "an id (UUID)")
+            } else if expected.starts_with('u') || expected.starts_with('i') {
+                ("整数", "a whole number")
             } else {
-                ("in the form the spec gives", "仕様書の形式")
+                ("仕様書の形式", "in the form the spec gives")
             };
             problem
-                .detail(
-                    format!("The {key} in the address must be {en}."),
-                    format!("アドレス（URL）の「{key}」は{ja}で指定してください。"),
+                .say(
+                    "problem-bad-address-key",
+                    Args::new()
+                        .with("member", Arg::Member(key.to_owned()))
+                        .with(
+                            "expected",
+                            Arg::Named {
+                                ja: ja.to_owned(),
+                                en: en.to_owned(),
+                            },
+                        ),
                 )
                 .with("field", key)
         }
@@ -201,12 +195,19 @@ pub fn path(rejection: &PathRejection) -> ApiError {
 mod tests {
     use super::*;
 
+    fn said(e: &ApiError, lang: crate::messages::Lang) -> String {
+        e.detail
+            .as_ref()
+            .map(|d| d.in_lang(lang))
+            .unwrap_or_default()
+    }
+
     fn ja(e: &ApiError) -> String {
-        e.detail.as_ref().map(|t| t.ja.clone()).unwrap_or_default()
+        said(e, crate::messages::Lang::Ja)
     }
 
     #[test]
-    fn an_unknown_member_is_named_with_the_members_the_operation_takes() {
+    fn an_unknown_member_is_named_in_its_field_and_the_english_lists_what_the_operation_takes() {
         let e = refused(
             Place::Body,
             ".",
@@ -214,23 +215,22 @@ mod tests {
         );
         assert_eq!(e.code, Code::InvalidBody);
         assert_eq!(e.extra["field"], "amount");
+        assert_eq!(ja(&e), "この操作では使えない項目が含まれています。");
         assert_eq!(
-            ja(&e),
-            "この操作では項目「amount」は使えません。指定できる項目: program"
+            said(&e, crate::messages::Lang::En),
+            "This operation does not take the member amount. It takes: program."
         );
     }
 
     #[test]
-    fn a_value_of_the_wrong_type_says_what_it_should_be_in_japanese() {
+    fn a_value_of_the_wrong_type_names_the_field_as_a_word_and_says_what_it_should_be() {
         let e = refused(
             Place::Body,
             "amount_yen",
             "invalid type: string \"a\", expected u32",
         );
-        assert_eq!(
-            ja(&e),
-            "項目「amount_yen」は0以上の整数で指定してください。"
-        );
+        assert_eq!(ja(&e), "利用額は0以上の整数で指定してください。");
+        assert_eq!(e.extra["field"], "amount_yen");
         let e = refused(Place::Query, "limit", "invalid digit found in string");
         assert_eq!(e.code, Code::InvalidQuery);
         assert!(!ja(&e).contains("invalid"), "{}", ja(&e));

@@ -15,6 +15,7 @@ use super::params;
 use super::problem::{ApiError, Problem};
 use super::vouchers::RedemptionPath;
 use crate::clock::Month;
+use crate::messages::Args;
 use crate::settlements::{self, Closed, Closing, PartnerTotal, Statement};
 use crate::state::AppState;
 use crate::vouchers::{self, RedemptionView, Reverser};
@@ -249,10 +250,7 @@ pub async fn get_device_statement(
 fn path_month(m: &str) -> Result<Month, ApiError> {
     params::month(m).map_err(|_| {
         ApiError::bad_request(super::problem::Code::InvalidPath)
-            .detail(
-                "the month must look like 2026-11",
-                "月は 2026-11 の形式で指定してください",
-            )
+            .say("problem-month-format", Args::new())
             .with("field", "month")
     })
 }

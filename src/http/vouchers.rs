@@ -17,6 +17,7 @@ use super::problem::{ApiError, Code, Problem};
 use crate::allowances::{self, Entry, Summary, Unit};
 use crate::enrollments::Program;
 use crate::households;
+use crate::messages::Args;
 use crate::signed_codes::keys::Jwk;
 use crate::state::AppState;
 use crate::units::Yen;
@@ -253,10 +254,7 @@ fn parse_period(p: &str, kind: allowances::PeriodKind) -> Result<String, ApiErro
         Ok(period)
     } else {
         Err(ApiError::bad_request(Code::InvalidQuery)
-            .detail(
-                "period must look like 2026-11 (monthly) or FY2026 (fiscal year)",
-                "period は 2026-11（月）または FY2026（年度）の形式で指定してください",
-            )
+            .say("problem-period-format", Args::new())
             .with("field", "period"))
     }
 }
@@ -405,10 +403,8 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
         .map_err(|_| ApiError::bad_request(Code::IdempotencyKeyMissing))?
         .trim();
     if key.is_empty() || key.len() > 100 || !key.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(ApiError::bad_request(Code::IdempotencyKeyMissing).detail(
-            "Idempotency-Key must be 1 to 100 visible ASCII characters",
-            "Idempotency-Key は1〜100文字の英数字記号で指定してください",
-        ));
+        return Err(ApiError::bad_request(Code::IdempotencyKeyMissing)
+            .say("problem-idempotency-key-format", Args::new()));
     }
     Ok(key.to_owned())
 }
@@ -450,7 +446,7 @@ pub async fn redeem_voucher(
             return Err(ApiError::invalid_field(
                 "amount_yen",
                 "send either amount_yen (taxi, fuel) or fees (care taxi)",
-                "amount_yen（タクシー・燃料）か fees（介護タクシー）のどちらか一方を送ってください",
+                "利用額（タクシー・燃料）か、3つの料金（介護タクシー）のどちらか一方を送ってください",
             ));
         }
     };

@@ -55,3 +55,135 @@ short-stay-discharged-body = { $child } went home from { $institution }.
 
 play-booking-promoted-title = Play-space booking confirmed
 play-booking-promoted-body = A place freed up: your booking for "{ $title }" (from { $start }) is confirmed.
+
+## Problem details (the `detail` of problem+json). Fields are said with the words below.
+
+problem-invalid-field = { $field }: { $reason }
+problem-invalid-field-said = { $field }: { $reason }
+problem-too-many-children = A household can register at most { $max_children } children.
+problem-enrollment-not-pending = This application is already { $status }.
+problem-renewal-not-open = The approval is still valid. Applications for { $fiscal_year } open on { $opens_on }.
+problem-enrollment-not-approved = Only an approved enrollment has a certificate; this one is { $status }.
+problem-program-not-offered = The ward does not run this program.
+problem-not-eligible-care-needs = This program is for people who need one of: { $conditions }. The person's record has none of them.
+problem-not-eligible-age = This program is for ages { $age_range }; the person is { $age }.
+problem-certificate-missing = This program needs the { $certificate }, and none is on record. Please ask the ward's office.
+problem-certificate-expired = The { $certificate } expired on { $valid_until }. Please give the ward's office the renewed certificate.
+problem-insufficient-balance = Only { $remaining } remain; { $requested } were asked for.
+problem-adjustment-over-limit = A single correction may be at most { $max }, even with two approvers.
+problem-second-approver-required = One person may correct at most { $limit } on this account alone; propose a correction for a second staff member to approve.
+problem-proposal-not-pending = This proposal is already { $status }.
+problem-partner-kind-mismatch = This { $kind ->
+        [ticket_allowance] ticket
+        [play_space] entry code
+       *[yen_allowance] voucher
+    } ({ $program }) cannot be used at a { $place }.
+problem-amount-over-limit = One redemption may claim at most { $max_yen }; check the amount.
+problem-fee-over-limit = The { $field } may be at most { $max_yen }; check the amounts.
+problem-respite-hours-exceeded = { $remaining } remain this fiscal year; this visit needs { $requested }.
+problem-visit-state-conflict = A { $status } visit cannot be { $action }.
+problem-visit-outside-booking = A station can record a visit from { $earliest_start } to { $latest_end }; outside that, ward staff record it as an exception.
+problem-dispute-window-closed = This visit could be disputed until { $dispute_until }; please call the ward.
+problem-short-stay-state-conflict = A { $status } request cannot be { $action }.
+problem-admission-outside-dates = The admission can be recorded from { $earliest } to { $latest }, the confirmed dates.
+problem-month-not-ended = The month can be closed from { $closable_from }.
+problem-play-not-enrolled = A child in this booking has no approved play-space enrollment for the session's date; apply first.
+
+## Fields (each request field as a word; the field's own name is in the problem's `field`)
+
+field-address = address
+field-admitted_at = admission time
+field-amount = amount
+field-amount_yen = amount
+field-birth_date = date of birth
+field-booking_closes_at = booking deadline
+field-booking_opens_at = booking opening
+field-capacity_adults = places for adults
+field-capacity_children = places for children
+field-care_needs = care needs
+field-certificate = certificate
+field-certificate-number = certificate number
+field-certificate-valid_until = certificate's last valid day
+field-child_ids = children
+field-companions = companions
+field-confirmed_from = confirmed first day
+field-confirmed_until = confirmed last day
+field-contact = contact
+field-desired_from = first day wished
+field-desired_until = last day wished
+field-discharged_at = discharge time
+field-display_name = display name
+field-email = email address
+field-ended_at = end time
+field-ends_at = end time
+field-family_name = family name
+field-family_name_kana = family name in kana
+field-fees = fees
+field-fees-reservation_fee_yen = reservation fee
+field-fees-pickup_fee_yen = pick-up fee
+field-fees-basic_assistance_fee_yen = basic assistance fee
+field-given_name = given name
+field-given_name_kana = given name in kana
+field-household_id = household
+field-institution_id = institution
+field-invitation_code = invitation code
+field-label = label
+field-name = name
+field-notes = notes
+field-password = password
+field-phone = phone
+field-reason = reason
+field-reason_detail = details
+field-started_at = start time
+field-starts_at = start time
+field-station_id = station
+field-title = title
+field-town = town
+field-valid_from = first valid day
+field-valid_until = last valid day
+
+## Requests the parsers refused (the member's own name is in the problem's `field`)
+
+problem-unknown-member = This operation does not take the member { $member }. It takes: { $allowed }.
+problem-unknown-parameter = This operation does not take the query parameter { $member }. It takes: { $allowed }.
+problem-missing-member = The { $member } is required.
+problem-unknown-value = { $member } cannot be { $value }; it takes one of: { $allowed }.
+problem-wrong-type = The { $member } must be { $expected }.
+problem-bad-form = The { $member } does not have the expected form; the spec gives its format.
+problem-not-an-object = The body must be a JSON object.
+problem-bad-address = The address could not be read.
+problem-bad-address-part = A part of the address does not have the expected form.
+problem-bad-address-key = The { $member } in the address must be { $expected }.
+
+## Query and header mistakes
+
+problem-database-unreachable = The database cannot be reached; please try again shortly.
+problem-not-a-voucher-program = The program must be one of this ward's voucher programs: { $allowed }.
+problem-month-or-fiscal-year = Give either month or fiscal_year.
+problem-filter-too-long = The filter is too long.
+problem-period-format = The period must look like 2026-11 (a month) or FY2026 (a fiscal year).
+problem-month-format = The month must look like 2026-11.
+problem-fiscal-year-format = The fiscal year must look like FY2024.
+problem-idempotency-key-format = The Idempotency-Key must be 1 to 100 visible ASCII characters.
+problem-body-unreadable = The body could not be read.
+problem-invalid-json = The body is not valid JSON (near line { $line }, column { $column }).
+problem-duplicate-member = The key { $member } appears more than once; send it once.
+problem-page-size = The limit must be between 1 and { $count }.
+problem-offset-too-large = The offset is too large.
+problem-not-a-program = The program must be one of this ward's programs: { $allowed }.
+
+## Ids in the address
+
+field-child_id = child id
+field-visit_id = visit id
+field-stay_id = stay id
+field-booking_id = booking id
+field-session_id = session id
+field-partner_id = partner id
+field-device_id = device id
+field-redemption_id = redemption id
+field-enrollment_id = enrollment id
+field-proposal_id = proposal id
+field-notification_id = notification id
+field-account_id = account id
+field-voucher_id = voucher id

@@ -56,3 +56,135 @@ short-stay-discharged-body = { $child }さんが{ $institution }から退所し�
 
 play-booking-promoted-title = ひろばの予約が確定しました
 play-booking-promoted-body = キャンセル待ちだった「{ $title }」（{ $start }から）の予約が確定しました。
+
+## 問題の詳細（problem+json の detail）。項目名は下の「項目」の言葉で言います。
+
+problem-invalid-field = { $field }：{ $reason }
+problem-invalid-field-said = { $reason }
+problem-too-many-children = 1世帯に登録できる児童は{ $max_children }人までです。
+problem-enrollment-not-pending = この申請は既に{ $status }です。
+problem-renewal-not-open = 現在の承認はまだ有効です。{ $fiscal_year }の更新申請は{ $opens_on }から受け付けます。
+problem-enrollment-not-approved = 受給者証を登録できるのは承認済みの登録だけです（この登録は{ $status }）。
+problem-program-not-offered = この事業は現在実施していません。
+problem-not-eligible-care-needs = この事業の対象は、{ $conditions }のいずれかが必要な方です。対象者の記録にはいずれも登録されていません。
+problem-not-eligible-age = この事業の対象年齢は{ $age_range }です（現在{ $age }歳）。
+problem-certificate-missing = この事業には{ $certificate }が必要ですが、登録されていません。担当窓口にお問い合わせください。
+problem-certificate-expired = { $certificate }の有効期限（{ $valid_until }）が過ぎています。更新した受給者証を担当窓口に届け出てください。
+problem-insufficient-balance = 残りは{ $remaining }です（{ $requested }が必要です）。
+problem-adjustment-over-limit = 1回の補正は、2人で承認する場合でも{ $max }までです。
+problem-second-approver-required = 1人で行える補正はこの残高につき{ $limit }までです。補正を申請し、別の職員の承認を受けてください。
+problem-proposal-not-pending = この補正申請は既に{ $status }です。
+problem-partner-kind-mismatch = この{ $kind ->
+        [ticket_allowance] 利用補助券
+        [play_space] 入場コード
+       *[yen_allowance] 助成券
+    }（{ $program }）は{ $place }ではお使いいただけません。
+problem-amount-over-limit = 1回の利用で入力できるのは{ $max_yen }までです。金額をご確認ください。
+problem-fee-over-limit = { $field }は{ $max_yen }までです。金額をご確認ください。
+problem-respite-hours-exceeded = 今年度の残りは{ $remaining }です。この訪問には{ $requested }が必要です。
+problem-visit-state-conflict = { $status }の訪問は{ $action }。
+problem-visit-outside-booking = 事業所が記録できるのは{ $earliest_start }から{ $latest_end }までの時間です。それ以外は区の職員が例外として記録します。
+problem-dispute-window-closed = この訪問に異議を申し立てられるのは{ $dispute_until }までです。区にお問い合わせください。
+problem-short-stay-state-conflict = { $status }の申請は{ $action }。
+problem-admission-outside-dates = 入所を記録できるのは、決定した日程の{ $earliest }から{ $latest }までです。
+problem-month-not-ended = この月を締められるのは{ $closable_from }以降です。
+problem-play-not-enrolled = この予約の児童には、開催日に有効なひろばの利用登録（承認済み）がありません。先に利用申請をしてください。
+
+## 項目（リクエストの各項目を言葉で。項目名そのものは problem の field に入ります）
+
+field-address = 住所
+field-admitted_at = 入所日時
+field-amount = 数量
+field-amount_yen = 利用額
+field-birth_date = 生年月日
+field-booking_closes_at = 予約の締切
+field-booking_opens_at = 予約の受付開始
+field-capacity_adults = 大人の定員
+field-capacity_children = 子どもの定員
+field-care_needs = 医療的ケア
+field-certificate = 受給者証
+field-certificate-number = 受給者証番号
+field-certificate-valid_until = 受給者証の有効期限
+field-child_ids = 児童
+field-companions = 付き添いの人数
+field-confirmed_from = 決定した開始日
+field-confirmed_until = 決定した終了日
+field-contact = 連絡先
+field-desired_from = 希望する開始日
+field-desired_until = 希望する終了日
+field-discharged_at = 退所日時
+field-display_name = 表示名
+field-email = メールアドレス
+field-ended_at = 終了時刻
+field-ends_at = 終了日時
+field-family_name = 姓
+field-family_name_kana = 姓のふりがな
+field-fees = 料金
+field-fees-reservation_fee_yen = 予約料
+field-fees-pickup_fee_yen = 迎車料
+field-fees-basic_assistance_fee_yen = 基本介助料
+field-given_name = 名
+field-given_name_kana = 名のふりがな
+field-household_id = 世帯
+field-institution_id = 受け入れ医療機関
+field-invitation_code = 招待コード
+field-label = 端末名
+field-name = 名称
+field-notes = 連絡事項
+field-password = パスワード
+field-phone = 電話番号
+field-reason = 理由
+field-reason_detail = 理由の詳細
+field-started_at = 開始時刻
+field-starts_at = 開始日時
+field-station_id = 訪問看護ステーション
+field-title = 名称
+field-town = 町名
+field-valid_from = 有効期間の開始日
+field-valid_until = 有効期間の終了日
+
+## 読み取れなかったリクエスト（項目名・値そのものは problem の field に入ります）
+
+problem-unknown-member = この操作では使えない項目が含まれています。
+problem-unknown-parameter = この操作では使えない条件が指定されています。
+problem-missing-member = { $member }を指定してください。
+problem-unknown-value = { $member }に指定できない値です。
+problem-wrong-type = { $member }は{ $expected }で指定してください。
+problem-bad-form = { $member }の形式が正しくありません。仕様書の形式で指定してください。
+problem-not-an-object = 送る内容は、項目をまとめた形（オブジェクト）にしてください。
+problem-bad-address = アドレスを読み取れませんでした。
+problem-bad-address-part = アドレスの一部が正しい形式ではありません。
+problem-bad-address-key = アドレスの{ $member }は{ $expected }で指定してください。
+
+## 条件・ヘッダーの誤り（例の値はそのまま送る形です）
+
+problem-database-unreachable = データベースに接続できません。しばらくしてからもう一度お試しください。
+problem-not-a-voucher-program = 事業には、この区の助成券・利用補助券の事業（{ $allowed }）のいずれかを指定してください。
+problem-month-or-fiscal-year = 月か年度のどちらか一方を指定してください。
+problem-filter-too-long = 絞り込みの条件が長すぎます。
+problem-period-format = 期間は、月なら「2026-11」、年度なら「FY2026」の形で指定してください。
+problem-month-format = 月は「2026-11」の形で指定してください。
+problem-fiscal-year-format = 年度は「FY2024」の形で指定してください。
+problem-idempotency-key-format = 再送用のキーは、1〜100文字の半角英数字と記号で指定してください。
+problem-body-unreadable = 送られた内容を読み取れません。
+problem-invalid-json = 送られた内容を読み取れません（{ $line }行目 { $column }文字目付近の形式が正しくありません）。
+problem-duplicate-member = { $member }が2回以上指定されています。1回だけ指定してください。
+problem-page-size = 表示件数は1から{ $count }件までで指定してください。
+problem-offset-too-large = 開始位置が大きすぎます。
+problem-not-a-program = 事業には、この区の事業（{ $allowed }）のいずれかを指定してください。
+
+## アドレスの識別番号
+
+field-child_id = 児童の識別番号
+field-visit_id = 訪問の識別番号
+field-stay_id = ショートステイの識別番号
+field-booking_id = 予約の識別番号
+field-session_id = 開催回の識別番号
+field-partner_id = 事業者の識別番号
+field-device_id = 端末の識別番号
+field-redemption_id = 利用の識別番号
+field-enrollment_id = 申請の識別番号
+field-proposal_id = 補正申請の識別番号
+field-notification_id = お知らせの識別番号
+field-account_id = アカウントの識別番号
+field-voucher_id = 券の識別番号

@@ -9,6 +9,7 @@
 //! [`Arg::Named`] (both languages) or [`Arg::Text`] (one name for both).
 
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use fluent_bundle::concurrent::FluentBundle;
@@ -55,6 +56,22 @@ pub enum Arg {
     Date(NaiveDate),
     /// A ward-local date and time.
     LocalTime(NaiveDateTime),
+    /// A request field, said as a word (`field-<name>` in the catalogue: 「終了日時」, "end
+    /// time"); the field's own name travels in the problem's `field` member.
+    Field(&'static str),
+    /// A member or parameter the parsers named: its catalogue word where there is one, else
+    /// 「項目」 in Japanese and the name itself in English (it is in the problem's `field`).
+    Member(String),
+    /// An amount in an allowance's unit: yen, tickets or minutes.
+    Quantity(i64, Unit),
+}
+
+/// The unit of an allowance, as messages say amounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Yen,
+    Ticket,
+    Minute,
 }
 
 impl Arg {
@@ -80,6 +97,21 @@ impl Arg {
             (Arg::Date(d), Lang::En) => d.format("%-d %b %Y").to_string(),
             (Arg::LocalTime(t), Lang::Ja) => t.format("%-m月%-d日 %H:%M").to_string(),
             (Arg::LocalTime(t), Lang::En) => t.format("%-d %b %H:%M").to_string(),
+            (Arg::Field(name), lang) => {
+                let id = format!("field-{}", name.replace('.', "-"));
+                say(&id, &Args::new(), lang)
+            }
+            (Arg::Member(name), lang) => {
+                let id = format!("field-{}", name.replace('.', "-"));
+                match (has(&id), lang) {
+                    (true, lang) => say(&id, &Args::new(), lang),
+                    (false, Lang::Ja) => "項目".to_owned(),
+                    (false, Lang::En) => name.clone(),
+                }
+            }
+            (Arg::Quantity(n, Unit::Yen), lang) => Arg::Yen(*n).format(lang),
+            (Arg::Quantity(n, Unit::Ticket), lang) => Arg::Tickets(*n).format(lang),
+            (Arg::Quantity(n, Unit::Minute), lang) => minutes(*n, lang),
         }
     }
 }
@@ -152,6 +184,11 @@ pub struct Rendered {
     pub errors: Vec<String>,
 }
 
+/// Whether the catalogue has message `id` (in Japanese; the tests hold both to the same ids).
+pub fn has(id: &str) -> bool {
+    CATALOGUE.ja.has_message(id)
+}
+
 /// Renders message `id` in `lang`.
 pub fn render(id: &str, args: &Args, lang: Lang) -> Rendered {
     let bundle = match lang {
@@ -178,24 +215,44 @@ pub fn render(id: &str, args: &Args, lang: Lang) -> Rendered {
     }
 }
 
-/// Renders message `id` in `lang`; a fault in the catalogue is logged, and the words that could
-/// be formed are still said.
+static FAULTS: AtomicUsize = AtomicUsize::new(0);
+static FAULT_LOG: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Renders message `id` in `lang`; a fault in the catalogue (an unknown id or field word, a
+/// missing parameter) is logged and counted, and the words that could be formed are still said.
 pub fn say(id: &str, args: &Args, lang: Lang) -> String {
     let r = render(id, args, lang);
     for e in &r.errors {
+        FAULTS.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut log) = FAULT_LOG.lock()
+            && log.len() < 100
+        {
+            log.push(e.clone());
+        }
         tracing::warn!(error = %e, "message catalogue");
     }
     r.text
 }
 
+/// The catalogue faults this process has met, the first hundred (the tests require none).
+pub fn faults() -> Vec<String> {
+    if FAULTS.load(Ordering::Relaxed) == 0 {
+        return Vec::new();
+    }
+    FAULT_LOG.lock().map(|l| l.clone()).unwrap_or_default()
+}
+
 /// ASCII words in a Japanese sentence: what a person reading Japanese should never meet
-/// (codes and ids travel in their own fields). Digits, punctuation and the allowed words pass.
+/// (codes and ids travel in their own fields). Digits, punctuation and [`TYPED_AS_IS`] pass.
 pub fn ascii_words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|w| w.len() >= 2)
+        .filter(|w| w.len() >= 2 && !TYPED_AS_IS.contains(w))
         .map(str::to_owned)
         .collect()
 }
+
+/// Letters a person types as they are, shown in an example of a value's form (「FY2026」).
+const TYPED_AS_IS: &[&str] = &["FY"];
 
 /// Every message id in a catalogue source, for the tests.
 pub fn ids(lang: Lang) -> Vec<String> {
@@ -213,9 +270,122 @@ pub fn ids(lang: Lang) -> Vec<String> {
         .collect()
 }
 
+/// The variables a message uses (in its value, selectors and variants), for the tests.
+pub fn variables(lang: Lang, id: &str) -> Vec<String> {
+    use fluent_syntax::ast::{Entry, Expression, InlineExpression, Pattern, PatternElement};
+    fn inline(e: &InlineExpression<&str>, out: &mut Vec<String>) {
+        match e {
+            InlineExpression::VariableReference { id } => out.push(id.name.to_owned()),
+            InlineExpression::Placeable { expression } => expression_vars(expression, out),
+            _ => {}
+        }
+    }
+    fn expression_vars(e: &Expression<&str>, out: &mut Vec<String>) {
+        match e {
+            Expression::Inline(i) => inline(i, out),
+            Expression::Select { selector, variants } => {
+                inline(selector, out);
+                for v in variants {
+                    pattern(&v.value, out);
+                }
+            }
+        }
+    }
+    fn pattern(p: &Pattern<&str>, out: &mut Vec<String>) {
+        for e in &p.elements {
+            if let PatternElement::Placeable { expression } = e {
+                expression_vars(expression, out);
+            }
+        }
+    }
+    let source = match lang {
+        Lang::Ja => JA,
+        Lang::En => EN,
+    };
+    let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(r, _)| r);
+    let mut out = Vec::new();
+    for e in resource.entries() {
+        if let Entry::Message(m) = e
+            && m.id.name == id
+            && let Some(p) = &m.value
+        {
+            pattern(p, &mut out);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A sample value for a parameter, chosen by its name: the catalogue names each parameter by
+/// what it is, so every message can be rendered in the tests. `None` for a name that says
+/// nothing (the test refuses it).
+pub fn sample(name: &str) -> Option<Arg> {
+    let day = NaiveDate::from_ymd_opt(2026, 12, 10)?;
+    let at = day.and_hms_opt(10, 0, 0)?;
+    Some(match name {
+        "child" | "partner" | "station" | "institution" | "title" | "name" => {
+            Arg::Text("しながわ".into())
+        }
+        "reason" => Arg::Text("受給者証の写しが添付されていません".into()),
+        "program" | "ticket" | "status" | "action" | "fiscal_year" | "conditions" | "age_range"
+        | "certificate" | "place" => Arg::Named {
+            ja: "福祉タクシー".into(),
+            en: "taxi".into(),
+        },
+        "field" => Arg::Field("amount_yen"),
+        "member" => Arg::Member("payload".into()),
+        "value" | "allowed" | "expected" => Arg::Named {
+            ja: "整数".into(),
+            en: "a whole number".into(),
+        },
+        "period" | "by" | "outcome" | "kind" => Arg::Key("month"),
+        "month" => Arg::Month(2026, 11),
+        "count" | "age" | "max_children" | "max_length" | "line" | "column" => Arg::Count(12),
+        "length" => Arg::Minutes(150),
+        "start" | "end" | "earliest_start" | "latest_end" | "dispute_until" | "closable_from" => {
+            Arg::LocalTime(at)
+        }
+        "from" | "until" | "valid_from" | "valid_until" | "opens_on" | "earliest" | "latest"
+        | "first_day" => Arg::Date(day),
+        n if n.ends_with("_yen") || n == "covered" || n == "family_pays" => Arg::Yen(12_345),
+        "left" | "remaining" | "requested" | "max" | "limit" => Arg::Quantity(45, Unit::Yen),
+        n if n.ends_with("_minutes") => Arg::Minutes(90),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_message_renders_with_sample_values_and_its_japanese_has_no_english_words() {
+        let mut faults = Vec::new();
+        for id in ids(Lang::Ja) {
+            let mut args = Args::new();
+            for v in variables(Lang::Ja, &id)
+                .into_iter()
+                .chain(variables(Lang::En, &id))
+            {
+                match sample(&v) {
+                    Some(a) => args = args.with(Box::leak(v.into_boxed_str()), a),
+                    None => faults.push(format!("{id}: no sample for ${v}; name it by what it is")),
+                }
+            }
+            for lang in Lang::ALL {
+                let r = render(&id, &args, lang);
+                faults.extend(r.errors);
+                if r.text.trim().is_empty() {
+                    faults.push(format!("{id} ({}) is empty", lang.tag()));
+                }
+                if lang == Lang::Ja && !ascii_words(&r.text).is_empty() {
+                    faults.push(format!("English in {id}: {}", r.text));
+                }
+            }
+        }
+        assert!(faults.is_empty(), "{faults:#?}");
+    }
 
     #[test]
     fn both_catalogues_parse_and_hold_the_same_messages() {

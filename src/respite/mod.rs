@@ -100,6 +100,7 @@ impl From<AllowanceError> for RespiteError {
             AllowanceError::Insufficient {
                 remaining,
                 requested,
+                ..
             } => RespiteError::HoursExceeded {
                 remaining,
                 requested,

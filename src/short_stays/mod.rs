@@ -144,6 +144,18 @@ impl StayStatus {
         StayStatus::ALL.into_iter().find(|v| v.as_str() == s)
     }
 
+    /// The state's name in Japanese, for messages.
+    pub fn ja(self) -> &'static str {
+        match self {
+            StayStatus::Submitted => "審査中",
+            StayStatus::Approved => "承認済み",
+            StayStatus::Rejected => "却下済み",
+            StayStatus::Withdrawn => "取下げ済み",
+            StayStatus::Admitted => "入所中",
+            StayStatus::Discharged => "退所済み",
+        }
+    }
+
     /// The one state a move to `to` may start from.
     fn source(to: StayStatus) -> Option<StayStatus> {
         use StayStatus::*;

@@ -62,7 +62,15 @@ pub enum VoucherError {
     #[error("the code has already been used")]
     AlreadyRedeemed,
     #[error("a {kind:?} cannot redeem {program:?} vouchers")]
-    WrongPartnerKind { kind: PartnerKind, program: Program },
+    WrongPartnerKind {
+        kind: PartnerKind,
+        program: Program,
+        /// What the code is, so the refusal can call it by its name (助成券, 利用補助券,
+        /// 入場コード) and name its program.
+        program_kind: Option<crate::config::ProgramKind>,
+        name_ja: String,
+        name_en: String,
+    },
     #[error("the Idempotency-Key was used for a different request")]
     IdempotencyMismatch,
     #[error("redemption not found")]
@@ -202,7 +210,16 @@ pub(crate) fn partner_may_redeem(
         .is_some_and(|v| v.redeemed_by().contains(&kind));
     match Purpose::of(kind) {
         Some(purpose) if allowed => Ok(purpose),
-        _ => Err(VoucherError::WrongPartnerKind { kind, program }),
+        _ => {
+            let terms = rules.terms_of(program);
+            Err(VoucherError::WrongPartnerKind {
+                kind,
+                program,
+                program_kind: rules.kind_of(program),
+                name_ja: terms.map(|t| t.name_ja).unwrap_or_default().to_owned(),
+                name_en: terms.map(|t| t.name_en).unwrap_or_default().to_owned(),
+            })
+        }
     }
 }
 

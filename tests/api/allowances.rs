@@ -63,7 +63,8 @@ async fn holds_and_releases_move_the_balance_and_the_held_amount_through_the_led
         overdraw,
         Err(AllowanceError::Insufficient {
             remaining: 17_130,
-            requested: 17_131
+            requested: 17_131,
+            unit: allowances::Unit::Minute,
         })
     ));
     allowances::post(

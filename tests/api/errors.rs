@@ -35,7 +35,7 @@ async fn unknown_fields_and_wrong_types_are_422_problems() {
         )
         .await;
     let body = assert_problem(r, 422, "invalid_body").await;
-    assert!(body["detail"].as_str().unwrap().contains("admin"));
+    assert_eq!(body["field"], "admin");
     let r = app
         .post(
             "/api/v1/staff/households",
@@ -234,10 +234,7 @@ async fn refusals_of_malformed_requests_name_the_field_in_plain_japanese() {
     let body = assert_problem(r, 422, "invalid_body").await;
     assert_eq!(body["field"], "amount");
     let detail = body["detail"].as_str().unwrap();
-    assert!(
-        detail.starts_with("この操作では項目「amount」は使えません。"),
-        "{detail}"
-    );
+    assert_eq!(detail, "この操作では使えない項目が含まれています。");
     reads_as_japanese(detail);
     // A member that is missing, and one of the wrong type.
     for (sent, field) in [(json!({}), "name"), (json!({ "name": ["家"] }), "name")] {
@@ -259,7 +256,7 @@ async fn refusals_of_malformed_requests_name_the_field_in_plain_japanese() {
     assert_eq!(body["field"], "child_id");
     assert_eq!(
         body["detail"],
-        "アドレス（URL）の「child_id」はID（UUID）で指定してください。"
+        "アドレスの児童の識別番号は所定の形式で指定してください。"
     );
     // A query parameter of the wrong type.
     let r = app

@@ -191,11 +191,23 @@ async fn every_program_has_figures_in_one_shape_and_a_program_the_ward_lacks_is_
         )
         .await;
     let p = assert_problem(r, 400, "invalid_query").await;
+    // The ward's programs: by name in the sentence, by id in their own member.
+    assert_eq!(
+        p["allowed"],
+        json!([
+            "taxi_fuel",
+            "care_taxi",
+            "respite",
+            "play_space",
+            "short_stay"
+        ])
+    );
     assert!(
         p["detail"]
             .as_str()
             .unwrap()
-            .contains("taxi_fuel, care_taxi, respite, play_space, short_stay")
+            .contains("福祉タクシー・自動車燃料費助成"),
+        "{p}"
     );
     let r = app
         .get(

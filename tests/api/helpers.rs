@@ -49,8 +49,16 @@ impl Drop for TestApp {
             .unwrap_or_default();
         assert!(
             seen.is_empty(),
-            "the server answered with problems its operations do not document:\n{}",
+            "the server answered with problems its operations do not document, or in Japanese \
+             with English words:\n{}",
             seen.join("\n")
+        );
+        let faults = carepass::messages::faults();
+        assert!(
+            faults.is_empty(),
+            "the message catalogue had faults (an unknown id or field word, a missing \
+             parameter):\n{}",
+            faults.join("\n")
         );
     }
 }
@@ -89,6 +97,21 @@ fn contract_check(app: axum::Router, seen: Arc<std::sync::Mutex<Vec<String>>>) -
             let seen = seen.clone();
             async move {
                 let response = next.run(request).await;
+                // Every Japanese title and detail reads without English words (codes and ids
+                // travel in their own members).
+                if let Some(served) = response.extensions().get::<Served>()
+                    && served.lang == carepass::messages::Lang::Ja
+                {
+                    for text in std::iter::once(&served.title).chain(served.detail.as_ref()) {
+                        let words = carepass::messages::ascii_words(text);
+                        if !words.is_empty() {
+                            seen.lock().unwrap().push(format!(
+                                "{} {}: English words {words:?} in Japanese: {text}",
+                                served.method, served.code
+                            ));
+                        }
+                    }
+                }
                 if let Some(served) = response.extensions().get::<Served>()
                     && let Some(route) = &served.route
                     && let Some(by_status) =

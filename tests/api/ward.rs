@@ -218,12 +218,14 @@ async fn a_program_the_ward_does_not_have_is_refused_in_words_wherever_one_is_na
     let status = r.status().as_u16();
     let p: Value = r.json().await.unwrap();
     assert_eq!(status, 400, "{p}");
+    assert_eq!(
+        p["allowed"],
+        json!(["taxi_fuel", "care_taxi"]),
+        "the ward's own programs are listed: {p}"
+    );
     assert!(
-        p["detail"]
-            .as_str()
-            .unwrap()
-            .contains("taxi_fuel, care_taxi"),
-        "the ward's own programs are named: {p}"
+        p["detail"].as_str().unwrap().contains("福祉タクシー"),
+        "and named in words: {p}"
     );
     // A malformed id is not a program at all.
     let r = app

@@ -40,10 +40,10 @@ macro_rules! problem_codes {
 }
 
 problem_codes! {
-    InvalidJson = "invalid_json": "The request body is not well-formed JSON", "リクエスト本文がJSONとして読み取れません";
+    InvalidJson = "invalid_json": "The request body is not well-formed JSON", "送られた内容を読み取れません（形式が正しくありません）";
     InvalidBody = "invalid_body": "A member of the request body is missing, unknown or of the wrong type", "リクエスト本文の項目が足りないか、不明な項目があるか、形式が違います";
     DuplicateJsonKey = "duplicate_json_key": "The request body names the same key twice", "リクエスト本文に同じ項目が2回以上あります";
-    UnsupportedMediaType = "unsupported_media_type": "The request body must be application/json", "リクエスト本文は application/json である必要があります";
+    UnsupportedMediaType = "unsupported_media_type": "The request body must be application/json", "送られた内容の種類に対応していません";
     InvalidQuery = "invalid_query": "A query parameter is invalid", "クエリパラメータが正しくありません";
     InvalidPath = "invalid_path": "A path parameter is invalid", "パスのパラメータが正しくありません";
     InvalidField = "invalid_field": "A field of the request is invalid", "リクエストの項目が正しくありません";
@@ -85,19 +85,19 @@ problem_codes! {
     AccountNotFound = "account_not_found": "The account does not exist", "アカウントが見つかりません";
     CannotDisableSelf = "cannot_disable_self": "You cannot disable your own account", "自分自身のアカウントは停止できません";
     AccountAlreadyDisabled = "account_already_disabled": "The account is already disabled", "このアカウントは既に停止されています";
-    NotEnrolled = "not_enrolled": "The person is not enrolled in this program today", "この対象者は本日この事業の利用登録がありません";
+    NotEnrolled = "not_enrolled": "The person is not enrolled in this program on that day", "この対象者は、この日にこの事業の利用登録がありません";
     ProgramHasNoAllowance = "program_has_no_allowance": "This program has no allowance", "この事業には残高がありません";
     InsufficientBalance = "insufficient_balance": "Not enough balance", "残高が足りません";
-    ProgramHasNoVouchers = "program_has_no_vouchers": "This program has no vouchers", "この事業には助成券がありません";
-    AllowanceExhausted = "allowance_exhausted": "Nothing is left this period", "今期の残高がありません";
-    VoucherMalformed = "voucher_malformed": "This is not a valid voucher code (or it was cut short)", "助成券のコードとして読み取れません（途中で切れている可能性があります）";
+    ProgramHasNoVouchers = "program_has_no_vouchers": "This program has no vouchers", "この事業では券やコードを発行しません";
+    AllowanceExhausted = "allowance_exhausted": "Nothing is left this period", "残りがありません";
+    VoucherMalformed = "voucher_malformed": "This is not a valid voucher code (or it was cut short)", "券のコードとして読み取れません（途中で切れている可能性があります）";
     VoucherUnknownKey = "voucher_unknown_key": "The code was signed by a key this service does not know", "このサービスが発行したコードではありません（不明な署名鍵）";
     VoucherSignatureInvalid = "voucher_signature_invalid": "The code has been altered", "コードが改ざんされています";
-    VoucherMismatch = "voucher_mismatch": "The code does not match the voucher it names", "コードの内容が発行された助成券と一致しません";
+    VoucherMismatch = "voucher_mismatch": "The code does not match the voucher it names", "コードの内容が発行された券と一致しません";
     VoucherExpired = "voucher_expired": "The code has expired; ask the family to show a new one", "コードの有効期限が切れています。新しいコードを表示してもらってください";
     VoucherCancelled = "voucher_cancelled": "A newer code replaced this one", "新しいコードが発行されたため、このコードは無効です";
     VoucherAlreadyRedeemed = "voucher_already_redeemed": "The code has already been used", "このコードは使用済みです";
-    PartnerKindMismatch = "partner_kind_mismatch": "Your organisation cannot redeem this kind of voucher", "この事業者ではこの種類の助成券を利用できません";
+    PartnerKindMismatch = "partner_kind_mismatch": "Your organisation cannot redeem this kind of voucher", "この事業者ではこの券を使えません";
     AmountOverLimit = "amount_over_limit": "The amount is above the most one redemption may claim", "1回の利用で入力できる金額を超えています";
     FeeOverLimit = "fee_over_limit": "A fee is above the most one fee may be", "料金が上限を超えています";
     AdjustmentOverLimit = "adjustment_over_limit": "The correction is larger than any single correction may be", "1回の補正の上限を超えています";
@@ -106,8 +106,8 @@ problem_codes! {
     ProposalNotPending = "proposal_not_pending": "The correction proposal has already been decided", "この補正申請は既に処理済みです";
     SameApprover = "same_approver": "The person who proposed a correction cannot approve it", "補正を申請した本人は承認できません";
     ProposalPeriodEnded = "proposal_period_ended": "The period this correction was proposed for has ended", "補正の対象期間が終了しています";
-    IdempotencyKeyReused = "idempotency_key_reused": "This Idempotency-Key was already used for a different request", "この Idempotency-Key は別のリクエストで使用済みです";
-    IdempotencyKeyMissing = "idempotency_key_missing": "An Idempotency-Key header is required", "Idempotency-Key ヘッダーが必要です";
+    IdempotencyKeyReused = "idempotency_key_reused": "This Idempotency-Key was already used for a different request", "この再送用のキーは別のリクエストで使われています";
+    IdempotencyKeyMissing = "idempotency_key_missing": "An Idempotency-Key header is required", "再送用のキー（ヘッダー）が必要です";
     RedemptionNotFound = "redemption_not_found": "The redemption does not exist", "利用記録が見つかりません";
     RedemptionAlreadyReversed = "redemption_already_reversed": "The redemption has already been cancelled", "この利用は既に取り消されています";
     ReversalWindowClosed = "reversal_window_closed": "A partner can cancel a redemption only on the day it was made", "事業者による取消は利用当日のみ可能です";
@@ -169,6 +169,10 @@ mod tests {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c == '_'),
                 "{code} is not snake_case"
+            );
+            assert!(
+                crate::messages::ascii_words(ja).is_empty(),
+                "{code}'s Japanese title has English words: {ja}"
             );
         }
     }

@@ -37,55 +37,45 @@ pub struct Served {
     pub method: axum::http::Method,
     pub status: StatusCode,
     pub code: Code,
+    /// The language it was said in, and the title and detail as sent.
+    pub lang: Lang,
+    pub title: String,
+    pub detail: Option<String>,
 }
 
-/// A language the service answers in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Ja,
-    En,
-}
+pub use crate::messages::Lang;
 
-impl Lang {
-    /// Picks the preferred language from Accept-Language; Japanese unless English is preferred.
-    pub fn from_headers(headers: &HeaderMap) -> Lang {
-        let Some(value) = headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-        else {
-            return Lang::Ja;
+/// Picks the preferred language from Accept-Language; Japanese unless English is preferred.
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    let Some(value) = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Lang::Ja;
+    };
+    let mut best: Option<(f32, Lang)> = None;
+    for part in value.split(',') {
+        let mut pieces = part.trim().split(';');
+        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = pieces
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        let lang = if tag == "ja" || tag.starts_with("ja-") {
+            Lang::Ja
+        } else if tag == "en" || tag.starts_with("en-") {
+            Lang::En
+        } else {
+            continue;
         };
-        let mut best: Option<(f32, Lang)> = None;
-        for part in value.split(',') {
-            let mut pieces = part.trim().split(';');
-            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = pieces
-                .find_map(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.parse::<f32>().ok())
-                })
-                .unwrap_or(1.0);
-            let lang = if tag == "ja" || tag.starts_with("ja-") {
-                Lang::Ja
-            } else if tag == "en" || tag.starts_with("en-") {
-                Lang::En
-            } else {
-                continue;
-            };
-            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
-                best = Some((q, lang));
-            }
-        }
-        best.map(|(_, l)| l).unwrap_or(Lang::Ja)
-    }
-
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::Ja => "ja",
-            Lang::En => "en",
+        if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
         }
     }
+    best.map(|(_, l)| l).unwrap_or(Lang::Ja)
 }
 
 /// Text in both languages.
@@ -144,12 +134,33 @@ pub struct Problem {
     pub extra: Map<String, Value>,
 }
 
+/// What went wrong in this request, in words: a message of the catalogue
+/// (`src/messages/*.ftl`) with its parameters, or (for the parsers' refusals, not yet in the
+/// catalogue) a sentence in each language.
+#[derive(Debug, Clone)]
+pub enum Detail {
+    Said {
+        id: &'static str,
+        args: crate::messages::Args,
+    },
+    Text(Text),
+}
+
+impl Detail {
+    pub fn in_lang(&self, lang: Lang) -> String {
+        match self {
+            Detail::Said { id, args } => crate::messages::say(id, args, lang),
+            Detail::Text(t) => t.pick(lang).to_owned(),
+        }
+    }
+}
+
 /// A failure on its way to becoming a problem response.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: Code,
-    pub detail: Option<Text>,
+    pub detail: Option<Detail>,
     pub extra: Map<String, Value>,
     pub retry_after_seconds: Option<u64>,
 }
@@ -166,7 +177,13 @@ impl ApiError {
     }
 
     pub fn detail(mut self, en: impl Into<String>, ja: impl Into<String>) -> ApiError {
-        self.detail = Some(Text::new(en, ja));
+        self.detail = Some(Detail::Text(Text::new(en, ja)));
+        self
+    }
+
+    /// The detail is message `id` of the catalogue with these parameters.
+    pub fn say(mut self, id: &'static str, args: crate::messages::Args) -> ApiError {
+        self.detail = Some(Detail::Said { id, args });
         self
     }
 
@@ -207,9 +224,33 @@ impl ApiError {
     }
 
     /// A field of the request failed validation.
-    pub fn invalid_field(field: &str, en: impl Into<String>, ja: impl Into<String>) -> ApiError {
+    /// A request field that broke a rule: the detail names the field as a word (「終了日時」,
+    /// "end time") and says why; the field's own name is in `field`. A reason that already
+    /// names the field is said alone.
+    pub fn invalid_field(
+        field: &'static str,
+        en: impl Into<String>,
+        ja: impl Into<String>,
+    ) -> ApiError {
+        use crate::messages::{Arg, Args, say};
+        let (en, ja) = (en.into(), ja.into());
+        let word = say(
+            &format!("field-{}", field.replace('.', "-")),
+            &Args::new(),
+            Lang::Ja,
+        );
+        let id = if ja.contains(&word) {
+            "problem-invalid-field-said"
+        } else {
+            "problem-invalid-field"
+        };
         ApiError::unprocessable(Code::InvalidField)
-            .detail(en, ja)
+            .say(
+                id,
+                Args::new()
+                    .with("field", Arg::Field(field))
+                    .with("reason", Arg::Named { ja, en }),
+            )
             .with("field", field)
     }
 
@@ -292,7 +333,7 @@ fn code_for_status(status: StatusCode) -> Code {
 
 /// Middleware: renders every error response as problem+json in the caller's language.
 pub async fn render_problems(request: Request, next: Next) -> Response {
-    let lang = Lang::from_headers(request.headers());
+    let lang = lang_of(request.headers());
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
@@ -346,7 +387,7 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
         },
         status: error.status.as_u16(),
         code: error.code.as_str().to_owned(),
-        detail: error.detail.as_ref().map(|t| t.pick(lang).to_owned()),
+        detail: error.detail.as_ref().map(|d| d.in_lang(lang)),
         request_id,
         extra: error.extra.clone(),
     };
@@ -358,6 +399,9 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
         method,
         status: error.status,
         code: error.code,
+        lang,
+        title: problem.title.clone(),
+        detail: problem.detail.clone(),
     });
     let headers = out.headers_mut();
     headers.insert(
@@ -394,7 +438,7 @@ mod tests {
             header::ACCEPT_LANGUAGE,
             HeaderValue::from_str(value).unwrap(),
         );
-        Lang::from_headers(&h)
+        lang_of(&h)
     }
 
     #[test]
@@ -403,6 +447,6 @@ mod tests {
         assert_eq!(lang("ja,en;q=0.5"), Lang::Ja);
         assert_eq!(lang("en;q=0.4,ja;q=0.8"), Lang::Ja);
         assert_eq!(lang("fr"), Lang::Ja);
-        assert_eq!(Lang::from_headers(&HeaderMap::new()), Lang::Ja);
+        assert_eq!(lang_of(&HeaderMap::new()), Lang::Ja);
     }
 }

@@ -119,7 +119,7 @@ pub async fn get_problem_page(
     let lang = match q.lang.as_deref() {
         Some("en") => Lang::En,
         Some("ja") => Lang::Ja,
-        _ => Lang::from_headers(&headers),
+        _ => super::lang_of(&headers),
     };
     (
         [

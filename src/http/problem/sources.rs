@@ -228,6 +228,7 @@ fn allowance(d: A) -> Vec<AllowanceError> {
         A::Insufficient => AllowanceError::Insufficient {
             remaining: 1,
             requested: 2,
+            unit: Unit::Yen,
         },
         A::NegativeMagnitude => AllowanceError::NegativeMagnitude,
         A::AdjustmentOverLimit => AllowanceError::AdjustmentOverLimit {
@@ -279,6 +280,9 @@ fn voucher(d: V) -> Vec<VoucherError> {
             .map(|program| VoucherError::WrongPartnerKind {
                 kind: crate::partner_kinds::PartnerKind::GasStation,
                 program,
+                program_kind: Some(crate::config::ProgramKind::TicketAllowance),
+                name_ja: "介護タクシー利用補助".into(),
+                name_en: "care taxi".into(),
             })
             .collect(),
         V::IdempotencyMismatch => vec![VoucherError::IdempotencyMismatch],
