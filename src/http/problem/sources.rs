@@ -294,7 +294,7 @@ fn voucher(d: V) -> Vec<VoucherError> {
         V::Mismatch => vec![VoucherError::Mismatch],
         V::AmountOverLimit => vec![VoucherError::AmountOverLimit { max: Yen(20_000) }],
         V::FeeOverLimit => vec![VoucherError::FeeOverLimit {
-            field: "pickup_fee_yen",
+            field: "fees.pickup_fee_yen",
             max: Yen(3_000),
         }],
         V::Ledger => posting().into_iter().map(VoucherError::from).collect(),
@@ -386,5 +386,52 @@ fn play(d: Pl) -> Vec<PlayError> {
         Pl::Ineligible => unmet().into_iter().map(PlayError::Ineligible).collect(),
         Pl::InvalidField => vec![PlayError::InvalidField(field())],
         Pl::Db => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::problem::Detail;
+    use crate::messages::{Lang, ascii_words, render};
+
+    /// Every problem any area can answer with is worded from the catalogue without a fault,
+    /// and its Japanese title and detail read without English words.
+    #[test]
+    fn every_areas_problems_are_worded_in_japanese_without_english_words() {
+        let sources = [
+            Source::Auth,
+            Source::Invite,
+            Source::Household,
+            Source::Enrollment,
+            Source::Partner,
+            Source::Disable,
+            Source::Allowance,
+            Source::Voucher,
+            Source::Respite,
+            Source::ShortStay,
+            Source::Settlement,
+            Source::Play,
+            Source::Field,
+        ];
+        let mut faults = Vec::new();
+        for e in sources.into_iter().flat_map(Source::samples) {
+            let (_, title) = e.code.title();
+            let detail = match &e.detail {
+                Some(Detail::Said { id, args }) => {
+                    let r = render(id, args, Lang::Ja);
+                    faults.extend(r.errors);
+                    Some(r.text)
+                }
+                Some(Detail::Text(t)) => Some(t.ja.clone()),
+                None => None,
+            };
+            for text in std::iter::once(title.to_owned()).chain(detail) {
+                if !ascii_words(&text).is_empty() {
+                    faults.push(format!("{}: {text}", e.code));
+                }
+            }
+        }
+        assert!(faults.is_empty(), "{faults:#?}");
     }
 }
