@@ -77,7 +77,10 @@ fn phone(value: &str) -> Result<String, FieldError> {
         .trim()
         .chars()
         .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '０'..='９' => u32::from(c)
+                .checked_sub(u32::from('０'))
+                .and_then(|d| char::from_digit(d, 10))
+                .unwrap_or(c),
             '－' | 'ー' | '‐' | '−' => '-',
             c => c,
         })

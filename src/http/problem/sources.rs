@@ -399,23 +399,8 @@ mod tests {
     /// and its Japanese title and detail read without English words.
     #[test]
     fn every_areas_problems_are_worded_in_japanese_without_english_words() {
-        let sources = [
-            Source::Auth,
-            Source::Invite,
-            Source::Household,
-            Source::Enrollment,
-            Source::Partner,
-            Source::Disable,
-            Source::Allowance,
-            Source::Voucher,
-            Source::Respite,
-            Source::ShortStay,
-            Source::Settlement,
-            Source::Play,
-            Source::Field,
-        ];
         let mut faults = Vec::new();
-        for e in sources.into_iter().flat_map(Source::samples) {
+        for e in ALL_SOURCES.iter().flat_map(|s| s.samples()) {
             let (_, title) = e.code.title();
             let detail = match &e.detail {
                 Some(Detail::Said { id, args }) => {
