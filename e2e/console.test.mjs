@@ -34,6 +34,11 @@ try {
   await page.click("#sign-in");
   const row = page.locator(`tr[data-id="${application.id}"]`);
   await row.waitFor();
+  // A clerk reads the child's name and kana, not an id (the id is in the tooltip).
+  const rowText = await row.textContent();
+  assert.ok(application.child_name && rowText.includes(application.child_name), rowText);
+  assert.ok(rowText.includes(application.child_name_kana), rowText);
+  assert.ok(!rowText.includes(application.child_id), rowText);
   if (shots) {
     mkdirSync(shots, { recursive: true });
     await page.screenshot({ path: join(shots, "console-desktop-queue.png"), fullPage: true });
@@ -114,6 +119,14 @@ try {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(shots, "console-phone-settlement.png"), fullPage: true });
   }
+  // Partners by kind in words; a staff member sees no administrator's controls.
+  await page.click("nav button[data-tab='partners']");
+  await page.waitForSelector("#partner-list li");
+  const partners = await page.textContent("#partner-list");
+  assert.ok(partners.includes("タクシー事業者") && !partners.includes("taxi_company"), partners);
+  assert.equal(await page.locator("#partner-list button").count(), 0, "staff see no device controls");
+  assert.equal(await page.isVisible("#admin-only"), false, "staff see no partner registration");
+  if (shots) await page.screenshot({ path: join(shots, "console-desktop-partners-staff.png"), fullPage: true });
   assert.deepEqual(errors, [], "the page threw");
   console.log(`e2e console: staff approved application ${application.id} in the browser`);
 } finally {

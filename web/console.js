@@ -10,6 +10,33 @@
   // Program id → its name, as the ward configures it (GET /api/v1/ward, loaded at start).
   let PROGRAMS = {};
   const UNITS = { yen: "円", ticket: "枚", minute: "分" };
+  // Words for the codes the API sends; the code itself stays in a tooltip.
+  const PARTNER_KINDS = {
+    taxi_company: "タクシー事業者",
+    gas_station: "ガソリンスタンド",
+    care_taxi_operator: "介護タクシー事業者",
+    nurse_station: "訪問看護ステーション",
+    home_care_provider: "居宅介護支援事業所",
+    medical_institution: "医療機関",
+    play_space_operator: "ひろば運営者",
+    pharmacy: "薬局",
+  };
+  const STAY_REASONS = {
+    caregiver_illness: "介護者の病気",
+    caregiver_hospitalisation: "介護者の入院",
+    family_emergency: "冠婚葬祭・家族の事情",
+    caregiver_rest: "介護者の休息",
+    other: "その他",
+  };
+  // Only an administrator registers partners and devices; staff do not see those controls.
+  let ADMIN = false;
+
+  // A cell with a word for people and the code or id behind it as a tooltip.
+  function named(row, text, code) {
+    const td = cell(row, text);
+    if (code) td.title = code;
+    return td;
+  }
 
   async function loadPrograms() {
     const r = await fetch("/api/v1/ward", { headers: { "accept-language": "ja" } });
@@ -138,6 +165,8 @@
     say("");
     const me = await api("GET", "/api/v1/me").catch(() => null);
     if (!me) return;
+    ADMIN = me.role === "admin";
+    $("admin-only").hidden = !ADMIN;
     if (me.second_factor_setup_required) {
       $("tabs").hidden = true;
       $("setup-start").hidden = false;
@@ -188,7 +217,7 @@
       row.dataset.id = e.id;
       cell(row, new Date(e.created_at).toLocaleDateString("ja-JP"));
       cell(row, PROGRAMS[e.program] || e.program);
-      cell(row, e.child_id);
+      named(row, e.child_name ? `${e.child_name}（${e.child_name_kana}）` : "—", e.child_id);
       if (e.renewal_from) cell(row, new Date(`${e.renewal_from}T00:00:00+09:00`).toLocaleDateString("ja-JP", { timeZone: "Asia/Tokyo" }));
       const actions = cell(row, "");
       actions.append(
@@ -220,7 +249,7 @@
     for (const s of list.items) {
       const row = document.createElement("tr");
       cell(row, `${s.desired_from} 〜 ${s.desired_until}`);
-      cell(row, s.reason);
+      named(row, STAY_REASONS[s.reason] || s.reason, s.reason);
       cell(row, s.contact);
       const actions = cell(row, "");
       const pick = document.createElement("select");
@@ -280,9 +309,16 @@
     ul.innerHTML = "";
     for (const p of list.items) {
       const li = document.createElement("li");
-      li.append(document.createTextNode(`${p.name}（${p.kind}）`));
+      const label = document.createElement("span");
+      label.textContent = `${p.name}（${PARTNER_KINDS[p.kind] || p.kind}）`;
+      label.title = p.kind;
+      li.append(label);
+      if (!ADMIN) {
+        ul.append(li);
+        continue;
+      }
       li.append(
-        button("端末を追加（管理者）", async () => {
+        button("端末を追加", async () => {
           const label = prompt("端末の名前（例: 車両 12 号）");
           if (!label) return;
           const d = await api("POST", `/api/v1/admin/partners/${p.id}/devices`, { label });

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::{CareNeed, Child, Contact};
 use crate::audit::{self, Actor, Change};
 use crate::db;
-use crate::entity::{child, household};
+use crate::entity::household;
 
 /// How much of a family a partner sees for one visit or stay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -87,8 +87,7 @@ impl PartnerView {
             care_needs: child.care_needs.clone(),
             town: contact.map(|c| c.town.clone()),
             name: full.then(|| format!("{} {}", child.family_name, child.given_name)),
-            name_kana: full
-                .then(|| format!("{} {}", child.family_name_kana, child.given_name_kana)),
+            name_kana: full.then(|| child.kana_name()),
             address: contact
                 .filter(|_| full)
                 .map(|c| format!("{}{}", c.town, c.address)),
@@ -180,13 +179,8 @@ async fn views(
     if subjects.is_empty() {
         return Ok(HashMap::new());
     }
-    let children: HashMap<Uuid, Child> = child::Entity::find()
-        .filter(child::Column::Id.is_in(subjects.iter().map(|s| s.child_id)))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, Child::from(m)))
-        .collect();
+    let ids: Vec<Uuid> = subjects.iter().map(|s| s.child_id).collect();
+    let children = super::children_by_ids(conn, &ids).await?;
     let contacts: HashMap<Uuid, Option<Contact>> = household::Entity::find()
         .filter(household::Column::Id.is_in(children.values().map(|c| c.household_id)))
         .all(conn)

@@ -105,6 +105,11 @@ impl Child {
         format!("{} {}", self.family_name, self.given_name)
     }
 
+    /// The name in kana: 「しながわ さくら」.
+    pub fn kana_name(&self) -> String {
+        format!("{} {}", self.family_name_kana, self.given_name_kana)
+    }
+
     /// Initials from the kana names (e.g. "シ.ハ."), for partners to match a passenger.
     pub fn initials(&self) -> String {
         let f = self.family_name_kana.chars().next().unwrap_or('?');
@@ -426,12 +431,11 @@ pub async fn find_child(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<
         .map(Child::from))
 }
 
-/// The initials of each of these children (see [`Child::initials`]), by id; ids of no child are
-/// left out.
-pub async fn initials_of(
+/// These children, by id (one query); ids of no child are left out.
+pub async fn children_by_ids(
     conn: &impl ConnectionTrait,
     ids: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
+) -> Result<std::collections::HashMap<Uuid, Child>, DbErr> {
     if ids.is_empty() {
         return Ok(Default::default());
     }
@@ -440,10 +444,7 @@ pub async fn initials_of(
         .all(conn)
         .await?
         .into_iter()
-        .map(|m| {
-            let c = Child::from(m);
-            (c.id, c.initials())
-        })
+        .map(|m| (m.id, Child::from(m)))
         .collect())
 }
 

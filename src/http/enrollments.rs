@@ -200,18 +200,37 @@ pub async fn withdraw_enrollment(
     Ok(AppJson(e))
 }
 
-/// The staff queue: applications by status (default pending), oldest first.
+/// An application in the staff queue, with the person's names (a clerk reads names, not ids).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueuedEnrollment {
+    #[serde(flatten)]
+    pub enrollment: Enrollment,
+    /// 「品川 さくら」.
+    pub child_name: String,
+    /// 「しながわ さくら」.
+    pub child_name_kana: String,
+}
+
+/// A page of the staff queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueuedEnrollmentList {
+    pub items: Vec<QueuedEnrollment>,
+    /// Offset of the next page, if there is one.
+    pub next_offset: Option<u64>,
+}
+
+/// The staff queue: applications by status (default pending), oldest first, with names.
 #[utoipa::path(
     get, path = "/api/v1/staff/enrollments", tag = "enrollments", operation_id = "listEnrollments",
     params(EnrollmentQuery),
-    responses((status = 200, description = "A page of applications", body = EnrollmentList)),
+    responses((status = 200, description = "A page of applications", body = QueuedEnrollmentList)),
     security(("staff" = []), ("admin" = []))
 )]
 pub async fn list_enrollments(
     State(state): State<AppState>,
     _staff: Staff,
     AppQuery(q): AppQuery<EnrollmentQuery>,
-) -> Result<AppJson<EnrollmentList>, ApiError> {
+) -> Result<AppJson<QueuedEnrollmentList>, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     let rows = enrollments::list_by_status(
         &state.read,
@@ -222,8 +241,21 @@ pub async fn list_enrollments(
         paging.offset,
     )
     .await?;
-    let (items, next_offset) = paging.finish(rows);
-    Ok(AppJson(EnrollmentList { items, next_offset }))
+    let (rows, next_offset) = paging.finish(rows);
+    let ids: Vec<Uuid> = rows.iter().map(|e| e.child_id).collect();
+    let children = households::children_by_ids(&state.read, &ids).await?;
+    let items = rows
+        .into_iter()
+        .map(|enrollment| {
+            let child = children.get(&enrollment.child_id);
+            QueuedEnrollment {
+                child_name: child.map(|c| c.full_name()).unwrap_or_default(),
+                child_name_kana: child.map(|c| c.kana_name()).unwrap_or_default(),
+                enrollment,
+            }
+        })
+        .collect();
+    Ok(AppJson(QueuedEnrollmentList { items, next_offset }))
 }
 
 /// One application (staff).

@@ -126,10 +126,13 @@ pub async fn list_for_device(
         .all(conn)
         .await?;
     let children: Vec<Uuid> = rows.iter().map(|r| r.child_id).collect();
-    let initials = crate::households::initials_of(conn, &children).await?;
+    let children = crate::households::children_by_ids(conn, &children).await?;
     rows.into_iter()
         .map(|r| {
-            let child_initials = initials.get(&r.child_id).cloned().unwrap_or_default();
+            let child_initials = children
+                .get(&r.child_id)
+                .map(|c| c.initials())
+                .unwrap_or_default();
             let state = RedemptionState::of(&r);
             Ok(DeviceRedemption {
                 redemption: RedemptionView::try_from(r)?,

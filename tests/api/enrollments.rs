@@ -22,6 +22,9 @@ async fn an_application_waits_in_the_staff_queue_until_approved_with_a_validity_
         .unwrap();
     assert_eq!(queue["items"][0]["id"], id.to_string());
     assert_eq!(queue["items"][0]["status"], "pending");
+    // The queue names the child, as a clerk reads it.
+    assert_eq!(queue["items"][0]["child_name"], "品川 さくら");
+    assert_eq!(queue["items"][0]["child_name_kana"], "しながわ さくら");
 
     let r = app
         .post(
