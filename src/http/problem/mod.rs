@@ -273,6 +273,8 @@ impl ApiError {
             ApiError::rate_limited(1),
             ApiError::unprocessable(Code::InvalidBody).with("field", "name"),
             ApiError::bad_request(Code::InvalidQuery).with("field", "limit"),
+            // A query naming a program the ward lacks lists the ids it may name.
+            ApiError::bad_request(Code::InvalidQuery).with("allowed", vec!["taxi_fuel"]),
             ApiError::unprocessable(Code::DuplicateJsonKey).with("field", "name"),
             ApiError::bad_request(Code::InvalidPath).with("field", "child_id"),
         ]
