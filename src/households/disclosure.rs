@@ -96,6 +96,21 @@ impl PartnerView {
     }
 }
 
+/// How a notification names the child: the family hears the name, a partner (a station, an
+/// institution) only the initials; its list shows more, as [`level`] allows.
+pub async fn name_in_notice(
+    conn: &impl ConnectionTrait,
+    child_id: Uuid,
+    to_family: bool,
+) -> Result<String, DbErr> {
+    let child = super::find_child(conn, child_id).await?;
+    Ok(match child {
+        Some(c) if to_family => c.full_name(),
+        Some(c) => c.initials(),
+        None => String::new(),
+    })
+}
+
 /// One piece of work whose person a partner asks to see.
 #[derive(Debug, Clone, Copy)]
 pub struct Subject {

@@ -66,6 +66,11 @@ pub enum Arg {
     Quantity(i64, Unit),
 }
 
+/// The catalogue id of a request field's word: `certificate.number` → `field-certificate-number`.
+pub fn field_id(name: &str) -> String {
+    format!("field-{}", name.replace('.', "-"))
+}
+
 /// The unit of an allowance, as messages say amounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
@@ -97,12 +102,9 @@ impl Arg {
             (Arg::Date(d), Lang::En) => d.format("%-d %b %Y").to_string(),
             (Arg::LocalTime(t), Lang::Ja) => t.format("%-m月%-d日 %H:%M").to_string(),
             (Arg::LocalTime(t), Lang::En) => t.format("%-d %b %H:%M").to_string(),
-            (Arg::Field(name), lang) => {
-                let id = format!("field-{}", name.replace('.', "-"));
-                say(&id, &Args::new(), lang)
-            }
+            (Arg::Field(name), lang) => say(&field_id(name), &Args::new(), lang),
             (Arg::Member(name), lang) => {
-                let id = format!("field-{}", name.replace('.', "-"));
+                let id = field_id(name);
                 match (has(&id), lang) {
                     (true, lang) => say(&id, &Args::new(), lang),
                     (false, Lang::Ja) => "項目".to_owned(),

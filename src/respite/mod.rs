@@ -39,8 +39,8 @@ use crate::audit::{self, Actor, Change, snapshot};
 use crate::clock::{Calendar, from_micros, to_micros};
 use crate::config::{ProgramRules, RuleBook};
 use crate::entity::respite_visit;
+use crate::households::CareNeed;
 use crate::households::disclosure::{self, Disclosure};
-use crate::households::{self, CareNeed};
 use crate::notifications::{Event, EventKind, Recipient, Words, notify};
 use crate::partners::PartnerKind;
 use crate::text::FieldError;
@@ -388,12 +388,8 @@ async fn visit_event(
     recipient: Recipient,
     v: &Visit,
 ) -> Result<Event<'static>, DbErr> {
-    let child = households::find_child(tx, v.child_id).await?;
-    let child = match (recipient, child) {
-        (Recipient::Household(_), Some(c)) => c.full_name(),
-        (Recipient::Partner(_), Some(c)) => c.initials(),
-        (_, None) => String::new(),
-    };
+    let to_family = matches!(recipient, Recipient::Household(_));
+    let child = disclosure::name_in_notice(tx, v.child_id, to_family).await?;
     let station = crate::partners::get_partner(tx, v.station_id)
         .await
         .map(|p| p.name)

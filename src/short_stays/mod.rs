@@ -386,14 +386,8 @@ async fn stay_event(
     recipient: Recipient,
     s: &ShortStay,
 ) -> Result<Event<'static>, DbErr> {
-    let child = match (
-        recipient,
-        crate::households::find_child(tx, s.child_id).await?,
-    ) {
-        (Recipient::Household(_), Some(c)) => c.full_name(),
-        (Recipient::Partner(_), Some(c)) => c.initials(),
-        (_, None) => String::new(),
-    };
+    let to_family = matches!(recipient, Recipient::Household(_));
+    let child = disclosure::name_in_notice(tx, s.child_id, to_family).await?;
     let institution = match s.institution_id {
         Some(id) => partners::get_partner(tx, id).await.ok().map(|p| p.name),
         None => None,

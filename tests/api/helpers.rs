@@ -1000,3 +1000,14 @@ pub fn tally_of(figures: &Value, month: &str) -> (i64, i64, i64) {
         t["amount"].as_i64().unwrap(),
     )
 }
+
+/// 10:00 in the ward (Asia/Tokyo) on the day after the app's clock.
+pub fn tomorrow_at_ten(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let tokyo = chrono_tz::Asia::Tokyo;
+    let d = app.clock.now_utc().with_timezone(&tokyo).date_naive() + chrono::Duration::days(1);
+    tokyo
+        .from_local_datetime(&d.and_hms_opt(10, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}

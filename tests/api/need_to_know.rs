@@ -3,12 +3,14 @@
 //! the address and the guardian's phone, for that visit only and until a configured time after
 //! it; an institution the same for a stay assigned to it. Every full view is audited.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Tokyo;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{NowUtc, TestApp, assert_problem, contact_body, family, spawn_app_with};
+use crate::helpers::{
+    NowUtc, TestApp, assert_problem, contact_body, family, spawn_app_with, tomorrow_at_ten,
+};
 use crate::respite::{accept, complete, requested, station};
 
 /// A service whose clock the tests move by days: sessions outlast them.
@@ -18,14 +20,6 @@ async fn app() -> TestApp {
         c.privacy.partner_details_hours_after_end = 24;
     })
     .await
-}
-
-fn tomorrow_at_ten(app: &TestApp) -> DateTime<Utc> {
-    let d = app.clock.now_utc().with_timezone(&Tokyo).date_naive() + Duration::days(1);
-    Tokyo
-        .from_local_datetime(&d.and_hms_opt(10, 0, 0).unwrap())
-        .unwrap()
-        .with_timezone(&Utc)
 }
 
 /// The person shown with each of the partner's visits or stays, by the item's id.

@@ -7,7 +7,7 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Family, family};
+use crate::helpers::{Family, family, tomorrow_at_ten};
 use crate::helpers::{NowUtc, TestApp, User, assert_problem, ledger_mismatches, spawn_app_with};
 
 /// A service whose clock the tests move by days: sessions outlast them.
@@ -123,14 +123,6 @@ async fn balance(app: &TestApp, f: &Family) -> Value {
     all.into_iter()
         .find(|s| s["program"] == "respite")
         .expect("a respite summary")
-}
-
-fn tomorrow_at_ten(app: &TestApp) -> DateTime<Utc> {
-    let d = app.clock.now_utc().with_timezone(&Tokyo).date_naive() + Duration::days(1);
-    Tokyo
-        .from_local_datetime(&d.and_hms_opt(10, 0, 0).unwrap())
-        .unwrap()
-        .with_timezone(&Utc)
 }
 
 #[tokio::test]

@@ -232,13 +232,9 @@ impl ApiError {
         en: impl Into<String>,
         ja: impl Into<String>,
     ) -> ApiError {
-        use crate::messages::{Arg, Args, say};
+        use crate::messages::{Arg, Args, field_id, say};
         let (en, ja) = (en.into(), ja.into());
-        let word = say(
-            &format!("field-{}", field.replace('.', "-")),
-            &Args::new(),
-            Lang::Ja,
-        );
+        let word = say(&field_id(field), &Args::new(), Lang::Ja);
         let id = if ja.contains(&word) {
             "problem-invalid-field-said"
         } else {
