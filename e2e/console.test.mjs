@@ -70,7 +70,7 @@ try {
   await page.click("[data-tab=audit]");
   await page.fill("#a-object", application.id);
   await page.click("#load-audit");
-  await page.waitForSelector("#audit-rows td:has-text('enrollment.approved')");
+  await page.waitForSelector("#audit-rows td:has-text('の利用申請を承認しました')");
   if (shots) await page.screenshot({ path: join(shots, "console-desktop-audit.png"), fullPage: true });
 
   // Four eyes: the correction staff2 proposed is approved here by another person.

@@ -5,8 +5,9 @@
   const $ = (id) => document.getElementById(id);
   const yen = (n) => n.toLocaleString("ja-JP") + "円";
   const KEY = "carepass.staff";
+  const clock = (t) => new Date(t).toLocaleTimeString("ja-JP", { timeZone: "Asia/Tokyo", hour: "2-digit", minute: "2-digit" });
   let session = JSON.parse(sessionStorage.getItem(KEY) || "null");
-  const TABS = ["enrollments", "stays", "play", "partners", "corrections", "reports", "audit", "setup"];
+  const TABS = ["children", "enrollments", "respite", "stays", "play", "partners", "corrections", "reports", "audit", "setup"];
   // Program id → its name, as the ward configures it (GET /api/v1/ward, loaded at start).
   let PROGRAMS = {};
   const UNITS = { yen: "円", ticket: "枚", minute: "分" };
@@ -28,8 +29,63 @@
     caregiver_rest: "介護者の休息",
     other: "その他",
   };
+  const ENROLLMENT_STATUS = { pending: "審査中", approved: "承認済み", rejected: "却下", withdrawn: "取下げ" };
+  const VISIT_STATUS = { requested: "依頼中", accepted: "受諾済み", declined: "お断り", cancelled: "取消", completed: "記録済み", disputed: "異議あり" };
+  const STAY_STATUS = { submitted: "審査中", approved: "承認済み", rejected: "却下", withdrawn: "取下げ", admitted: "入所中", discharged: "退所済み", cancelled: "取消" };
+  const BOOKING_STATUS = { confirmed: "確定", waiting: "キャンセル待ち", cancelled: "取消" };
+  const CARE_NEEDS = {
+    ventilator: "人工呼吸器", tube_feeding: "経管栄養", suction: "吸引", oxygen: "酸素療法",
+    tracheostomy: "気管切開", catheterisation: "導尿", wheelchair: "車いす", stretcher: "ストレッチャー",
+  };
+  // The audit log's actions a clerk looks for, in words (the log itself tells each entry as a sentence).
+  const ACTIONS = {
+    "enrollment.applied": "利用の申請", "enrollment.approved": "利用申請の承認", "enrollment.rejected": "利用申請の却下",
+    "voucher.redeemed": "券・QRコードの利用", "redemption.reversed": "利用の取消（区）", "allowance.adjusted": "残高の訂正",
+    "allowance.adjustment_proposed": "残高の訂正の申請", "allowance.adjustment_approved": "残高の訂正の承認",
+    "respite.requested": "レスパイト訪問の依頼", "respite.completed": "レスパイト訪問の記録", "respite.dispute_decided": "異議への判断",
+    "short_stay.approved": "ショートステイの承認", "short_stay.cancelled": "ショートステイの取消",
+    "play_session.changed": "ひろばの開催回の変更", "play_session.cancelled": "ひろばの中止",
+    "person.disclosed": "事業者への氏名・住所の表示", "household.contact_recorded": "連絡先の記録",
+    "settlement.closed": "月の締め", "device.registered": "端末の追加", "device.revoked": "端末の停止",
+  };
   // Only an administrator registers partners and devices; staff do not see those controls.
   let ADMIN = false;
+  // The child whose page is open.
+  let CHILD = null;
+
+  const TOKYO = { timeZone: "Asia/Tokyo" };
+  const day = (iso) => (iso ? new Date(iso.length === 10 ? `${iso}T00:00:00+09:00` : iso).toLocaleDateString("ja-JP", TOKYO) : "—");
+  const when = (iso) => new Date(iso).toLocaleString("ja-JP", { ...TOKYO, year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  // "2026-12-10T10:00" in Tokyo, for a datetime-local field.
+  const localInput = (iso) => new Date(iso).toLocaleString("sv-SE", TOKYO).replace(" ", "T").slice(0, 16);
+  const needs = (list) => (list || []).map((n) => CARE_NEEDS[n] || n).join("・") || "なし";
+  const amount = (n, unit) => (unit === "yen" ? yen(n) : `${n.toLocaleString("ja-JP")}${UNITS[unit] || ""}`);
+
+  // A row of cells in `body`; an empty list gets one row saying so.
+  function rows(body, items, fill, empty) {
+    body.innerHTML = "";
+    for (const item of items) {
+      const row = document.createElement("tr");
+      fill(row, item);
+      body.append(row);
+    }
+    if (!items.length) {
+      const row = document.createElement("tr");
+      cell(row, empty).colSpan = body.closest("table").querySelectorAll("th").length;
+      body.append(row);
+    }
+  }
+
+  function facts(dl, pairs) {
+    dl.innerHTML = "";
+    for (const [k, v] of pairs) {
+      const dt = document.createElement("dt");
+      dt.textContent = k;
+      const dd = document.createElement("dd");
+      dd.textContent = v;
+      dl.append(dt, dd);
+    }
+  }
 
   // A cell with a word for people and the code or id behind it as a tooltip.
   function named(row, text, code) {
@@ -115,8 +171,149 @@
 
   function show(tab) {
     for (const t of TABS) $(t).hidden = t !== tab;
-    const load = { enrollments: loadEnrollments, stays: loadStays, play: loadSessions, partners: loadPartners, corrections: loadCorrections, audit: loadAudit }[tab];
+    for (const b of document.querySelectorAll("[data-tab]")) {
+      if (b.dataset.tab === tab) b.setAttribute("aria-current", "page");
+      else b.removeAttribute("aria-current");
+    }
+    const load = { respite: loadStations, enrollments: loadEnrollments, stays: loadStays, play: loadSessions, partners: loadPartners, corrections: loadCorrections, audit: loadAudit }[tab];
     if (load) load().catch(() => {});
+  }
+
+  // A child: found by name or reading, then everything the ward holds for the child.
+  async function searchChildren() {
+    const q = $("k-query").value.trim();
+    if (!q) return say("名前かふりがなを入力してください");
+    const list = await api("GET", `/api/v1/staff/children?q=${encodeURIComponent(q)}&limit=50`);
+    const ul = $("k-results");
+    ul.innerHTML = "";
+    for (const c of list.items) {
+      const li = document.createElement("li");
+      const open = button(`${c.family_name} ${c.given_name}（${c.family_name_kana} ${c.given_name_kana}）`, () => openChild(c.id).catch(() => {}), "link");
+      li.append(open, document.createTextNode(`　${day(c.birth_date)}生`));
+      ul.append(li);
+    }
+    if (!list.items.length) {
+      const li = document.createElement("li");
+      li.textContent = "該当する児童はいません";
+      ul.append(li);
+    }
+  }
+
+  function age(birth) {
+    const b = new Date(`${birth}T00:00:00+09:00`);
+    const now = new Date();
+    let years = now.getFullYear() - b.getFullYear();
+    if (now < new Date(now.getFullYear(), b.getMonth(), b.getDate())) years -= 1;
+    return years;
+  }
+
+  async function openChild(id) {
+    const r = await api("GET", `/api/v1/staff/children/${id}`);
+    CHILD = r;
+    const c = r.child;
+    const h = r.household;
+    $("cp-name").textContent = `${c.family_name} ${c.given_name}（${c.family_name_kana} ${c.given_name_kana}）`;
+    $("cp-name").title = c.id;
+    facts($("cp-facts"), [
+      ["生年月日", `${day(c.birth_date)}（${age(c.birth_date)}歳）`],
+      ["医療的ケア", needs(c.care_needs)],
+    ]);
+    const contact = h.contact;
+    facts($("cp-household"), [
+      ["世帯", h.name],
+      ["保護者", h.guardians.map((g) => `${g.display_name}（${g.email}）`).join("、") || "未登録"],
+      ["住所", contact ? `${contact.town} ${contact.address}` : "未記録"],
+      ["電話", contact ? contact.phone : "未記録"],
+      ["きょうだい", h.children.filter((s) => s.id !== c.id).map((s) => `${s.family_name} ${s.given_name}`).join("、") || "なし"],
+    ]);
+    $("h-town").value = contact ? contact.town : "";
+    $("h-address").value = contact ? contact.address : "";
+    $("h-phone").value = contact ? contact.phone : "";
+    rows($("cp-allowances"), r.allowances, (row, a) => {
+      named(row, PROGRAMS[a.program] || a.program, a.program);
+      cell(row, a.period);
+      cell(row, amount(a.granted, a.unit));
+      cell(row, a.adjusted ? amount(a.adjusted, a.unit) : "—");
+      cell(row, amount(a.used, a.unit));
+      cell(row, a.held ? amount(a.held, a.unit) : "—");
+      cell(row, amount(a.remaining, a.unit)).style.fontWeight = "700";
+    }, "今日利用できる事業はありません");
+    rows($("cp-enrollments"), r.enrollments, (row, e) => {
+      cell(row, day(e.created_at));
+      named(row, PROGRAMS[e.program] || e.program, e.program);
+      named(row, ENROLLMENT_STATUS[e.status] || e.status, e.status);
+      cell(row, e.valid_from ? `${day(e.valid_from)}〜${e.valid_until ? day(e.valid_until) : ""}` : "—");
+    }, "申請はありません");
+    rows($("cp-visits"), r.respite_visits, (row, v) => {
+      cell(row, `${when(v.scheduled_start)}〜${clock(v.scheduled_end)}`);
+      named(row, VISIT_STATUS[v.status] || v.status, v.status);
+      cell(row, `${v.used_minutes ?? v.booked_minutes}分`);
+    }, "訪問はありません");
+    rows($("cp-stays"), r.short_stays, (row, s) => {
+      cell(row, s.confirmed_from ? `${day(s.confirmed_from)}〜${day(s.confirmed_until)}` : `希望 ${day(s.desired_from)}〜${day(s.desired_until)}`);
+      named(row, STAY_STATUS[s.status] || s.status, s.status);
+      cell(row, s.institution_name || "—");
+    }, "ショートステイはありません");
+    rows($("cp-bookings"), r.play_bookings, (row, b) => {
+      cell(row, day(b.created_at));
+      named(row, BOOKING_STATUS[b.status] || b.status, b.status);
+      cell(row, `児童${b.children}人・同伴者${b.adults}人`);
+    }, "予約はありません");
+    rows($("cp-trail"), r.trail, (row, e) => {
+      cell(row, when(e.occurred_at));
+      named(row, e.sentence, e.action);
+    }, "記録はありません");
+    $("k-results").innerHTML = "";
+    $("child-page").hidden = false;
+    $("cp-name").tabIndex = -1;
+    $("cp-name").focus();
+  }
+
+  async function saveContact() {
+    if (!CHILD) return;
+    await api("PUT", `/api/v1/staff/households/${CHILD.household.id}/contact`, {
+      town: $("h-town").value,
+      address: $("h-address").value,
+      phone: $("h-phone").value,
+    });
+    await openChild(CHILD.child.id);
+    say("");
+    $("cp-contact-form").open = false;
+  }
+
+  function correctChild() {
+    if (!CHILD) return;
+    $("c-child").value = `${CHILD.child.family_name} ${CHILD.child.given_name}`;
+    $("c-child-id").value = CHILD.child.id;
+    show("corrections");
+    $("c-amount").focus();
+  }
+
+  // Respite visits by station and state.
+  let STATIONS = null;
+  async function loadStations() {
+    if (STATIONS) return;
+    const list = await api("GET", "/api/v1/staff/partners?kind=nurse_station&limit=100");
+    STATIONS = {};
+    for (const p of list.items) {
+      STATIONS[p.id] = p.name;
+      $("rv-station").append(new Option(p.name, p.id));
+    }
+  }
+
+  async function loadVisits() {
+    await loadStations();
+    const q = new URLSearchParams({ limit: "100" });
+    if ($("rv-station").value) q.set("station_id", $("rv-station").value);
+    if ($("rv-status").value) q.set("status", $("rv-status").value);
+    const list = await api("GET", `/api/v1/staff/respite-visits?${q}`);
+    rows($("rv-rows"), list.items, (row, v) => {
+      cell(row, `${when(v.scheduled_start)}〜${clock(v.scheduled_end)}`);
+      named(row, v.child_name ? `${v.child_name}（${v.child_name_kana}）` : "—", v.child_id);
+      named(row, STATIONS[v.station_id] || "—", v.station_id);
+      named(row, VISIT_STATUS[v.status] || v.status, v.status);
+      cell(row, `${v.used_minutes ?? v.booked_minutes}分`);
+    }, "該当する訪問はありません");
   }
 
   function signOut(message) {
@@ -248,7 +445,8 @@
     body.innerHTML = "";
     for (const s of list.items) {
       const row = document.createElement("tr");
-      cell(row, `${s.desired_from} 〜 ${s.desired_until}`);
+      named(row, s.child_name ? `${s.child_name}（${s.child_name_kana}）` : "—", s.child_id);
+      cell(row, `${day(s.desired_from)} 〜 ${day(s.desired_until)}`);
       named(row, STAY_REASONS[s.reason] || s.reason, s.reason);
       cell(row, s.contact);
       const actions = cell(row, "");
@@ -277,29 +475,118 @@
       );
       body.append(row);
     }
+    if (!list.items.length) {
+      const row = document.createElement("tr");
+      cell(row, "審査待ちの申請はありません").colSpan = 5;
+      body.append(row);
+    }
+    const approved = await api("GET", "/api/v1/staff/short-stays?status=approved&limit=100");
+    rows($("approved-stay-rows"), approved.items, (row, s) => {
+      row.dataset.id = s.id;
+      named(row, s.child_name ? `${s.child_name}（${s.child_name_kana}）` : "—", s.child_id);
+      cell(row, `${day(s.confirmed_from)} 〜 ${day(s.confirmed_until)}`);
+      cell(row, s.institution_name || "—");
+      cell(row, "").append(
+        button("取り消す", async () => {
+          const reason = prompt("取り消す理由（ご家族と医療機関に通知されます）");
+          if (!reason || !reason.trim()) return say("取消には理由が必要です");
+          await api("POST", `/api/v1/staff/short-stays/${s.id}/cancel`, { reason });
+          await loadStays();
+        }, "danger")
+      );
+    }, "入所前の承認済みのショートステイはありません");
   }
 
+  let SESSIONS = {};
   async function loadSessions() {
     const list = await api("GET", "/api/v1/play-sessions?limit=100");
-    const ul = $("session-list");
-    ul.innerHTML = "";
-    for (const s of list.items) {
-      const li = document.createElement("li");
-      li.textContent = `${new Date(s.starts_at).toLocaleString("ja-JP")} ${s.title}　残り 児童${s.children_left} / 同伴${s.adults_left}`;
-      ul.append(li);
-    }
+    SESSIONS = {};
+    rows($("session-rows"), list.items, (row, s) => {
+      SESSIONS[s.id] = s;
+      row.dataset.id = s.id;
+      cell(row, `${when(s.starts_at)}〜${clock(s.ends_at)}`);
+      if (s.cancelled_at) {
+        row.className = "cancelled";
+        cell(row, `${s.title}（中止：${s.cancel_reason}）`);
+        cell(row, "—");
+        cell(row, "");
+        return;
+      }
+      cell(row, s.title);
+      cell(row, `児童${s.children_left}人／同伴者${s.adults_left}人`);
+      cell(row, "").append(
+        button("参加者", () => loadDoor(s).catch(() => {}), "secondary"),
+        button("変更", () => editSession(s), "secondary"),
+        button("中止", async () => {
+          const reason = prompt(`「${s.title}」を中止する理由（予約したご家族に通知されます）`);
+          if (!reason || !reason.trim()) return say("中止には理由が必要です");
+          await api("POST", `/api/v1/staff/play-sessions/${s.id}/cancel`, { reason });
+          $("door").hidden = true;
+          await loadSessions();
+        }, "danger")
+      );
+    }, "予定されている開催回はありません");
+  }
+
+  async function loadDoor(s) {
+    const list = await api("GET", `/api/v1/staff/play-sessions/${s.id}/bookings?limit=100`);
+    $("door-title").textContent = `参加者一覧：${s.title}（${when(s.starts_at)}）`;
+    rows($("door-rows"), list.items, (row, e) => {
+      named(row, BOOKING_STATUS[e.booking.status] || e.booking.status, e.booking.status);
+      cell(row, e.children.map((c) => `${c.name}（${c.name_kana}）`).join("、"));
+      cell(row, e.children.map((c) => needs(c.care_needs)).join("／"));
+      cell(row, `${e.booking.adults}人`);
+      cell(row, e.booking.checked_in_at ? clock(e.booking.checked_in_at) : "—");
+    }, "予約はありません");
+    $("door").hidden = false;
+    $("door-title").tabIndex = -1;
+    $("door-title").focus();
+  }
+
+  function editSession(s) {
+    $("s-editing").value = s.id;
+    $("s-heading").textContent = `開催回を変更：${s.title}`;
+    $("s-title").value = s.title;
+    $("s-start").value = localInput(s.starts_at);
+    $("s-end").value = localInput(s.ends_at);
+    $("s-children").value = s.capacity_children;
+    $("s-adults").value = s.capacity_adults;
+    $("s-vent").value = s.ventilator_places ?? "";
+    $("publish").textContent = "変更を保存";
+    $("s-cancel-edit").hidden = false;
+    $("s-title").focus();
+  }
+
+  function stopEditing() {
+    $("s-editing").value = "";
+    $("s-heading").textContent = "開催回を登録";
+    $("publish").textContent = "登録する";
+    $("s-cancel-edit").hidden = true;
   }
 
   async function publish() {
     const vent = $("s-vent").value;
-    await api("POST", "/api/v1/staff/play-sessions", {
+    const body = {
       title: $("s-title").value,
       starts_at: $("s-start").value + ":00",
       ends_at: $("s-end").value + ":00",
       capacity_children: Number($("s-children").value),
       capacity_adults: Number($("s-adults").value),
       ventilator_places: vent === "" ? null : Number(vent),
-    });
+    };
+    const editing = SESSIONS[$("s-editing").value];
+    if (editing) {
+      // Bookings stay open as they were; they close at the start unless they closed earlier.
+      const start = new Date(`${body.starts_at}+09:00`);
+      const closes = new Date(editing.booking_closes_at);
+      body.booking_opens_at = localInput(editing.booking_opens_at) + ":00";
+      const closedEarlier = editing.booking_closes_at !== editing.starts_at && closes < start;
+      body.booking_closes_at = closedEarlier ? localInput(editing.booking_closes_at) + ":00" : body.starts_at;
+      await api("PUT", `/api/v1/staff/play-sessions/${editing.id}`, body);
+      stopEditing();
+    } else {
+      await api("POST", "/api/v1/staff/play-sessions", body);
+    }
     await loadSessions();
   }
 
@@ -349,10 +636,11 @@
 
   async function correct() {
     const reason = $("c-reason").value.trim();
+    if (!$("c-child-id").value) return say("「児童」タブで児童を選び、「この児童の残高を訂正する」から開いてください");
     if (!reason) return say("訂正には理由が必要です");
     const r = await api(
       "POST",
-      `/api/v1/staff/children/${$("c-child").value.trim()}/allowances/${$("c-program").value}/adjustments`,
+      `/api/v1/staff/children/${$("c-child-id").value}/allowances/${$("c-program").value}/adjustments`,
       { amount: Number($("c-amount").value), reason },
       true
     );
@@ -372,8 +660,8 @@
     body.innerHTML = "";
     for (const p of list.items) {
       const row = document.createElement("tr");
-      cell(row, new Date(p.proposed_at).toLocaleString("ja-JP"));
-      cell(row, p.child_id);
+      cell(row, when(p.proposed_at));
+      named(row, p.child_name ? `${p.child_name}（${p.child_name_kana}）` : "—", p.child_id);
       cell(row, PROGRAMS[p.program] || p.program);
       cell(row, `${p.amount > 0 ? "+" : ""}${p.amount.toLocaleString("ja-JP")}${UNITS[p.unit] || ""}`);
       cell(row, p.reason);
@@ -394,7 +682,6 @@
     }
   }
 
-  const clock = (t) => new Date(t).toLocaleTimeString("ja-JP", { hour: "2-digit", minute: "2-digit" });
 
   async function loadDisputes() {
     const list = await api("GET", "/api/v1/staff/respite-visits?status=disputed&limit=100");
@@ -402,7 +689,8 @@
     body.innerHTML = "";
     for (const v of list.items) {
       const row = document.createElement("tr");
-      cell(row, new Date(v.scheduled_start).toLocaleDateString("ja-JP"));
+      cell(row, day(v.scheduled_start));
+      named(row, v.child_name ? `${v.child_name}（${v.child_name_kana}）` : "—", v.child_id);
       cell(row, `${clock(v.actual_start)}〜${clock(v.actual_end)}（${v.used_minutes}分）`);
       const claim = v.claimed_start ? `${clock(v.claimed_start)}〜${clock(v.claimed_end)}` : "訪問はなかった";
       cell(row, `${claim}：${v.dispute_reason}`);
@@ -487,21 +775,22 @@
   async function loadAudit() {
     const q = new URLSearchParams({ limit: "100" });
     if ($("a-object").value.trim()) q.set("object_id", $("a-object").value.trim());
-    if ($("a-action").value.trim()) q.set("action", $("a-action").value.trim());
+    if ($("a-action").value) q.set("action", $("a-action").value);
     const list = await api("GET", `/api/v1/staff/audit-log?${q}`);
-    const body = $("audit-rows");
-    body.innerHTML = "";
-    for (const e of list.items) {
-      const row = document.createElement("tr");
-      cell(row, new Date(e.occurred_at).toLocaleString("ja-JP"));
-      cell(row, e.action);
-      cell(row, `${e.actor_type} ${e.actor_id || ""}`);
-      cell(row, `${e.object_type} ${e.object_id || ""}`);
-      body.append(row);
-    }
+    rows($("audit-rows"), list.items, (row, e) => {
+      cell(row, when(e.occurred_at));
+      named(row, e.sentence, `${e.action} ${e.object_type} ${e.object_id || ""}`);
+    }, "該当する記録はありません");
   }
 
   for (const b of document.querySelectorAll("[data-tab]")) b.onclick = () => show(b.dataset.tab);
+  for (const [code, words] of Object.entries(ACTIONS)) $("a-action").append(new Option(words, code));
+  $("k-search").onclick = () => searchChildren().catch(() => {});
+  $("k-query").onkeydown = (e) => e.key === "Enter" && searchChildren().catch(() => {});
+  $("h-save").onclick = () => saveContact().catch(() => {});
+  $("cp-correct").onclick = () => correctChild();
+  $("rv-load").onclick = () => loadVisits().catch(() => {});
+  $("s-cancel-edit").onclick = () => stopEditing();
   $("sign-in").onclick = signIn;
   $("password").onkeydown = (e) => e.key === "Enter" && signIn();
   $("otp").onkeydown = (e) => e.key === "Enter" && signIn();

@@ -25,6 +25,9 @@ mod m20261204_000017_add_unit_to_adjustment_proposals;
 mod m20261205_000018_add_household_contact;
 mod m20261205_000019_add_notification_text;
 mod m20261205_000020_add_adjusted_to_allowance_accounts;
+mod m20261206_000021_create_audit_children;
+mod m20261206_000022_add_play_session_cancellation;
+mod m20261206_000023_add_short_stay_cancellation;
 
 pub struct Migrator;
 
@@ -51,6 +54,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000018_add_household_contact::Migration),
             Box::new(m20261205_000019_add_notification_text::Migration),
             Box::new(m20261205_000020_add_adjusted_to_allowance_accounts::Migration),
+            Box::new(m20261206_000021_create_audit_children::Migration),
+            Box::new(m20261206_000022_add_play_session_cancellation::Migration),
+            Box::new(m20261206_000023_add_short_stay_cancellation::Migration),
         ]
     }
 }

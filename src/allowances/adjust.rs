@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::correction::{bounded, check_one_approver, post_adjustment};
 use super::proposals::{Proposal, ProposalStatus};
 use super::{Account, AllowanceError, current_account, get_account, lock_account, rule_at};
-use crate::audit::{self, Actor};
+use crate::audit::{self, Action, Actor};
 use crate::clock::{Calendar, to_micros};
 use crate::config::RuleBook;
 use crate::enrollments::Program;
@@ -105,7 +105,8 @@ async fn propose(
         actor,
         now,
         audit::Change {
-            action: "allowance.adjustment_proposed",
+            action: Action::AdjustmentProposed,
+            children: vec![proposal.child_id],
             object_type: "adjustment_proposal",
             object_id: Some(id),
             before: None,

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use uuid::Uuid;
 
 use super::{Account, AllowanceError, EntryKind, Refs, Rule, get_account, post};
-use crate::audit::{self, Actor};
+use crate::audit::{self, Action, Actor};
 use crate::entity::ledger_entry;
 
 /// Checks a correction's size against the program's hard maximum.
@@ -97,13 +97,15 @@ pub(super) async fn post_adjustment(
         checker.unwrap_or(maker),
         now,
         audit::Change {
-            action: "allowance.adjusted",
+            action: Action::AllowanceAdjusted,
+            children: vec![account.child_id],
             object_type: "allowance_account",
             object_id: Some(account.id),
             before: Some(
                 serde_json::json!({ "balance": account.balance, "adjusted": account.adjusted }),
             ),
             after: Some(serde_json::json!({
+                "program": account.program,
                 "balance": after.balance,
                 "adjusted": after.adjusted,
                 "amount": amount,

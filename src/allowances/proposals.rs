@@ -209,7 +209,7 @@ pub async fn approve_proposal(
         conn,
         actor,
         now,
-        "allowance.adjustment_approved",
+        audit::Action::AdjustmentApproved,
         &before,
         &after,
     )
@@ -242,7 +242,7 @@ pub async fn reject_proposal(
         conn,
         actor,
         now,
-        "allowance.adjustment_rejected",
+        audit::Action::AdjustmentRejected,
         &before,
         &after,
     )
@@ -254,7 +254,7 @@ async fn record(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     now: DateTime<Utc>,
-    action: &str,
+    action: audit::Action,
     before: &Proposal,
     after: &Proposal,
 ) -> Result<(), AllowanceError> {
@@ -264,6 +264,7 @@ async fn record(
         now,
         audit::Change {
             action,
+            children: vec![after.child_id],
             object_type: "adjustment_proposal",
             object_id: Some(after.id),
             before: audit::snapshot(before),

@@ -11,7 +11,10 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::clock::{from_micros, to_micros};
-use crate::entity::audit_log;
+use crate::entity::{audit_child, audit_log};
+
+mod action;
+pub use action::Action;
 
 /// Who did something.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,11 +37,13 @@ impl Actor {
 
 /// One change to write.
 pub struct Change<'a> {
-    pub action: &'a str,
+    pub action: Action,
     pub object_type: &'a str,
     pub object_id: Option<Uuid>,
     pub before: Option<Value>,
     pub after: Option<Value>,
+    /// The children the change concerns (their page shows it in their trail).
+    pub children: Vec<Uuid>,
 }
 
 /// Serialises a view of an object for the log (callers pass views without secrets).
@@ -53,12 +58,13 @@ pub async fn record(
     at: DateTime<Utc>,
     change: Change<'_>,
 ) -> Result<(), DbErr> {
+    let id = Uuid::now_v7();
     let entry = audit_log::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         occurred_at: Set(to_micros(at)),
         actor_type: Set(actor.kind.to_owned()),
         actor_id: Set(actor.id),
-        action: Set(change.action.to_owned()),
+        action: Set(change.action.as_str().to_owned()),
         object_type: Set(change.object_type.to_owned()),
         object_id: Set(change.object_id),
         before_json: Set(change.before.map(|v| v.to_string())),
@@ -68,6 +74,19 @@ pub async fn record(
     audit_log::Entity::insert(entry)
         .exec_without_returning(conn)
         .await?;
+    let mut children = change.children;
+    children.sort();
+    children.dedup();
+    if !children.is_empty() {
+        audit_child::Entity::insert_many(children.into_iter().map(|child_id| {
+            audit_child::ActiveModel {
+                audit_id: Set(id),
+                child_id: Set(child_id),
+            }
+        }))
+        .exec_without_returning(conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -84,6 +103,8 @@ pub struct Entry {
     pub before: Option<Value>,
     pub after: Option<Value>,
     pub request_id: Option<String>,
+    /// The children the entry concerns.
+    pub children: Vec<Uuid>,
 }
 
 /// Which entries to list (newest first).
@@ -92,7 +113,9 @@ pub struct Filter {
     pub object_id: Option<Uuid>,
     pub object_type: Option<String>,
     pub actor_id: Option<Uuid>,
-    pub action: Option<String>,
+    pub action: Option<Action>,
+    /// Entries that concern this child.
+    pub child_id: Option<Uuid>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
 }
@@ -114,7 +137,18 @@ pub async fn list(
         q = q.filter(audit_log::Column::ActorId.eq(id));
     }
     if let Some(a) = &filter.action {
-        q = q.filter(audit_log::Column::Action.eq(a.clone()));
+        q = q.filter(audit_log::Column::Action.eq(a.as_str()));
+    }
+    if let Some(child) = filter.child_id {
+        q = q.filter(
+            audit_log::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(audit_child::Column::AuditId)
+                    .from(audit_child::Entity)
+                    .and_where(audit_child::Column::ChildId.eq(child))
+                    .to_owned(),
+            ),
+        );
     }
     if let Some(s) = filter.since {
         q = q.filter(audit_log::Column::OccurredAt.gte(to_micros(s)));
@@ -128,9 +162,24 @@ pub async fn list(
         .offset(offset)
         .all(conn)
         .await?;
+    let mut children: std::collections::HashMap<Uuid, Vec<Uuid>> = Default::default();
+    if !rows.is_empty() {
+        for link in audit_child::Entity::find()
+            .filter(audit_child::Column::AuditId.is_in(rows.iter().map(|r| r.id)))
+            .order_by_asc(audit_child::Column::ChildId)
+            .all(conn)
+            .await?
+        {
+            children
+                .entry(link.audit_id)
+                .or_default()
+                .push(link.child_id);
+        }
+    }
     Ok(rows
         .into_iter()
         .map(|r| Entry {
+            children: children.remove(&r.id).unwrap_or_default(),
             id: r.id,
             occurred_at: from_micros(r.occurred_at),
             actor_type: r.actor_type,

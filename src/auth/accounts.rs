@@ -9,10 +9,24 @@ use uuid::Uuid;
 
 use super::AuthError;
 use super::sessions::AccountView;
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Action, Actor, Change, snapshot};
 use crate::clock::to_micros;
 use crate::db;
 use crate::entity::{access_token, account, token_family};
+
+/// The accounts with these ids (any role), for naming who did something.
+pub async fn by_ids(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<AccountView>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(account::Entity::find()
+        .filter(account::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .iter()
+        .map(AccountView::from)
+        .collect())
+}
 
 /// Staff and admin accounts, by email.
 pub async fn list_staff(
@@ -112,7 +126,8 @@ pub async fn disable(
                 &actor,
                 now,
                 Change {
-                    action: "account.disabled",
+                    action: Action::AccountDisabled,
+                    children: Vec::new(),
                     object_type: "account",
                     object_id: Some(account_id),
                     before: snapshot(&AccountView::from(&before)),

@@ -13,7 +13,7 @@ use super::credentials::Email;
 use super::sessions::{AccountView, IssuedTokens, start_session};
 use super::token::{SecretKind, digest, generate};
 use super::{AuthError, Role, password};
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Action, Actor, Change, snapshot};
 use crate::clock::{from_micros, to_micros};
 use crate::config::AuthConfig;
 use crate::db;
@@ -143,7 +143,8 @@ pub async fn create(
                 actor,
                 now,
                 Change {
-                    action: "invitation.created",
+                    action: Action::InvitationCreated,
+                    children: Vec::new(),
                     object_type: "invitation",
                     object_id: Some(id),
                     before: None,
@@ -260,7 +261,8 @@ pub async fn accept(
                 &actor,
                 now,
                 Change {
-                    action: "account.created",
+                    action: Action::AccountCreated,
+                    children: Vec::new(),
                     object_type: "account",
                     object_id: Some(account.id),
                     before: None,

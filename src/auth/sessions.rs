@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::credentials::Email;
 use super::token::{SecretKind, digest, generate};
 use super::{AccountPrincipal, AuthError, Role, password};
-use crate::audit::{self, Actor, Change};
+use crate::audit::{self, Action, Actor, Change};
 use crate::clock::{from_micros, to_micros};
 use crate::config::AuthConfig;
 use crate::db;
@@ -244,7 +244,8 @@ pub async fn refresh(
                     },
                     now,
                     Change {
-                        action: "auth.refresh_token_reused",
+                        action: Action::RefreshTokenReused,
+                        children: Vec::new(),
                         object_type: "account",
                         object_id: Some(family.account_id),
                         before: None,

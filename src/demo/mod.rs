@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::audit::{self, Actor, Change};
+use crate::audit::{self, Action, Actor, Change};
 use crate::auth::password;
 use crate::auth::token::digest;
 use crate::clock::to_micros;
@@ -328,7 +328,8 @@ pub async fn seed(
                 &Actor::system(),
                 now,
                 Change {
-                    action: "demo.seeded",
+                    action: Action::DemoSeeded,
+                    children: Vec::new(),
                     object_type: "system",
                     object_id: None,
                     before: None,

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_que
 use uuid::Uuid;
 
 use super::{Certificate, Enrollment, EnrollmentError, Status, find};
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Action, Actor, Change, snapshot};
 use crate::db;
 use crate::entity::enrollment;
 
@@ -48,7 +48,8 @@ pub async fn record_certificate(
                 &actor,
                 now,
                 Change {
-                    action: "enrollment.certificate_recorded",
+                    action: Action::EnrollmentCertificateRecorded,
+                    children: vec![after.child_id],
                     object_type: "enrollment",
                     object_id: Some(id),
                     before: snapshot(&before),

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Action, Actor, Change, snapshot};
 use crate::clock::{from_micros, to_micros};
 use crate::db;
 use crate::entity::enrollment;
@@ -379,7 +379,8 @@ pub async fn apply(
                 actor,
                 now,
                 Change {
-                    action: "enrollment.applied",
+                    action: Action::EnrollmentApplied,
+                    children: vec![created.child_id],
                     object_type: "enrollment",
                     object_id: Some(id),
                     before: None,
@@ -434,11 +435,11 @@ impl Decision {
         }
     }
 
-    fn action(&self) -> &'static str {
+    fn action(&self) -> Action {
         match self {
-            Decision::Approve { .. } => "enrollment.approved",
-            Decision::Reject { .. } => "enrollment.rejected",
-            Decision::Withdraw => "enrollment.withdrawn",
+            Decision::Approve { .. } => Action::EnrollmentApproved,
+            Decision::Reject { .. } => Action::EnrollmentRejected,
+            Decision::Withdraw => Action::EnrollmentWithdrawn,
         }
     }
 
@@ -556,6 +557,7 @@ pub async fn decide(
                 now,
                 Change {
                     action: decision.action(),
+                    children: vec![after.child_id],
                     object_type: "enrollment",
                     object_id: Some(id),
                     before: snapshot(&before),

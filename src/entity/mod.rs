@@ -5,6 +5,7 @@ pub mod access_token;
 pub mod account;
 pub mod adjustment_proposal;
 pub mod allowance_account;
+pub mod audit_child;
 pub mod audit_log;
 pub mod child;
 pub mod device;

@@ -20,6 +20,8 @@ pub struct Model {
     pub booked_ventilator: i64,
     pub created_by: Option<Uuid>,
     pub created_at: i64,
+    pub cancelled_at: Option<i64>,
+    pub cancel_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

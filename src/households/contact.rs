@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Household, HouseholdError};
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Action, Actor, Change, snapshot};
 use crate::db;
 use crate::entity::household;
 use crate::text::{self, FieldError};
@@ -139,7 +139,8 @@ pub async fn set_contact(
                 &actor,
                 now,
                 Change {
-                    action: "household.contact_recorded",
+                    action: Action::HouseholdContactRecorded,
+                    children: Vec::new(),
                     object_type: "household",
                     object_id: Some(household_id),
                     before: snapshot(&Household::from(before)),

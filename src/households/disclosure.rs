@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{CareNeed, Child, Contact};
-use crate::audit::{self, Actor, Change};
+use crate::audit::{self, Action, Actor, Change};
 use crate::db;
 use crate::entity::household;
 
@@ -152,7 +152,8 @@ pub async fn disclose(
                     &actor,
                     now,
                     Change {
-                        action: "person.disclosed",
+                        action: Action::PersonDisclosed,
+                        children: vec![s.child_id],
                         object_type: s.object_type,
                         object_id: Some(s.object_id),
                         before: None,

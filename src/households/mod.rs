@@ -10,7 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Action, Actor, Change, snapshot};
 use crate::clock::{from_micros, to_micros};
 use crate::db;
 use crate::entity::{account, child, household};
@@ -20,6 +20,8 @@ use crate::text::FieldError;
 pub use crate::care_needs::CareNeed;
 
 mod contact;
+mod search;
+pub use search::{MAX_WORDS as MAX_SEARCH_WORDS, find_children, words as search_words};
 pub mod disclosure;
 pub use contact::{Contact, ContactInput, set_contact};
 
@@ -243,7 +245,8 @@ pub async fn create_household(
                 actor,
                 now,
                 Change {
-                    action: "household.created",
+                    action: Action::HouseholdCreated,
+                    children: Vec::new(),
                     object_type: "household",
                     object_id: Some(model.id),
                     before: None,
@@ -373,7 +376,8 @@ pub async fn add_child(
                 actor,
                 now,
                 Change {
-                    action: "child.created",
+                    action: Action::ChildCreated,
+                    children: vec![model.id],
                     object_type: "child",
                     object_id: Some(model.id),
                     before: None,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::child_names::named_item;
 use super::extract::{AppJson, AppPath, AppQuery, Staff};
 use super::pagination::Paging;
 use super::problem::{ApiError, Code, Problem};
@@ -101,11 +102,16 @@ pub struct ProposalsQuery {
     pub offset: Option<u64>,
 }
 
+named_item!(
+    /// A correction waiting for (or decided by) a second member of staff, with the child's names.
+    StaffProposal, proposal: Proposal
+);
+
 /// A page of correction proposals.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = AdjustmentProposalList)]
 pub struct ProposalList {
-    pub items: Vec<Proposal>,
+    pub items: Vec<StaffProposal>,
     /// Offset of the next page, if there is one.
     pub next_offset: Option<u64>,
 }
@@ -140,7 +146,8 @@ pub async fn list_adjustment_proposals(
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     let rows =
         allowances::list_proposals(&state.read, q.status, paging.fetch(), paging.offset).await?;
-    let (items, next_offset) = paging.finish(rows);
+    let (rows, next_offset) = paging.finish(rows);
+    let items = StaffProposal::page(&state.read, rows).await?;
     Ok(AppJson(ProposalList { items, next_offset }))
 }
 

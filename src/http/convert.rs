@@ -513,6 +513,23 @@ impl From<PlayError> for ApiError {
     fn from(e: PlayError) -> ApiError {
         match e {
             PlayError::SessionNotFound => ApiError::not_found(Code::PlaySessionNotFound),
+            PlayError::SessionCancelled => ApiError::conflict(Code::PlaySessionCancelled),
+            PlayError::SessionStarted => ApiError::conflict(Code::PlaySessionStarted),
+            PlayError::BelowBookings {
+                booked_children,
+                booked_adults,
+                booked_ventilator,
+            } => ApiError::conflict(Code::CapacityBelowBookings)
+                .say(
+                    "problem-capacity-below-bookings",
+                    Args::new()
+                        .with("booked_children", Arg::Count(booked_children))
+                        .with("booked_adults", Arg::Count(booked_adults))
+                        .with("booked_ventilator", Arg::Count(booked_ventilator)),
+                )
+                .with("booked_children", booked_children)
+                .with("booked_adults", booked_adults)
+                .with("booked_ventilator", booked_ventilator),
             PlayError::BookingNotFound => ApiError::not_found(Code::PlayBookingNotFound),
             PlayError::BookingClosed => ApiError::conflict(Code::BookingClosed),
             PlayError::Full => ApiError::conflict(Code::SessionFull),
@@ -542,6 +559,7 @@ fn stay_action(to: &str) -> (&'static str, &'static str) {
         "withdrawn" => ("取り下げられません", "withdrawn"),
         "admitted" => ("入所として記録できません", "recorded as admitted"),
         "discharged" => ("退所として記録できません", "recorded as discharged"),
+        "cancelled" => ("取り消せません", "cancelled"),
         _ => ("この操作ができません", "changed this way"),
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::child_names::named_item;
 use super::extract::{AppJson, AppPath, AppQuery, Guardian, Staff};
 use super::households::ChildPath;
 use super::pagination::{PageParams, Paging};
@@ -200,16 +201,10 @@ pub async fn withdraw_enrollment(
     Ok(AppJson(e))
 }
 
-/// An application in the staff queue, with the person's names (a clerk reads names, not ids).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct QueuedEnrollment {
-    #[serde(flatten)]
-    pub enrollment: Enrollment,
-    /// 「品川 さくら」.
-    pub child_name: String,
-    /// 「しながわ さくら」.
-    pub child_name_kana: String,
-}
+named_item!(
+    /// An application in the staff queue, with the person's names (a clerk reads names, not ids).
+    QueuedEnrollment, enrollment: Enrollment
+);
 
 /// A page of the staff queue.
 #[derive(Debug, Serialize, ToSchema)]
@@ -242,19 +237,7 @@ pub async fn list_enrollments(
     )
     .await?;
     let (rows, next_offset) = paging.finish(rows);
-    let ids: Vec<Uuid> = rows.iter().map(|e| e.child_id).collect();
-    let children = households::children_by_ids(&state.read, &ids).await?;
-    let items = rows
-        .into_iter()
-        .map(|enrollment| {
-            let child = children.get(&enrollment.child_id);
-            QueuedEnrollment {
-                child_name: child.map(|c| c.full_name()).unwrap_or_default(),
-                child_name_kana: child.map(|c| c.kana_name()).unwrap_or_default(),
-                enrollment,
-            }
-        })
-        .collect();
+    let items = QueuedEnrollment::page(&state.read, rows).await?;
     Ok(AppJson(QueuedEnrollmentList { items, next_offset }))
 }
 

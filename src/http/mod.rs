@@ -5,6 +5,8 @@ pub mod access_log;
 pub mod adjustments;
 pub mod audit;
 pub mod auth;
+mod child_names;
+pub mod children;
 pub mod client_addr;
 pub mod convert;
 pub mod download;
@@ -68,6 +70,7 @@ use crate::state::AppState;
         crate::respite::VisitEvent,
         crate::short_stays::StayEvent,
         crate::play_space::PromotedEvent,
+        crate::play_space::SessionEvent,
     )),
     modifiers(&SecuritySchemes),
     tags(
@@ -76,6 +79,7 @@ use crate::state::AppState;
         (name = "enrollments", description = "Program applications and decisions"),
         (name = "partners", description = "Partners, devices, staff invitations"),
         (name = "audit", description = "Audit log"),
+        (name = "children", description = "A child's page for staff: search by name, the record, the balances' history"),
         (name = "vouchers", description = "Allowances, voucher QR codes, scanning and redemption"),
         (name = "settlements", description = "Reversals, corrections and monthly settlement"),
         (name = "notifications", description = "The app's inbox; deliveries to the push gateway (webhook, HMAC-SHA256 signed: see the README)"),
@@ -130,6 +134,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(households::get_my_household))
         .routes(routes!(households::add_child, households::list_children))
         .routes(routes!(households::get_child))
+        .routes(routes!(children::search_children))
+        .routes(routes!(children::get_child_record))
+        .routes(routes!(children::get_child_allowance_history))
         .routes(routes!(
             enrollments::apply_for_enrollment,
             enrollments::list_child_enrollments
@@ -197,11 +204,15 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(short_stays::get_short_stay))
         .routes(routes!(short_stays::approve_short_stay))
         .routes(routes!(short_stays::reject_short_stay))
+        .routes(routes!(short_stays::cancel_short_stay))
         .routes(routes!(short_stays::list_institution_short_stays))
         .routes(routes!(short_stays::admit_short_stay))
         .routes(routes!(short_stays::discharge_short_stay))
         .routes(routes!(short_stays::get_short_stay_counts))
         .routes(routes!(play_space::publish_play_session))
+        .routes(routes!(play_space::change_play_session))
+        .routes(routes!(play_space::cancel_play_session))
+        .routes(routes!(play_space::list_play_session_bookings))
         .routes(routes!(play_space::list_play_sessions))
         .routes(routes!(play_space::book_play_session))
         .routes(routes!(play_space::list_play_bookings))

@@ -246,8 +246,10 @@ fn data_schema(kind: EventKind) -> &'static str {
         | K::ShortStayRejected
         | K::ShortStayAssigned
         | K::ShortStayAdmitted
-        | K::ShortStayDischarged => "StayEvent",
+        | K::ShortStayDischarged
+        | K::ShortStayCancelled => "StayEvent",
         K::PlayBookingPromoted => "PromotedEvent",
+        K::PlaySessionChanged | K::PlaySessionCancelled => "SessionEvent",
     }
 }
 

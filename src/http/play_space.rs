@@ -18,7 +18,7 @@ use super::problem::{ApiError, Code, Problem};
 use crate::messages::Args;
 use crate::partners::PartnerKind;
 use crate::play_space::stats::{self, PlayStatistics};
-use crate::play_space::{self, Booking, BookingInput, Session, SessionInput};
+use crate::play_space::{self, Booking, BookingInput, DoorEntry, Session, SessionInput};
 use crate::state::AppState;
 
 /// A session to publish. Times are ward-local (Asia/Tokyo) without an offset.
@@ -150,6 +150,14 @@ pub async fn publish_play_session(
         &state.calendar(),
         &staff.actor,
         state.now(),
+        body.into(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, AppJson(s)))
+}
+
+impl From<SessionRequest> for SessionInput {
+    fn from(body: SessionRequest) -> Self {
         SessionInput {
             title: body.title,
             starts_at: body.starts_at,
@@ -159,10 +167,127 @@ pub async fn publish_play_session(
             ventilator_places: body.ventilator_places,
             booking_opens_at: body.booking_opens_at,
             booking_closes_at: body.booking_closes_at,
-        },
+        }
+    }
+}
+
+/// Change a session before it starts (staff): the whole session as it should be, checked as
+/// when publishing. Capacities cannot drop below what is booked (409 `capacity_below_bookings`);
+/// larger ones confirm waiting bookings in order. Families booked are told of a new title or
+/// new times (`play_session.changed`).
+#[utoipa::path(
+    put, path = "/api/v1/staff/play-sessions/{session_id}", tag = "play_space",
+    operation_id = "changePlaySession",
+    params(("session_id" = Uuid, Path, description = "Session id")),
+    request_body = SessionRequest,
+    responses(
+        (status = 200, description = "Changed", body = Session),
+        (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Cancelled, started, or capacity below what is booked", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid times or capacities", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn change_play_session(
+    State(state): State<AppState>,
+    staff: Staff,
+    AppPath(path): AppPath<SessionPath>,
+    AppJson(body): AppJson<SessionRequest>,
+) -> Result<AppJson<Session>, ApiError> {
+    let s = play_space::change_session(
+        &state.db,
+        &state.calendar(),
+        &staff.actor,
+        state.now(),
+        path.session_id,
+        body.into(),
     )
     .await?;
-    Ok((StatusCode::CREATED, AppJson(s)))
+    Ok(AppJson(s))
+}
+
+/// Why a session is called off, as the families will read it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = PlaySessionCancelRequest)]
+#[serde(deny_unknown_fields)]
+pub struct CancelSessionRequest {
+    #[schema(example = "会場の設備点検のため", max_length = 500)]
+    pub reason: String,
+}
+
+/// Call a session off before it starts (staff): every booking is cancelled, and each family
+/// booked is told the reason (`play_session.cancelled`). The session takes no more bookings
+/// (409 `play_session_cancelled`).
+#[utoipa::path(
+    post, path = "/api/v1/staff/play-sessions/{session_id}/cancel", tag = "play_space",
+    operation_id = "cancelPlaySession",
+    params(("session_id" = Uuid, Path, description = "Session id")),
+    request_body = CancelSessionRequest,
+    responses(
+        (status = 200, description = "Cancelled", body = Session),
+        (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already cancelled or started", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing reason", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn cancel_play_session(
+    State(state): State<AppState>,
+    staff: Staff,
+    AppPath(path): AppPath<SessionPath>,
+    AppJson(body): AppJson<CancelSessionRequest>,
+) -> Result<AppJson<Session>, ApiError> {
+    let s = play_space::cancel_session(
+        &state.db,
+        &state.calendar(),
+        &staff.actor,
+        state.now(),
+        path.session_id,
+        &body.reason,
+    )
+    .await?;
+    Ok(AppJson(s))
+}
+
+/// A session's door list.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PlayDoorList)]
+pub struct DoorList {
+    pub session: Session,
+    /// Confirmed bookings first, then the waiting list, each in the order they were made.
+    pub items: Vec<DoorEntry>,
+    /// Offset of the next page, if there is one.
+    pub next_offset: Option<u64>,
+}
+
+/// Who is coming to a session (staff): its bookings that hold or wait for places, with the
+/// children's names, readings and care needs.
+#[utoipa::path(
+    get, path = "/api/v1/staff/play-sessions/{session_id}/bookings", tag = "play_space",
+    operation_id = "listPlaySessionBookings",
+    params(("session_id" = Uuid, Path, description = "Session id"), PageParams),
+    responses(
+        (status = 200, description = "The door list", body = DoorList),
+        (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn list_play_session_bookings(
+    State(state): State<AppState>,
+    _staff: Staff,
+    AppPath(path): AppPath<SessionPath>,
+    AppQuery(q): AppQuery<PageParams>,
+) -> Result<AppJson<DoorList>, ApiError> {
+    let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
+    let session = play_space::session(&state.read, path.session_id).await?;
+    let rows =
+        play_space::door_list(&state.read, path.session_id, paging.fetch(), paging.offset).await?;
+    let (items, next_offset) = paging.finish(rows);
+    Ok(AppJson(DoorList {
+        session,
+        items,
+        next_offset,
+    }))
 }
 
 /// Sessions that have not ended, soonest first, with the places left.

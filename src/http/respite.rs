@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::child_names::named_item;
 use super::download::{self, Format};
 use super::extract::{AppJson, AppPath, AppQuery, Device, Guardian, Staff};
 use super::households::ChildPath;
@@ -645,20 +646,33 @@ pub async fn decide_respite_dispute(
     Ok(AppJson(v))
 }
 
+named_item!(
+    /// A respite visit in staff's list, with the child's names.
+    StaffVisit, visit: Visit
+);
+
+/// A page of visits for staff.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffVisitList {
+    pub items: Vec<StaffVisit>,
+    /// Offset of the next page, if there is one.
+    pub next_offset: Option<u64>,
+}
+
 /// Respite visits for staff, soonest first: by station and state (`status=disputed`: the
 /// disputes waiting for a decision).
 #[utoipa::path(
     get, path = "/api/v1/staff/respite-visits", tag = "respite",
     operation_id = "listRespiteVisits",
     params(StaffVisitsQuery),
-    responses((status = 200, description = "Visits", body = VisitList)),
+    responses((status = 200, description = "Visits with the children's names", body = StaffVisitList)),
     security(("staff" = []), ("admin" = []))
 )]
 pub async fn list_respite_visits(
     State(state): State<AppState>,
     _staff: Staff,
     AppQuery(q): AppQuery<StaffVisitsQuery>,
-) -> Result<AppJson<VisitList>, ApiError> {
+) -> Result<AppJson<StaffVisitList>, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     let rows = respite::list_all(
         &state.read,
@@ -668,8 +682,9 @@ pub async fn list_respite_visits(
         paging.offset,
     )
     .await?;
-    let (items, next_offset) = paging.finish(rows);
-    Ok(AppJson(VisitList { items, next_offset }))
+    let (rows, next_offset) = paging.finish(rows);
+    let items = StaffVisit::page(&state.read, rows).await?;
+    Ok(AppJson(StaffVisitList { items, next_offset }))
 }
 
 /// One month of respite per station (visits, minutes, children) and the registered users

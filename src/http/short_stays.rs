@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::child_names::named_item;
 use super::extract::{AppJson, AppPath, AppQuery, Device, Guardian, Staff};
 use super::households::ChildPath;
 use super::pagination::{PageParams, Paging};
@@ -258,18 +259,31 @@ pub async fn withdraw_short_stay(
     move_stay(&state, &g.actor, party, path.stay_id, Step::Withdraw).await
 }
 
+named_item!(
+    /// A short stay in staff's list, with the child's names.
+    StaffShortStay, stay: ShortStay
+);
+
+/// A page of short stays for staff.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffShortStayList {
+    pub items: Vec<StaffShortStay>,
+    /// Offset of the next page, if there is one.
+    pub next_offset: Option<u64>,
+}
+
 /// The short-stay requests (staff), oldest first; `status=submitted` is the queue.
 #[utoipa::path(
     get, path = "/api/v1/staff/short-stays", tag = "short_stays", operation_id = "listShortStays",
     params(StayQueueQuery),
-    responses((status = 200, description = "Requests", body = ShortStayList)),
+    responses((status = 200, description = "Requests with the children's names", body = StaffShortStayList)),
     security(("staff" = []), ("admin" = []))
 )]
 pub async fn list_short_stays(
     State(state): State<AppState>,
     _staff: Staff,
     AppQuery(q): AppQuery<StayQueueQuery>,
-) -> Result<AppJson<ShortStayList>, ApiError> {
+) -> Result<AppJson<StaffShortStayList>, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     let rows = short_stays::list(
         &state.read,
@@ -279,7 +293,9 @@ pub async fn list_short_stays(
         paging.offset,
     )
     .await?;
-    Ok(page(rows, paging))
+    let (rows, next_offset) = paging.finish(rows);
+    let items = StaffShortStay::page(&state.read, rows).await?;
+    Ok(AppJson(StaffShortStayList { items, next_offset }))
 }
 
 /// One short-stay request (staff).
@@ -351,6 +367,34 @@ pub async fn reject_short_stay(
     AppJson(body): AppJson<RejectStayRequest>,
 ) -> Result<AppJson<ShortStay>, ApiError> {
     let step = Step::Reject {
+        reason: body.reason,
+    };
+    move_stay(&state, &staff.actor, Party::Staff, path.stay_id, step).await
+}
+
+/// Cancel an approved stay before the admission, with a reason the family and the institution
+/// will read (staff). Both are told (`short_stay.cancelled`); the institution's list then shows
+/// the child's summary only.
+#[utoipa::path(
+    post, path = "/api/v1/staff/short-stays/{stay_id}/cancel", tag = "short_stays",
+    operation_id = "cancelShortStay",
+    params(("stay_id" = Uuid, Path, description = "Short-stay id")),
+    request_body = RejectStayRequest,
+    responses(
+        (status = 200, description = "Cancelled", body = ShortStay),
+        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not approved (not yet decided, or already admitted)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing reason", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("staff" = []), ("admin" = []))
+)]
+pub async fn cancel_short_stay(
+    State(state): State<AppState>,
+    staff: Staff,
+    AppPath(path): AppPath<StayPath>,
+    AppJson(body): AppJson<RejectStayRequest>,
+) -> Result<AppJson<ShortStay>, ApiError> {
+    let step = Step::Cancel {
         reason: body.reason,
     };
     move_stay(&state, &staff.actor, Party::Staff, path.stay_id, step).await

@@ -15,6 +15,7 @@ use super::households::ChildPath;
 use super::pagination::Paging;
 use super::problem::{ApiError, Code, Problem};
 use crate::allowances::{self, Entry, Summary, Unit};
+use crate::audit::Action;
 use crate::enrollments::Program;
 use crate::households;
 use crate::messages::Args;
@@ -166,6 +167,12 @@ pub async fn list_allowances(
     AppPath(path): AppPath<ChildPath>,
 ) -> Result<AppJson<Vec<Summary>>, ApiError> {
     households::child_of_household(&state.read, g.household_id, path.child_id).await?;
+    Ok(AppJson(allowances_now(&state, path.child_id).await?))
+}
+
+/// A child's allowances this period, for the programs the child is enrolled in today (the
+/// family's list and the child's page for staff).
+pub async fn allowances_now(state: &AppState, child_id: Uuid) -> Result<Vec<Summary>, ApiError> {
     let now = state.now();
     let cal = state.calendar();
     let mut out = Vec::new();
@@ -176,16 +183,16 @@ pub async fn list_allowances(
         .filter(|p| allowances::unit_of(state.rules_on(now), *p).is_some())
         .collect();
     for program in programs {
-        if crate::enrollments::is_enrolled(&state.read, path.child_id, program, cal.local_date(now))
+        if crate::enrollments::is_enrolled(&state.read, child_id, program, cal.local_date(now))
             .await?
         {
             out.push(
-                allowances::summary(&state.read, &state.rules, &cal, path.child_id, program, now)
+                allowances::summary(&state.read, &state.rules, &cal, child_id, program, now)
                     .await?,
             );
         }
     }
-    Ok(AppJson(out))
+    Ok(out)
 }
 
 /// One program's ledger entries and redemptions for a period.
@@ -209,8 +216,17 @@ pub async fn get_allowance_history(
     AppPath(path): AppPath<AllowancePath>,
     AppQuery(q): AppQuery<PeriodQuery>,
 ) -> Result<AppJson<AllowanceHistory>, ApiError> {
-    let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     households::child_of_household(&state.read, g.household_id, path.child_id).await?;
+    Ok(AppJson(allowance_history(&state, &path, q).await?))
+}
+
+/// One program's movements for a child in a period (the family's and staff's view).
+pub async fn allowance_history(
+    state: &AppState,
+    path: &AllowancePath,
+    q: PeriodQuery,
+) -> Result<AllowanceHistory, ApiError> {
+    let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
     let now = state.now();
     let rule = allowances::rule_at(&state.rules, &state.calendar(), path.program, now)
         .ok_or_else(|| ApiError::not_found(Code::AllowanceNotFound))?;
@@ -239,14 +255,14 @@ pub async fn get_allowance_history(
     };
     let (entries, more_entries) = paging.finish(entries);
     let (redemptions, more_redemptions) = paging.finish(redemptions);
-    Ok(AppJson(AllowanceHistory {
+    Ok(AllowanceHistory {
         program: path.program,
         period,
         unit: rule.unit,
         entries,
         redemptions,
         next_offset: more_entries.or(more_redemptions),
-    }))
+    })
 }
 
 fn parse_period(p: &str, kind: allowances::PeriodKind) -> Result<String, ApiError> {
@@ -349,7 +365,8 @@ pub async fn rotate_voucher_key(
         &admin.actor,
         now,
         crate::audit::Change {
-            action: "voucher_key.rotated",
+            action: Action::VoucherKeyRotated,
+            children: Vec::new(),
             object_type: "signing_key",
             object_id: None,
             before: None,

@@ -253,8 +253,9 @@ pub fn ascii_words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Letters a person types as they are, shown in an example of a value's form (「FY2026」).
-const TYPED_AS_IS: &[&str] = &["FY"];
+/// Letters Japanese writes as they are: in an example of a value's form (「FY2026」), and the
+/// QR of 「QRコード」, the word everyone in Japan uses for the code.
+const TYPED_AS_IS: &[&str] = &["FY", "QR"];
 
 /// Every message id in a catalogue source, for the tests.
 pub fn ids(lang: Lang) -> Vec<String> {
@@ -326,7 +327,7 @@ pub fn sample(name: &str) -> Option<Arg> {
     let day = NaiveDate::from_ymd_opt(2026, 12, 10)?;
     let at = day.and_hms_opt(10, 0, 0)?;
     Some(match name {
-        "child" | "partner" | "station" | "institution" | "title" | "name" => {
+        "child" | "partner" | "station" | "institution" | "title" | "name" | "actor" | "object" => {
             Arg::Text("しながわ".into())
         }
         "reason" => Arg::Text("受給者証の写しが添付されていません".into()),
@@ -353,6 +354,7 @@ pub fn sample(name: &str) -> Option<Arg> {
         n if n.ends_with("_yen") || n == "covered" || n == "family_pays" => Arg::Yen(12_345),
         "left" | "remaining" | "requested" | "max" | "limit" => Arg::Quantity(45, Unit::Yen),
         n if n.ends_with("_minutes") => Arg::Minutes(90),
+        n if n.starts_with("booked_") => Arg::Count(3),
         _ => return None,
     })
 }

@@ -62,7 +62,10 @@ event_kinds! {
     ShortStayAssigned = "short_stay.assigned": "A short stay was assigned to the institution (to the institution).";
     ShortStayAdmitted = "short_stay.admitted": "The institution admitted the child (to the family).";
     ShortStayDischarged = "short_stay.discharged": "The child went home from the stay (to the family).";
+    ShortStayCancelled = "short_stay.cancelled": "The ward cancelled an approved stay, with its reason (to the family and the institution).";
     PlayBookingPromoted = "play_booking.promoted": "A place freed up: a waiting booking is now confirmed (to the family).";
+    PlaySessionChanged = "play_session.changed": "The ward changed a session the family booked: its title or times (to the family).";
+    PlaySessionCancelled = "play_session.cancelled": "The ward called off a session the family booked, with its reason; the booking is cancelled (to the family).";
 }
 
 impl std::fmt::Display for EventKind {

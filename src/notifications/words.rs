@@ -111,6 +111,13 @@ pub enum Words {
     },
     /// A waiting play-space booking confirmed (to the family).
     Promoted { title: String, start: NaiveDateTime },
+    /// A play session the family booked was changed or called off (the reason when called off).
+    Session {
+        title: String,
+        start: NaiveDateTime,
+        end: NaiveDateTime,
+        reason: Option<String>,
+    },
 }
 
 impl Words {
@@ -216,6 +223,16 @@ impl Words {
             Words::Promoted { title, start } => Args::new()
                 .with("title", text(title))
                 .with("start", Arg::LocalTime(*start)),
+            Words::Session {
+                title,
+                start,
+                end,
+                reason: r,
+            } => Args::new()
+                .with("title", text(title))
+                .with("start", Arg::LocalTime(*start))
+                .with("end", Arg::LocalTime(*end))
+                .with("reason", reason(r)),
         }
     }
 }
@@ -332,9 +349,26 @@ pub fn sample(kind: EventKind) -> Words {
         }
         K::ShortStayAssigned => stay(partner, Some("品川医療センター"), None),
         K::ShortStayRejected => stay(family, None, Some("その期間は受け入れ先がありません")),
+        K::ShortStayCancelled => stay(
+            family,
+            Some("品川医療センター"),
+            Some("ご家族から不要との連絡があったため"),
+        ),
         K::PlayBookingPromoted => Words::Promoted {
             title: "午前のひろば".into(),
             start: at,
+        },
+        K::PlaySessionChanged => Words::Session {
+            title: "午前のひろば".into(),
+            start: at,
+            end: at + chrono::Duration::hours(2),
+            reason: None,
+        },
+        K::PlaySessionCancelled => Words::Session {
+            title: "午前のひろば".into(),
+            start: at,
+            end: at + chrono::Duration::hours(2),
+            reason: Some("会場の設備点検のため".into()),
         },
     }
 }

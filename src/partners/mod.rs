@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Action, Actor, Change, snapshot};
 use crate::auth::token::{SecretKind, digest, generate};
 use crate::clock::{from_micros, to_micros};
 use crate::db;
@@ -145,7 +145,8 @@ pub async fn create_partner(
                 actor,
                 now,
                 Change {
-                    action: "partner.created",
+                    action: Action::PartnerCreated,
+                    children: Vec::new(),
                     object_type: "partner",
                     object_id: Some(p.id),
                     before: None,
@@ -311,7 +312,8 @@ pub async fn register_device_with_credential(
                 actor,
                 now,
                 Change {
-                    action: "device.registered",
+                    action: Action::DeviceRegistered,
+                    children: Vec::new(),
                     object_type: "device",
                     object_id: Some(model.id),
                     before: None,
@@ -368,7 +370,8 @@ pub async fn revoke_device(
                 actor,
                 now,
                 Change {
-                    action: "device.revoked",
+                    action: Action::DeviceRevoked,
+                    children: Vec::new(),
                     object_type: "device",
                     object_id: Some(device_id),
                     before: snapshot(&before),
@@ -390,6 +393,23 @@ pub async fn list_devices(
         .filter(device::Column::PartnerId.eq(partner_id))
         .order_by_asc(device::Column::CreatedAt)
         .order_by_asc(device::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Device::from)
+        .collect())
+}
+
+/// The devices with these ids, active or not.
+pub async fn devices_by_ids(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<Device>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(device::Entity::find()
+        .filter(device::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
         .await?
         .into_iter()

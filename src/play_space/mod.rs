@@ -8,7 +8,12 @@
 //! Capacities are never exceeded: places are taken by one conditional update of the session's
 //! counts (and a CHECK constraint), so concurrent bookings cannot overbook.
 
+mod change;
+mod door;
 pub mod stats;
+
+pub use change::{cancel_session, change_session};
+pub use door::{DoorEntry, door_list};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -20,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Action, Actor, Change, snapshot};
 use crate::clock::{Calendar, from_micros, to_micros};
 use crate::config::{OneProgram, PlaySpaceRules};
 use crate::db;
@@ -42,6 +47,16 @@ pub const MAX_CHILDREN: usize = 10;
 pub enum PlayError {
     #[error("session not found")]
     SessionNotFound,
+    #[error("the session was cancelled")]
+    SessionCancelled,
+    #[error("the session has started")]
+    SessionStarted,
+    #[error("fewer places than are booked")]
+    BelowBookings {
+        booked_children: i64,
+        booked_adults: i64,
+        booked_ventilator: i64,
+    },
     #[error("booking not found")]
     BookingNotFound,
     #[error("bookings for this session are not open")]
@@ -111,6 +126,10 @@ pub struct Session {
     pub children_left: i64,
     pub adults_left: i64,
     pub ventilator_places_left: Option<i64>,
+    /// When staff called the session off; it takes no bookings.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// Why, as the families were told.
+    pub cancel_reason: Option<String>,
 }
 
 impl From<play_session::Model> for Session {
@@ -128,6 +147,8 @@ impl From<play_session::Model> for Session {
             children_left: m.capacity_children - m.booked_children,
             adults_left: m.capacity_adults - m.booked_adults,
             ventilator_places_left: m.ventilator_places.map(|v| v - m.booked_ventilator),
+            cancelled_at: m.cancelled_at.map(from_micros),
+            cancel_reason: m.cancel_reason,
         }
     }
 }
@@ -154,14 +175,22 @@ fn local(cal: &Calendar, name: &'static str, t: NaiveDateTime) -> Result<DateTim
         .ok_or_else(|| field(name, "is not a valid local time", "存在しない日時です"))
 }
 
-/// Publishes a session (staff).
-pub async fn publish(
-    db: &DatabaseConnection,
-    cal: &Calendar,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    input: SessionInput,
-) -> Result<Session, PlayError> {
+/// A session's details once checked, as instants.
+#[derive(Debug, Clone)]
+struct Checked {
+    title: String,
+    starts: DateTime<Utc>,
+    ends: DateTime<Utc>,
+    capacity_children: i64,
+    capacity_adults: i64,
+    ventilator_places: Option<i64>,
+    opens: DateTime<Utc>,
+    closes: DateTime<Utc>,
+}
+
+/// Checks a session's details (publishing or changing one): a title, a future start, an end
+/// within 12 hours, capacities within bounds, and a booking window that closes by the start.
+fn check(cal: &Calendar, now: DateTime<Utc>, input: SessionInput) -> Result<Checked, PlayError> {
     let title = text::bounded(&input.title, 100).map_err(|e| FieldError::text("title", e))?;
     let starts = local(cal, "starts_at", input.starts_at)?;
     let ends = local(cal, "ends_at", input.ends_at)?;
@@ -216,22 +245,45 @@ pub async fn publish(
             "受付終了は受付開始より後、開始時刻以前にしてください",
         ));
     }
+    Ok(Checked {
+        title,
+        starts,
+        ends,
+        capacity_children: input.capacity_children,
+        capacity_adults: input.capacity_adults,
+        ventilator_places: input.ventilator_places,
+        opens,
+        closes,
+    })
+}
+
+/// Publishes a session (staff).
+pub async fn publish(
+    db: &DatabaseConnection,
+    cal: &Calendar,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: SessionInput,
+) -> Result<Session, PlayError> {
+    let c = check(cal, now, input)?;
     let id = Uuid::new_v4();
     let model = play_session::ActiveModel {
         id: Set(id),
-        title: Set(title),
-        starts_at: Set(to_micros(starts)),
-        ends_at: Set(to_micros(ends)),
-        capacity_children: Set(input.capacity_children),
-        capacity_adults: Set(input.capacity_adults),
-        ventilator_places: Set(input.ventilator_places),
-        booking_opens_at: Set(to_micros(opens)),
-        booking_closes_at: Set(to_micros(closes)),
+        title: Set(c.title),
+        starts_at: Set(to_micros(c.starts)),
+        ends_at: Set(to_micros(c.ends)),
+        capacity_children: Set(c.capacity_children),
+        capacity_adults: Set(c.capacity_adults),
+        ventilator_places: Set(c.ventilator_places),
+        booking_opens_at: Set(to_micros(c.opens)),
+        booking_closes_at: Set(to_micros(c.closes)),
         booked_children: Set(0),
         booked_adults: Set(0),
         booked_ventilator: Set(0),
         created_by: Set(actor.id),
         created_at: Set(to_micros(now)),
+        cancelled_at: Set(None),
+        cancel_reason: Set(None),
     };
     db::write(db, |tx| {
         let (actor, model) = (actor.clone(), model.clone());
@@ -245,7 +297,8 @@ pub async fn publish(
                 &actor,
                 now,
                 Change {
-                    action: "play_session.published",
+                    action: Action::PlaySessionPublished,
+                    children: Vec::new(),
                     object_type: "play_session",
                     object_id: Some(id),
                     before: None,
@@ -385,6 +438,19 @@ async fn bookings_of(
         .collect()
 }
 
+/// Holds the session's row lock until the transaction ends (a no-op update, portable to both
+/// engines): bookings, their cancellation and staff's changes to the session run one at a time
+/// per session, so none acts on a session another has just changed or called off.
+async fn lock_session(tx: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    use play_session::Column as C;
+    play_session::Entity::update_many()
+        .col_expr(C::Title, Expr::col(C::Title))
+        .filter(C::Id.eq(id))
+        .exec(tx)
+        .await?;
+    Ok(())
+}
+
 /// Takes places on the session if they are all free: one conditional update.
 async fn take_places(
     tx: &impl ConnectionTrait,
@@ -504,10 +570,14 @@ pub async fn book(
         let (actor, child_ids, input) = (actor.clone(), child_ids.clone(), input.clone());
         let programs = programs.clone();
         Box::pin(async move {
+            lock_session(tx, session_id).await?;
             let s = play_session::Entity::find_by_id(session_id)
                 .one(tx)
                 .await?
                 .ok_or(PlayError::SessionNotFound)?;
+            if s.cancelled_at.is_some() {
+                return Err(PlayError::SessionCancelled);
+            }
             let t = to_micros(now);
             if t < s.booking_opens_at || t >= s.booking_closes_at {
                 return Err(PlayError::BookingClosed);
@@ -581,7 +651,8 @@ pub async fn book(
                 &actor,
                 now,
                 Change {
-                    action: "play_booking.created",
+                    action: Action::PlayBookingCreated,
+                    children: b.child_ids.clone(),
                     object_type: "play_booking",
                     object_id: Some(id),
                     before: None,
@@ -608,6 +679,30 @@ pub async fn bookings_of_household(
         .order_by_desc(play_booking::Column::Id)
         .limit(limit)
         .offset(offset)
+        .all(conn)
+        .await?;
+    bookings_of(conn, rows).await
+}
+
+/// The bookings that list a child, newest first (the child's page).
+pub async fn bookings_of_child(
+    conn: &impl ConnectionTrait,
+    child_id: Uuid,
+    limit: u64,
+) -> Result<Vec<Booking>, DbErr> {
+    let rows = play_booking::Entity::find()
+        .filter(
+            play_booking::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(play_booking_child::Column::BookingId)
+                    .from(play_booking_child::Entity)
+                    .and_where(play_booking_child::Column::ChildId.eq(child_id))
+                    .to_owned(),
+            ),
+        )
+        .order_by_desc(play_booking::Column::CreatedAt)
+        .order_by_desc(play_booking::Column::Id)
+        .limit(limit)
         .all(conn)
         .await?;
     bookings_of(conn, rows).await
@@ -674,7 +769,7 @@ pub async fn cancel(
                     promote(tx, &s, &cal, now).await?;
                 }
             }
-            recorded(tx, &actor, now, "play_booking.cancelled", id).await
+            recorded(tx, &actor, now, Action::PlayBookingCancelled, id).await
         })
     })
     .await
@@ -685,7 +780,7 @@ async fn recorded(
     tx: &impl ConnectionTrait,
     actor: &Actor,
     now: DateTime<Utc>,
-    action: &str,
+    action: Action,
     id: Uuid,
 ) -> Result<Booking, PlayError> {
     let m = play_booking::Entity::find_by_id(id)
@@ -699,6 +794,7 @@ async fn recorded(
         now,
         Change {
             action,
+            children: after.child_ids.clone(),
             object_type: "play_booking",
             object_id: Some(id),
             before: None,
@@ -852,10 +948,23 @@ pub async fn check_in(
             if changed != 1 {
                 return Err(PlayError::AlreadyCheckedIn);
             }
-            recorded(tx, &actor, now, "play_booking.checked_in", id).await
+            recorded(tx, &actor, now, Action::PlayBookingCheckedIn, id).await
         })
     })
     .await
+}
+
+/// What a family is told when a session it booked is changed or called off
+/// (`play_session.changed`, `play_session.cancelled`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SessionEvent {
+    pub session_id: Uuid,
+    pub booking_id: Uuid,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// Why it was called off.
+    pub reason: Option<String>,
 }
 
 /// What a family is told when its waiting booking gets places (`play_booking.promoted`).

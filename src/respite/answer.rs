@@ -37,7 +37,15 @@ pub async fn accept(
                 |u| u.col_expr(C::DecidedAt, Expr::value(to_micros(now))),
             )
             .await?;
-            audited(tx, &actor, &cal, now, "respite.accepted", before).await
+            audited(
+                tx,
+                &actor,
+                &cal,
+                now,
+                crate::audit::Action::RespiteAccepted,
+                before,
+            )
+            .await
         })
     })
     .await
@@ -81,7 +89,15 @@ pub async fn decline(
                 "respite visit declined",
             )
             .await?;
-            audited(tx, &actor, &cal, now, "respite.declined", before).await
+            audited(
+                tx,
+                &actor,
+                &cal,
+                now,
+                crate::audit::Action::RespiteDeclined,
+                before,
+            )
+            .await
         })
     })
     .await

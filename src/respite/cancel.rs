@@ -57,7 +57,15 @@ pub async fn cancel(
                 "respite visit cancelled",
             )
             .await?;
-            audited(tx, &actor, &cal, now, "respite.cancelled", before).await
+            audited(
+                tx,
+                &actor,
+                &cal,
+                now,
+                crate::audit::Action::RespiteCancelled,
+                before,
+            )
+            .await
         })
     })
     .await

@@ -113,7 +113,15 @@ pub async fn dispute(
                 )
                 .await?;
             }
-            audited(tx, &actor, &cal, now, "respite.disputed", before).await
+            audited(
+                tx,
+                &actor,
+                &cal,
+                now,
+                crate::audit::Action::RespiteDisputed,
+                before,
+            )
+            .await
         })
     })
     .await
@@ -201,7 +209,15 @@ pub async fn decide_dispute(
                 )
                 .await?;
             }
-            audited(tx, &actor, &cal, now, "respite.dispute_decided", before).await
+            audited(
+                tx,
+                &actor,
+                &cal,
+                now,
+                crate::audit::Action::RespiteDisputeDecided,
+                before,
+            )
+            .await
         })
     })
     .await

@@ -583,7 +583,7 @@ async fn audited(
     actor: &Actor,
     cal: &Calendar,
     now: DateTime<Utc>,
-    action: &str,
+    action: audit::Action,
     before: respite_visit::Model,
 ) -> Result<Visit, RespiteError> {
     let household = before.household_id;
@@ -591,7 +591,7 @@ async fn audited(
     let after = get(tx, before.id).await?;
     // The family hears the station's answers, the record and staff's decisions; the station
     // hears cancellations, disputes and decisions.
-    let kind = EventKind::parse(action);
+    let kind = EventKind::parse(action.as_str());
     let recipients: &[Recipient] = match kind {
         Some(EventKind::RespiteCancelled | EventKind::RespiteDisputed) => {
             &[Recipient::Partner(after.station_id)]
@@ -617,6 +617,7 @@ async fn audited(
         now,
         Change {
             action,
+            children: vec![after.child_id],
             object_type: "respite_visit",
             object_id: Some(before.id),
             before: snapshot(&before),

@@ -206,7 +206,15 @@ pub async fn complete(
                 },
             )
             .await?;
-            audited(tx, &actor, &cal, now, "respite.completed", before).await
+            audited(
+                tx,
+                &actor,
+                &cal,
+                now,
+                crate::audit::Action::RespiteCompleted,
+                before,
+            )
+            .await
         })
     })
     .await

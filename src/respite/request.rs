@@ -9,7 +9,7 @@ use super::{
     local, refuse_overlap, span, visit_event,
 };
 use crate::allowances::{self, EntryKind, Refs};
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Action, Actor, Change, snapshot};
 use crate::clock::{Calendar, to_micros};
 use crate::config::RuleBook;
 use crate::db;
@@ -195,7 +195,8 @@ pub async fn request(
                 &actor,
                 now,
                 Change {
-                    action: "respite.requested",
+                    action: Action::RespiteRequested,
+                    children: vec![child_id],
                     object_type: "respite_visit",
                     object_id: Some(id),
                     before: None,

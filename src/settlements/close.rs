@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{SettlementError, csv, month_totals, statement};
-use crate::audit::{self, Actor, Change};
+use crate::audit::{self, Action, Actor, Change};
 use crate::clock::{Calendar, Month, to_micros};
 use crate::config::RuleBook;
 use crate::db;
@@ -138,7 +138,8 @@ pub async fn close(
                 &actor,
                 now,
                 Change {
-                    action: "settlement.closed",
+                    action: Action::SettlementClosed,
+                    children: Vec::new(),
                     object_type: "settlement_month",
                     object_id: None,
                     before: None,

@@ -3,7 +3,8 @@
 //! institution and confirmed dates, which may differ from the wish) or reject it with a
 //! reason; the institution records the admission and the discharge.
 //!
-//! States: submitted → approved | rejected | withdrawn; approved → admitted → discharged.
+//! States: submitted → approved | rejected | withdrawn; approved → admitted → discharged;
+//! approved → cancelled (by staff, with a reason, before the admission).
 //! Each move is one conditional update from the states allowed (409 otherwise), audited, and
 //! notified in the same transaction.
 
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Action, Actor, Change, snapshot};
 use crate::clock::{Calendar, FiscalYear, from_micros, to_micros};
 use crate::config::RuleBook;
 use crate::config::ShortStayRules;
@@ -117,17 +118,33 @@ pub enum StayStatus {
     Withdrawn,
     Admitted,
     Discharged,
+    /// Called off by the ward after approval, before the admission.
+    Cancelled,
 }
 
 impl StayStatus {
-    pub const ALL: [StayStatus; 6] = [
+    pub const ALL: [StayStatus; 7] = [
         StayStatus::Submitted,
         StayStatus::Approved,
         StayStatus::Rejected,
         StayStatus::Withdrawn,
         StayStatus::Admitted,
         StayStatus::Discharged,
+        StayStatus::Cancelled,
     ];
+
+    /// What the audit log records when a stay reaches this status.
+    fn action(self) -> Action {
+        match self {
+            StayStatus::Submitted => Action::ShortStaySubmitted,
+            StayStatus::Approved => Action::ShortStayApproved,
+            StayStatus::Rejected => Action::ShortStayRejected,
+            StayStatus::Withdrawn => Action::ShortStayWithdrawn,
+            StayStatus::Admitted => Action::ShortStayAdmitted,
+            StayStatus::Discharged => Action::ShortStayDischarged,
+            StayStatus::Cancelled => Action::ShortStayCancelled,
+        }
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -137,6 +154,7 @@ impl StayStatus {
             StayStatus::Withdrawn => "withdrawn",
             StayStatus::Admitted => "admitted",
             StayStatus::Discharged => "discharged",
+            StayStatus::Cancelled => "cancelled",
         }
     }
 
@@ -153,6 +171,7 @@ impl StayStatus {
             StayStatus::Withdrawn => "取下げ済み",
             StayStatus::Admitted => "入所中",
             StayStatus::Discharged => "退所済み",
+            StayStatus::Cancelled => "取消済み",
         }
     }
 
@@ -161,7 +180,7 @@ impl StayStatus {
         use StayStatus::*;
         match to {
             Approved | Rejected | Withdrawn => Some(Submitted),
-            Admitted => Some(Approved),
+            Admitted | Cancelled => Some(Approved),
             Discharged => Some(Admitted),
             Submitted => None,
         }
@@ -191,6 +210,9 @@ pub struct ShortStay {
     pub decided_at: Option<DateTime<Utc>>,
     pub admitted_at: Option<DateTime<Utc>>,
     pub discharged_at: Option<DateTime<Utc>>,
+    /// When the ward cancelled the approved stay, and why.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -243,6 +265,8 @@ impl TryFrom<short_stay::Model> for ShortStay {
             decided_at: m.decided_at.map(from_micros),
             admitted_at: m.admitted_at.map(from_micros),
             discharged_at: m.discharged_at.map(from_micros),
+            cancelled_at: m.cancelled_at.map(from_micros),
+            cancel_reason: m.cancel_reason,
             created_at: from_micros(m.created_at),
         })
     }
@@ -373,7 +397,7 @@ pub struct StayEvent {
     pub institution_id: Option<Uuid>,
     pub confirmed_from: Option<NaiveDate>,
     pub confirmed_until: Option<NaiveDate>,
-    /// The ward's reason, for a rejection.
+    /// The ward's reason, for a rejection or a cancellation.
     pub reason: Option<String>,
 }
 
@@ -397,7 +421,10 @@ async fn stay_event(
         institution,
         from: s.confirmed_from,
         until: s.confirmed_until,
-        reason: s.decision_reason.clone(),
+        reason: s
+            .cancel_reason
+            .clone()
+            .or_else(|| s.decision_reason.clone()),
     };
     Ok(Event {
         words,
@@ -411,7 +438,10 @@ async fn stay_event(
             institution_id: s.institution_id,
             confirmed_from: s.confirmed_from,
             confirmed_until: s.confirmed_until,
-            reason: s.decision_reason.clone(),
+            reason: s
+                .cancel_reason
+                .clone()
+                .or_else(|| s.decision_reason.clone()),
         })
         .unwrap_or_default(),
     })
@@ -475,6 +505,9 @@ pub async fn request(
                 admitted_at: Set(None),
                 discharged_at: Set(None),
                 withdrawn_at: Set(None),
+                cancelled_at: Set(None),
+                cancelled_by: Set(None),
+                cancel_reason: Set(None),
                 requested_by: Set(requested_by),
                 created_at: Set(to_micros(now)),
                 updated_at: Set(to_micros(now)),
@@ -487,7 +520,8 @@ pub async fn request(
                 &actor,
                 now,
                 Change {
-                    action: "short_stay.submitted",
+                    action: Action::ShortStaySubmitted,
+                    children: vec![created.child_id],
                     object_type: "short_stay",
                     object_id: Some(id),
                     before: None,
@@ -554,6 +588,10 @@ pub enum Step {
     Discharge {
         at: Option<DateTime<Utc>>,
     },
+    /// The ward calls an approved stay off, with the reason the family and institution read.
+    Cancel {
+        reason: String,
+    },
 }
 
 impl Step {
@@ -564,6 +602,7 @@ impl Step {
             Step::Reject { .. } => StayStatus::Rejected,
             Step::Admit { .. } => StayStatus::Admitted,
             Step::Discharge { .. } => StayStatus::Discharged,
+            Step::Cancel { .. } => StayStatus::Cancelled,
         }
     }
 
@@ -576,6 +615,9 @@ impl Step {
                 ..
             } => dates(confirmed_from, confirmed_until, "confirmed_until", rules).map(|()| self),
             Step::Reject { reason } => Ok(Step::Reject {
+                reason: text::multiline(&reason, 500).map_err(|e| FieldError::text("reason", e))?,
+            }),
+            Step::Cancel { reason } => Ok(Step::Cancel {
                 reason: text::multiline(&reason, 500).map_err(|e| FieldError::text("reason", e))?,
             }),
             other => Ok(other),
@@ -706,6 +748,10 @@ pub async fn step(
                     .col_expr(C::DecisionReason, Expr::value(reason.clone()))
                     .col_expr(C::DecidedBy, Expr::value(actor.id))
                     .col_expr(C::DecidedAt, Expr::value(t)),
+                Step::Cancel { reason } => update
+                    .col_expr(C::CancelReason, Expr::value(reason.clone()))
+                    .col_expr(C::CancelledBy, Expr::value(actor.id))
+                    .col_expr(C::CancelledAt, Expr::value(t)),
                 Step::Admit { .. } => update.col_expr(
                     C::AdmittedAt,
                     Expr::value(moment(&rules, &cal, &before, &step, now)?.map(to_micros)),
@@ -719,13 +765,14 @@ pub async fn step(
                 return Err(invalid);
             }
             let after = get(tx, id).await?;
-            let action = format!("short_stay.{}", to.as_str());
+            let action = to.action();
             audit::record(
                 tx,
                 &actor,
                 now,
                 Change {
-                    action: &action,
+                    action,
+                    children: vec![after.child_id],
                     object_type: "short_stay",
                     object_id: Some(id),
                     before: snapshot(&before),
@@ -734,9 +781,20 @@ pub async fn step(
             )
             .await?;
             if !matches!(step, Step::Withdraw)
-                && let Some(kind) = EventKind::parse(&action)
+                && let Some(kind) = EventKind::parse(action.as_str())
             {
                 let event = stay_event(tx, kind, Recipient::Household(household), &after).await?;
+                notify(tx, now, event).await?;
+            }
+            // The institution no longer expects the child.
+            if let (Step::Cancel { .. }, Some(institution_id)) = (&step, after.institution_id) {
+                let event = stay_event(
+                    tx,
+                    EventKind::ShortStayCancelled,
+                    Recipient::Partner(institution_id),
+                    &after,
+                )
+                .await?;
                 notify(tx, now, event).await?;
             }
             if let Step::Approve { institution_id, .. } = &step {
@@ -793,6 +851,26 @@ pub async fn list(
     named(conn, stays).await
 }
 
+/// A child's newest requests first (the child's page).
+pub async fn recent_of_child(
+    conn: &impl ConnectionTrait,
+    child_id: Uuid,
+    limit: u64,
+) -> Result<Vec<ShortStay>, DbErr> {
+    use short_stay::Column as C;
+    let stays = short_stay::Entity::find()
+        .filter(C::ChildId.eq(child_id))
+        .order_by_desc(C::CreatedAt)
+        .order_by_desc(C::Id)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(ShortStay::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    named(conn, stays).await
+}
+
 /// A fiscal year's figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct YearCounts {
@@ -803,6 +881,8 @@ pub struct YearCounts {
     pub approved: i64,
     pub rejected: i64,
     pub withdrawn: i64,
+    /// Approved stays the ward cancelled before the admission.
+    pub cancelled: i64,
     /// Stays that began in the year (admissions): the seed's "cases" (4 in FY2024).
     pub cases: i64,
     pub discharged: i64,
@@ -837,7 +917,11 @@ pub async fn year_counts(
                         (s, StayStatus::parse(&m.status)),
                         (
                             StayStatus::Approved,
-                            Some(StayStatus::Admitted | StayStatus::Discharged)
+                            Some(
+                                StayStatus::Admitted
+                                    | StayStatus::Discharged
+                                    | StayStatus::Cancelled
+                            )
                         )
                     )
             })
@@ -850,6 +934,7 @@ pub async fn year_counts(
         approved: count(StayStatus::Approved),
         rejected: count(StayStatus::Rejected),
         withdrawn: count(StayStatus::Withdrawn),
+        cancelled: count(StayStatus::Cancelled),
         cases: all.iter().filter(|m| in_year(m.admitted_at)).count() as i64,
         discharged: all.iter().filter(|m| in_year(m.discharged_at)).count() as i64,
     })

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{Context, VoucherError, VoucherStatus, max_cover};
 use crate::allowances::{self, Unit};
-use crate::audit::{self, Actor, Change};
+use crate::audit::{self, Action, Actor, Change};
 use crate::clock::to_micros;
 use crate::config::ProgramRules;
 use crate::db;
@@ -115,7 +115,8 @@ pub async fn issue(
                 &actor,
                 now,
                 Change {
-                    action: "voucher.issued",
+                    action: Action::VoucherIssued,
+                    children: vec![child_id],
                     object_type: "voucher",
                     object_id: Some(id),
                     before: None,

@@ -12,7 +12,7 @@ use super::{
     check_code, is_as_issued, partner_may_redeem, status_error,
 };
 use crate::allowances::{self, Refs, Unit};
-use crate::audit::{self, Actor, Change};
+use crate::audit::{self, Action, Actor, Change};
 use crate::clock::to_micros;
 use crate::db;
 use crate::enrollments::{self, Program};
@@ -319,7 +319,8 @@ pub async fn redeem(
                 &actor,
                 now,
                 Change {
-                    action: "voucher.redeemed",
+                    action: Action::VoucherRedeemed,
+                    children: vec![v.child_id],
                     object_type: "redemption",
                     object_id: Some(redemption_id),
                     before: None,

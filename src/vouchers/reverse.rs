@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{RedemptionView, VoucherError};
 use crate::allowances::{self, EntryKind, Refs, Unit};
-use crate::audit::{self, Actor, Change, snapshot};
+use crate::audit::{self, Action, Actor, Change, snapshot};
 use crate::clock::{Calendar, to_micros};
 use crate::config::{RuleBook, UnusedBalance};
 use crate::db;
@@ -147,7 +147,8 @@ pub async fn reverse(
                 &actor,
                 now,
                 Change {
-                    action: "redemption.reversed",
+                    action: Action::RedemptionReversed,
+                    children: vec![r.child_id],
                     object_type: "redemption",
                     object_id: Some(redemption_id),
                     before: snapshot(&before),

@@ -298,6 +298,27 @@ pub fn rows() -> Vec<Row> {
             STAFF,
         ),
         row(
+            "searchChildren",
+            "GET",
+            "/api/v1/staff/children?q=sakura".into(),
+            None,
+            STAFF,
+        ),
+        row(
+            "getChildRecord",
+            "GET",
+            format!("/api/v1/staff/children/{id}"),
+            None,
+            STAFF,
+        ),
+        row(
+            "getChildAllowanceHistory",
+            "GET",
+            format!("/api/v1/staff/children/{id}/allowances/taxi_fuel/history"),
+            None,
+            STAFF,
+        ),
+        row(
             "listAllowances",
             "GET",
             format!("/api/v1/children/{id}/allowances"),
@@ -609,6 +630,13 @@ pub fn rows() -> Vec<Row> {
             STAFF,
         ),
         row(
+            "cancelShortStay",
+            "POST",
+            format!("/api/v1/staff/short-stays/{id}/cancel"),
+            Some(json!({ "reason": "x" })),
+            STAFF,
+        ),
+        row(
             "listInstitutionShortStays",
             "GET",
             "/api/v1/device/short-stays".into(),
@@ -643,6 +671,29 @@ pub fn rows() -> Vec<Row> {
             Some(
                 json!({ "title": "x", "starts_at": "2099-01-05T10:00:00", "ends_at": "2099-01-05T12:00:00", "capacity_children": 5, "capacity_adults": 5 }),
             ),
+            STAFF,
+        ),
+        row(
+            "changePlaySession",
+            "PUT",
+            format!("/api/v1/staff/play-sessions/{id}"),
+            Some(
+                json!({ "title": "x", "starts_at": "2099-01-05T10:00:00", "ends_at": "2099-01-05T12:00:00", "capacity_children": 5, "capacity_adults": 5 }),
+            ),
+            STAFF,
+        ),
+        row(
+            "cancelPlaySession",
+            "POST",
+            format!("/api/v1/staff/play-sessions/{id}/cancel"),
+            Some(json!({ "reason": "会場の設備点検のため" })),
+            STAFF,
+        ),
+        row(
+            "listPlaySessionBookings",
+            "GET",
+            format!("/api/v1/staff/play-sessions/{id}/bookings"),
+            None,
             STAFF,
         ),
         row(

@@ -3,7 +3,7 @@
 
 use carepass::config::Config;
 use carepass::db;
-use carepass::entity::{allowance_account, child, household, ledger_entry};
+use carepass::entity::{allowance_account, audit_child, audit_log, child, household, ledger_entry};
 use migration::{Alias, Migrator, MigratorTrait, Query};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -11,7 +11,8 @@ use uuid::Uuid;
 use crate::helpers::{fresh_postgres, postgres_url};
 
 #[tokio::test]
-async fn an_older_database_upgrades_keeping_proposals_units_households_and_corrections_apart() {
+async fn an_older_database_upgrades_keeping_proposals_units_households_corrections_and_audit_trails()
+ {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.database.sqlite_path = dir.path().join("old.sqlite");
@@ -119,6 +120,35 @@ async fn an_older_database_upgrades_keeping_proposals_units_households_and_corre
         ])
         .to_owned();
     conn.execute(&insert).await.unwrap();
+    // Audit entries from before migration 21 name their object only.
+    let mut entries = Vec::new();
+    for (action, object_type, object_id) in [
+        ("child.created", "child", child_id),
+        (
+            "allowance.adjustment_proposed",
+            "adjustment_proposal",
+            proposal,
+        ),
+        ("partner.created", "partner", Uuid::new_v4()),
+    ] {
+        let id = Uuid::new_v4();
+        entries.push(id);
+        audit_log::Entity::insert(audit_log::ActiveModel {
+            id: Set(id),
+            occurred_at: Set(0),
+            actor_type: Set("staff".into()),
+            actor_id: Set(None),
+            action: Set(action.into()),
+            object_type: Set(object_type.into()),
+            object_id: Set(Some(object_id)),
+            before_json: Set(None),
+            after_json: Set(None),
+            request_id: Set(None),
+        })
+        .exec_without_returning(&conn)
+        .await
+        .unwrap();
+    }
 
     Migrator::up(&conn, None).await.unwrap();
     let row = carepass::entity::adjustment_proposal::Entity::find()
@@ -142,4 +172,16 @@ async fn an_older_database_upgrades_keeping_proposals_units_households_and_corre
         .unwrap()
         .expect("the account survived the upgrade");
     assert_eq!((a.granted, a.adjusted, a.balance), (4, 2, 6));
+    // The child's trail holds the entries about the child and its proposal, not the partner's.
+    let mut linked: Vec<(Uuid, Uuid)> = audit_child::Entity::find()
+        .all(&conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.audit_id, l.child_id))
+        .collect();
+    linked.sort();
+    let mut expected = vec![(entries[0], child_id), (entries[1], child_id)];
+    expected.sort();
+    assert_eq!(linked, expected);
 }

@@ -567,6 +567,68 @@ fn cells(w: &World) -> Vec<Cell> {
         );
     }
 
+    // Staff open any child's page; an id of no child is 404.
+    for (owner, child, expect) in [(NoOne, nobody, 404), (Own, w.ours.child, 200)] {
+        add(
+            "getChildRecord",
+            As::Staff,
+            owner,
+            "GET",
+            format!("/api/v1/staff/children/{child}"),
+            None,
+            expect,
+        );
+        add(
+            "getChildAllowanceHistory",
+            As::Staff,
+            owner,
+            "GET",
+            format!("/api/v1/staff/children/{child}/allowances/taxi_fuel/history"),
+            None,
+            expect,
+        );
+    }
+    // A session's door list; changing or calling off a session nobody published is 404 (the
+    // world's own session stays as it is for the other cells).
+    add(
+        "listPlaySessionBookings",
+        As::Staff,
+        NoOne,
+        "GET",
+        format!("/api/v1/staff/play-sessions/{nobody}/bookings"),
+        None,
+        404,
+    );
+    add(
+        "listPlaySessionBookings",
+        As::Staff,
+        Own,
+        "GET",
+        format!("/api/v1/staff/play-sessions/{}/bookings", w.play_session),
+        None,
+        200,
+    );
+    add(
+        "changePlaySession",
+        As::Staff,
+        NoOne,
+        "PUT",
+        format!("/api/v1/staff/play-sessions/{nobody}"),
+        Some(
+            json!({ "title": "x", "starts_at": "2099-01-05T10:00:00", "ends_at": "2099-01-05T12:00:00", "capacity_children": 5, "capacity_adults": 5 }),
+        ),
+        404,
+    );
+    add(
+        "cancelPlaySession",
+        As::Staff,
+        NoOne,
+        "POST",
+        format!("/api/v1/staff/play-sessions/{nobody}/cancel"),
+        Some(json!({ "reason": "会場の設備点検のため" })),
+        404,
+    );
+
     // Staff see every household's objects; an id nobody owns is 404.
     let household = w.ours.guardian.household_id.unwrap();
     for (owner, h, expect) in [(NoOne, nobody, 404), (Own, household, 200)] {
@@ -830,6 +892,18 @@ fn cells(w: &World) -> Vec<Cell> {
             );
         }
     }
+
+    // Cancelling a stay nobody requested is 404 (the world's approved stay is the institution's
+    // to admit in the cells above).
+    add(
+        "cancelShortStay",
+        As::Staff,
+        NoOne,
+        "POST",
+        format!("/api/v1/staff/short-stays/{nobody}/cancel"),
+        Some(json!({ "reason": "不要になったため" })),
+        404,
+    );
 
     // Play space: another household's booking is 404 like nobody's; so is a session nobody
     // published.

@@ -433,7 +433,7 @@ async fn the_yearly_counts_follow_the_fiscal_year() {
         .unwrap();
     assert_eq!(
         counts,
-        json!({ "fiscal_year": "FY2026", "requested": 3, "approved": 2, "rejected": 1, "withdrawn": 0, "cases": 2, "discharged": 0 })
+        json!({ "fiscal_year": "FY2026", "requested": 3, "approved": 2, "rejected": 1, "withdrawn": 0, "cancelled": 0, "cases": 2, "discharged": 0 })
     );
     let previous: Value = app
         .get(
@@ -516,4 +516,89 @@ async fn an_admission_happens_on_the_confirmed_dates_and_may_be_entered_after_th
         )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn staff_cancel_an_approved_stay_with_a_reason_the_family_and_the_institution_are_told() {
+    let app = app().await;
+    let f = family(&app, &["short_stay"]).await;
+    let admin = app.admin().await;
+    let (hospital, device) = institution(&app, &admin).await;
+    let made_on = today(&app);
+    let from = made_on + Duration::days(10);
+    let s = submitted(&app, &f, from, 3).await;
+    let cancel = path(&s, "cancel", "staff");
+    let reason = json!({ "reason": "ご家族から不要との連絡があったため" });
+
+    // Not yet approved: nothing to cancel (the family withdraws a request instead).
+    let r = app.post(&cancel, Some(&f.staff.access), &reason).await;
+    assert_eq!(
+        assert_problem(r, 409, "short_stay_state_conflict").await["stay_status"],
+        "submitted"
+    );
+    assert_eq!(
+        approve(&app, &f.staff, &s, hospital, from).await.status(),
+        StatusCode::OK
+    );
+    let r = app.post(&cancel, Some(&f.guardian.access), &reason).await;
+    assert_problem(r, 403, "forbidden_role").await;
+    let r = app
+        .post(&cancel, Some(&f.staff.access), &json!({ "reason": "" }))
+        .await;
+    assert_problem(r, 422, "invalid_field").await;
+
+    let r = app.post(&cancel, Some(&f.staff.access), &reason).await;
+    assert_eq!(r.status(), StatusCode::OK, "{:?}", r.text().await);
+    let cancelled: Value = r.json().await.unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(
+        cancelled["cancel_reason"],
+        "ご家族から不要との連絡があったため"
+    );
+
+    let told = &inbox(&app, &f.guardian.access, false).await[0];
+    assert_eq!(told["type"], "short_stay.cancelled");
+    let body = told["text"]["ja"]["body"].as_str().unwrap();
+    assert!(body.starts_with("品川 さくらさんの"), "{body}");
+    assert!(
+        body.contains("理由：ご家族から不要との連絡があったため"),
+        "{body}"
+    );
+    let theirs = &inbox(&app, &device, true).await[0];
+    assert_eq!(theirs["type"], "short_stay.cancelled");
+    // The institution reads initials in its notice.
+    assert!(
+        !theirs["text"]["ja"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("品川 さくら")
+    );
+
+    // A cancelled stay is not admitted, nor cancelled twice.
+    morning_of(&app, from);
+    let r = app
+        .post_empty(&path(&s, "admit", "device"), Some(&device))
+        .await;
+    assert_problem(r, 409, "short_stay_state_conflict").await;
+    let r = app.post(&cancel, Some(&f.staff.access), &reason).await;
+    assert_problem(r, 409, "short_stay_state_conflict").await;
+    // The year it was requested in counts it among the approved and the cancelled.
+    let fy = if made_on.month() >= 4 {
+        made_on.year()
+    } else {
+        made_on.year() - 1
+    };
+    let counts: Value = app
+        .get(
+            &format!("/api/v1/staff/short-stay-counts?fiscal_year=FY{fy}"),
+            Some(&f.staff.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (counts["approved"].as_i64(), counts["cancelled"].as_i64()),
+        (Some(1), Some(1))
+    );
 }

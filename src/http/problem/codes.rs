@@ -121,6 +121,9 @@ problem_codes! {
     AdmissionOutsideDates = "admission_outside_dates": "The admission is not on the confirmed dates", "入所日が決定した日程と合いません";
     PlaySessionNotFound = "play_session_not_found": "The session does not exist", "開催回が見つかりません";
     PlayBookingNotFound = "play_booking_not_found": "The booking does not exist", "予約が見つかりません";
+    PlaySessionCancelled = "play_session_cancelled": "The session was cancelled", "この回は中止になりました";
+    PlaySessionStarted = "play_session_started": "The session has already started", "この回はすでに始まっています";
+    CapacityBelowBookings = "capacity_below_bookings": "The capacity would be less than what is already booked", "定員が予約済みの人数より少なくなります";
     BookingClosed = "booking_closed": "Bookings for this session are not open", "この回の予約受付期間外です";
     SessionFull = "session_full": "The session is full", "この回は満員です";
     AlreadyBooked = "already_booked": "A child already has a booking for this session", "この回には既に予約済みの児童が含まれています";

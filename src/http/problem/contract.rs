@@ -141,7 +141,9 @@ pub fn sources_of(operation_id: &str) -> Option<&'static [Source]> {
         | "getCurrentDevice" => &[Partner, Field],
         "inviteStaff" => &[Invite, Field],
         "listStaff" | "disableAccount" => &[Disable],
-        "listAuditLog" => &[],
+        "listAuditLog" | "searchChildren" => &[],
+        "getChildRecord" => &[Household],
+        "getChildAllowanceHistory" => &[Household, NO_HISTORY],
         "listAllowances" => &[Household],
         "getAllowanceHistory" => &[Household, NO_HISTORY],
         "issueVoucher" => &[Household, Voucher],
@@ -174,11 +176,12 @@ pub fn sources_of(operation_id: &str) -> Option<&'static [Source]> {
             &[Household, ShortStay, Field]
         }
         "listShortStays" | "getShortStay" | "approveShortStay" | "rejectShortStay"
-        | "getShortStayCounts" => &[ShortStay, Field],
+        | "cancelShortStay" | "getShortStayCounts" => &[ShortStay, Field],
         "listInstitutionShortStays" | "admitShortStay" | "dischargeShortStay" => {
             &[ShortStay, KIND, Field]
         }
         "publishPlaySession" | "listPlaySessions" | "getPlayStatistics" => &[Play, Field],
+        "changePlaySession" | "cancelPlaySession" | "listPlaySessionBookings" => &[Play, Field],
         "bookPlaySession" | "listPlayBookings" | "cancelPlayBooking" | "getPlayBookingCode" => {
             &[Play, Field]
         }

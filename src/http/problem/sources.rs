@@ -369,6 +369,13 @@ fn settlement(d: Se) -> Vec<SettlementError> {
 fn play(d: Pl) -> Vec<PlayError> {
     match d {
         Pl::SessionNotFound => vec![PlayError::SessionNotFound],
+        Pl::SessionCancelled => vec![PlayError::SessionCancelled],
+        Pl::SessionStarted => vec![PlayError::SessionStarted],
+        Pl::BelowBookings => vec![PlayError::BelowBookings {
+            booked_children: 8,
+            booked_adults: 6,
+            booked_ventilator: 1,
+        }],
         Pl::BookingNotFound => vec![PlayError::BookingNotFound],
         Pl::BookingClosed => vec![PlayError::BookingClosed],
         Pl::Full => vec![PlayError::Full],
