@@ -93,6 +93,22 @@ try {
   await page.click("#h-save");
   await page.waitForSelector("#cp-household dd:has-text('03-0000-9999')");
 
+  // A use this month, reversed from the child's page with a reason: the balance comes back.
+  const before = (await service.call("GET", `/api/v1/children/${sakura.id}/allowances`, hanako)).find((x) => x.program === "taxi_fuel");
+  await page.locator("#cp-allowances tr", { hasText: "福祉タクシー" }).locator("button", { hasText: "履歴" }).click();
+  const use = page.locator("#cp-redemptions tr", { has: page.locator("button", { hasText: "取り消す" }) }).first();
+  await use.waitFor();
+  const useId = await use.getAttribute("data-id");
+  const history = (await service.call("GET", `/api/v1/staff/children/${sakura.id}/allowances/taxi_fuel/history`, staff)).redemptions;
+  const covered = history.find((r) => r.id === useId).covered_yen;
+  await page.fill("#cp-reverse-reason", "二重に読み取ったため");
+  page.once("dialog", (d) => d.accept());
+  await use.locator("button", { hasText: "取り消す" }).click();
+  await page.waitForSelector(`#cp-redemptions tr[data-id="${useId}"] td:has-text('取消済み')`);
+  const after = (await service.call("GET", `/api/v1/children/${sakura.id}/allowances`, hanako)).find((x) => x.program === "taxi_fuel");
+  assert.equal(after.remaining, before.remaining + covered, "the reversed amount is back");
+  await shoot(page, "console-desktop-child-history");
+
   // A correction opened from the child's page knows the child.
   await page.click("#cp-correct");
   assert.equal(await page.inputValue("#c-child"), "品川 さくら");

@@ -237,7 +237,9 @@
       cell(row, amount(a.used, a.unit));
       cell(row, a.held ? amount(a.held, a.unit) : "—");
       cell(row, amount(a.remaining, a.unit)).style.fontWeight = "700";
+      cell(row, "").append(button("履歴", () => loadHistory(a.program).catch(() => {}), "secondary"));
     }, "今日利用できる事業はありません");
+    $("cp-history").hidden = true;
     rows($("cp-enrollments"), r.enrollments, (row, e) => {
       cell(row, day(e.created_at));
       named(row, PROGRAMS[e.program] || e.program, e.program);
@@ -267,6 +269,35 @@
     $("child-page").hidden = false;
     $("cp-name").tabIndex = -1;
     $("cp-name").focus();
+  }
+
+  // One program's uses this period, each reversible before the month is settled.
+  async function loadHistory(program) {
+    const h = await api("GET", `/api/v1/staff/children/${CHILD.child.id}/allowances/${program}/history?limit=100`);
+    $("cp-history-title").textContent = `${PROGRAMS[program] || program}の利用（${h.period}）`;
+    rows($("cp-redemptions"), h.redemptions, (row, r) => {
+      row.dataset.id = r.id;
+      cell(row, when(r.redeemed_at));
+      named(row, r.partner_name || "—", r.partner_id);
+      cell(row, r.tickets_used ? `${yen(r.covered_yen)}（${r.tickets_used}枚）` : yen(r.covered_yen));
+      cell(row, r.reversed_at ? `取消済み（${r.reversal_reason || ""}）` : "利用");
+      const ops = cell(row, "");
+      if (r.reversed_at) return;
+      ops.append(
+        button("取り消す", async () => {
+          const reason = $("cp-reverse-reason").value.trim();
+          if (!reason) return say("取消には理由が必要です");
+          if (!confirm(`${when(r.redeemed_at)}の利用（${yen(r.covered_yen)}）を取り消しますか？`)) return;
+          await api("POST", `/api/v1/staff/redemptions/${r.id}/reverse`, { reason });
+          $("cp-reverse-reason").value = "";
+          await openChild(CHILD.child.id);
+          await loadHistory(program);
+        }, "danger")
+      );
+    }, "この期間の利用はありません");
+    $("cp-history").hidden = false;
+    $("cp-history-title").tabIndex = -1;
+    $("cp-history-title").focus();
   }
 
   async function saveContact() {
@@ -313,6 +344,17 @@
       named(row, STATIONS[v.station_id] || "—", v.station_id);
       named(row, VISIT_STATUS[v.status] || v.status, v.status);
       cell(row, `${v.used_minutes ?? v.booked_minutes}分`);
+      const ops = cell(row, "");
+      if (v.status === "requested" || v.status === "accepted") {
+        ops.append(
+          button("例外として記録", () => {
+            $("x-visit").value = v.id;
+            $("x-visit-label").value = `${v.child_name} ${when(v.scheduled_start)}〜${clock(v.scheduled_end)}`;
+            show("corrections");
+            $("x-start").focus();
+          }, "secondary")
+        );
+      }
     }, "該当する訪問はありません");
   }
 
@@ -714,17 +756,11 @@
     await loadDisputes();
   }
 
-  async function reverse() {
-    const reason = $("v-reason").value.trim();
-    if (!reason) return say("取消には理由が必要です");
-    await api("POST", `/api/v1/staff/redemptions/${$("v-redemption").value.trim()}/reverse`, { reason });
-    $("c-result").textContent = "取り消しました";
-  }
-
   async function exception() {
     const reason = $("x-reason").value.trim();
+    if (!$("x-visit").value) return say("「レスパイト」タブで訪問を選び、「例外として記録」から開いてください");
     if (!reason) return say("承認には理由が必要です");
-    const v = await api("POST", `/api/v1/staff/respite-visits/${$("x-visit").value.trim()}/exception`, {
+    const v = await api("POST", `/api/v1/staff/respite-visits/${$("x-visit").value}/exception`, {
       started_at: $("x-start").value + ":00",
       ended_at: $("x-end").value + ":00",
       reason,
@@ -802,7 +838,6 @@
   $("publish").onclick = () => publish().catch(() => {});
   $("create-partner").onclick = () => createPartner().catch(() => {});
   $("correct").onclick = () => correct().catch(() => {});
-  $("reverse").onclick = () => reverse().catch(() => {});
   $("exception").onclick = () => exception().catch(() => {});
   $("load-settlements").onclick = () => loadSettlements().catch(() => {});
   $("close-month").onclick = () => closeMonth().catch(() => {});

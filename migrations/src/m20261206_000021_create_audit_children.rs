@@ -2,7 +2,8 @@
 //! the trail of everything done for that child (a play booking can name several children, hence
 //! a table rather than a column). Entries written before this migration are linked from the
 //! objects they name: enrollments, vouchers, redemptions, allowance accounts, correction
-//! proposals, respite visits, short stays, play bookings and the child itself.
+//! proposals, respite visits, short stays, play bookings and the child itself. The log also
+//! gains an index by time: it is read newest first by when things happened.
 
 use sea_orm_migration::prelude::*;
 
@@ -55,6 +56,17 @@ impl MigrationTrait for Migration {
             false,
         )
         .await?;
+        // The log reads newest first by when things happened.
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_audit_log_occurred")
+                    .table(Alias::new("audit_log"))
+                    .col(Alias::new("occurred_at"))
+                    .col(Alias::new("id"))
+                    .to_owned(),
+            )
+            .await?;
         let db = manager.get_connection();
         for (object_type, table, column) in LINKS {
             db.execute_unprepared(&format!(

@@ -63,6 +63,7 @@ pub async fn post(
         return Err(AllowanceError::Insufficient {
             remaining: account.balance,
             requested: magnitude,
+            period: super::PeriodKind::of_key(&account.period),
             unit: account.unit,
         });
     };
@@ -152,6 +153,7 @@ pub async fn capture(
         return Err(AllowanceError::Insufficient {
             remaining: 0,
             requested: max,
+            period: rule.period,
             unit: rule.unit,
         });
     }
@@ -199,6 +201,7 @@ pub async fn capture(
     Err(AllowanceError::Insufficient {
         remaining,
         requested: max,
+        period: rule.period,
         unit: rule.unit,
     })
 }

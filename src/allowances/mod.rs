@@ -115,6 +115,25 @@ pub enum PeriodKind {
     FiscalYear,
 }
 
+impl PeriodKind {
+    /// The kind of a period's key: "FY2026" is a fiscal year, "2026-11" a month.
+    pub fn of_key(key: &str) -> PeriodKind {
+        if key.starts_with("FY") {
+            PeriodKind::FiscalYear
+        } else {
+            PeriodKind::Month
+        }
+    }
+
+    /// The key a message's selector chooses by (`[month]`, `[fiscal_year]`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeriodKind::Month => "month",
+            PeriodKind::FiscalYear => "fiscal_year",
+        }
+    }
+}
+
 /// The allowance rule of a program, from the configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
@@ -349,6 +368,8 @@ pub enum AllowanceError {
     Insufficient {
         remaining: i64,
         requested: i64,
+        /// This month's or this fiscal year's balance.
+        period: PeriodKind,
         /// The account's unit, so that the refusal can say 「45円」, 「2枚」 or 「1時間」.
         unit: Unit,
     },

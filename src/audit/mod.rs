@@ -157,6 +157,7 @@ pub async fn list(
         q = q.filter(audit_log::Column::OccurredAt.lt(to_micros(u)));
     }
     let rows = q
+        .order_by_desc(audit_log::Column::OccurredAt)
         .order_by_desc(audit_log::Column::Id)
         .limit(limit)
         .offset(offset)

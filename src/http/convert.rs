@@ -249,11 +249,13 @@ impl From<AllowanceError> for ApiError {
             AllowanceError::Insufficient {
                 remaining,
                 requested,
+                period,
                 unit,
             } => ApiError::conflict(Code::InsufficientBalance)
                 .say(
                     "problem-insufficient-balance",
                     Args::new()
+                        .with("period", Arg::Key(period.as_str()))
                         .with("remaining", quantity(remaining, unit))
                         .with("requested", quantity(requested, unit)),
                 )
@@ -310,7 +312,10 @@ impl From<VoucherError> for ApiError {
             VoucherError::NotVoucherProgram => ApiError::unprocessable(Code::ProgramHasNoVouchers),
             VoucherError::NotEnrolled => ApiError::conflict(Code::NotEnrolled),
             VoucherError::Ineligible(unmet) => unmet.into(),
-            VoucherError::Exhausted => ApiError::conflict(Code::AllowanceExhausted),
+            VoucherError::Exhausted { period } => ApiError::conflict(Code::AllowanceExhausted).say(
+                "problem-allowance-exhausted",
+                Args::new().with("period", Arg::Key(period.as_str())),
+            ),
             VoucherError::Malformed => ApiError::unprocessable(Code::VoucherMalformed),
             VoucherError::UnknownKey => ApiError::unprocessable(Code::VoucherUnknownKey),
             VoucherError::BadSignature => ApiError::unprocessable(Code::VoucherSignatureInvalid),

@@ -75,7 +75,14 @@ problem-not-eligible-care-needs = This program is for people who need one of: { 
 problem-not-eligible-age = This program is for ages { $age_range }; the person is { $age }.
 problem-certificate-missing = This program needs the { $certificate }, and none is on record. Please ask the ward's office.
 problem-certificate-expired = The { $certificate } expired on { $valid_until }. Please give the ward's office the renewed certificate.
-problem-insufficient-balance = Only { $remaining } remain; { $requested } were asked for.
+problem-insufficient-balance = Only { $remaining } remain { $period ->
+        [fiscal_year] this fiscal year
+       *[month] this month
+    }; { $requested } were asked for.
+problem-allowance-exhausted = Nothing is left { $period ->
+        [fiscal_year] this fiscal year
+       *[month] this month
+    }.
 problem-adjustment-over-limit = A single correction may be at most { $max }, even with two approvers.
 problem-second-approver-required = One person may correct at most { $limit } on this account alone; propose a correction for a second staff member to approve.
 problem-proposal-not-pending = This proposal is already { $status }.

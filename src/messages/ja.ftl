@@ -76,7 +76,14 @@ problem-not-eligible-care-needs = この事業の対象は、{ $conditions }の�
 problem-not-eligible-age = この事業の対象年齢は{ $age_range }です（現在{ $age }歳）。
 problem-certificate-missing = この事業には{ $certificate }が必要ですが、登録されていません。担当窓口にお問い合わせください。
 problem-certificate-expired = { $certificate }の有効期限（{ $valid_until }）が過ぎています。更新した受給者証を担当窓口に届け出てください。
-problem-insufficient-balance = 残りは{ $remaining }です（{ $requested }が必要です）。
+problem-insufficient-balance = { $period ->
+        [fiscal_year] 今年度
+       *[month] 今月
+    }の残りは{ $remaining }です（{ $requested }が必要です）。
+problem-allowance-exhausted = { $period ->
+        [fiscal_year] 今年度
+       *[month] 今月
+    }の残りはありません。
 problem-adjustment-over-limit = 1回の補正は、2人で承認する場合でも{ $max }までです。
 problem-second-approver-required = 1人で行える補正はこの残高につき{ $limit }までです。補正を申請し、別の職員の承認を受けてください。
 problem-proposal-not-pending = この補正申請は既に{ $status }です。

@@ -81,7 +81,9 @@ pub async fn issue(
             }
             let account = allowances::current_account(tx, &rules, &cal, child_id, program, now).await?;
             if account.balance <= 0 {
-                return Err(VoucherError::Exhausted);
+                return Err(VoucherError::Exhausted {
+                    period: allowances::PeriodKind::of_key(&account.period),
+                });
             }
             // Take the account's row lock so that concurrent issues for the same child and
             // program queue here (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises):

@@ -48,7 +48,9 @@ pub enum VoucherError {
     #[error("the person does not meet the program's conditions: {0:?}")]
     Ineligible(crate::enrollments::Unmet),
     #[error("nothing left this period")]
-    Exhausted,
+    Exhausted {
+        period: crate::allowances::PeriodKind,
+    },
     #[error("not a voucher code, or truncated")]
     Malformed,
     #[error("signed with a key this service does not know")]
@@ -111,7 +113,7 @@ impl From<AllowanceError> for VoucherError {
         match e {
             AllowanceError::NotEnrolled => VoucherError::NotEnrolled,
             AllowanceError::NoAllowance => VoucherError::NotVoucherProgram,
-            AllowanceError::Insufficient { .. } => VoucherError::Exhausted,
+            AllowanceError::Insufficient { period, .. } => VoucherError::Exhausted { period },
             AllowanceError::InvalidField(f) => VoucherError::InvalidField(f),
             AllowanceError::Db(d) => VoucherError::Db(d),
             other => VoucherError::Ledger(other),

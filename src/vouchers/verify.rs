@@ -84,7 +84,9 @@ pub async fn verify(
     }
     let summary = allowances::summary(conn, rules, cal, v.child_id, claims.program, now).await?;
     if summary.remaining <= 0 {
-        return Err(VoucherError::Exhausted);
+        return Err(VoucherError::Exhausted {
+            period: allowances::PeriodKind::of_key(&summary.period),
+        });
     }
     let child = households::find_child(conn, v.child_id)
         .await?

@@ -64,6 +64,7 @@ async fn holds_and_releases_move_the_balance_and_the_held_amount_through_the_led
         Err(AllowanceError::Insufficient {
             remaining: 17_130,
             requested: 17_131,
+            period: allowances::PeriodKind::FiscalYear,
             unit: allowances::Unit::Minute,
         })
     ));

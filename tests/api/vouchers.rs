@@ -102,7 +102,9 @@ async fn the_cover_is_capped_by_what_is_left_and_the_family_pays_the_rest() {
             &json!({ "program": "taxi_fuel" }),
         )
         .await;
-    assert_problem(r, 409, "allowance_exhausted").await;
+    let p = assert_problem(r, 409, "allowance_exhausted").await;
+    // The period is named by the program's: a month here.
+    assert_eq!(p["detail"], "今月の残りはありません。");
 }
 
 #[tokio::test]
@@ -920,6 +922,10 @@ async fn staff_corrections_move_the_balance_with_a_reason_but_never_below_zero()
         .await;
     let body = assert_problem(r, 409, "insufficient_balance").await;
     assert_eq!(body["remaining"], 21_500);
+    assert_eq!(
+        body["detail"],
+        "今月の残りは21,500円です（30,000円が必要です）。"
+    );
     let r = app
         .post(&path, Some(&f.staff.access), &json!({ "amount": -500 }))
         .await;

@@ -228,7 +228,8 @@ fn allowance(d: A) -> Vec<AllowanceError> {
         A::Insufficient => AllowanceError::Insufficient {
             remaining: 1,
             requested: 2,
-            unit: Unit::Yen,
+            period: crate::allowances::PeriodKind::FiscalYear,
+            unit: Unit::Minute,
         },
         A::NegativeMagnitude => AllowanceError::NegativeMagnitude,
         A::AdjustmentOverLimit => AllowanceError::AdjustmentOverLimit {
@@ -268,7 +269,14 @@ fn voucher(d: V) -> Vec<VoucherError> {
         V::NotVoucherProgram => vec![VoucherError::NotVoucherProgram],
         V::NotEnrolled => vec![VoucherError::NotEnrolled],
         V::Ineligible => unmet().into_iter().map(VoucherError::Ineligible).collect(),
-        V::Exhausted => vec![VoucherError::Exhausted],
+        V::Exhausted => vec![
+            VoucherError::Exhausted {
+                period: crate::allowances::PeriodKind::Month,
+            },
+            VoucherError::Exhausted {
+                period: crate::allowances::PeriodKind::FiscalYear,
+            },
+        ],
         V::Malformed => vec![VoucherError::Malformed],
         V::UnknownKey => vec![VoucherError::UnknownKey],
         V::BadSignature => vec![VoucherError::BadSignature],
