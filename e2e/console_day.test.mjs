@@ -9,7 +9,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
-import { startService, launch } from "./harness.mjs";
+import { startService, launch, consolePage } from "./harness.mjs";
 
 const shots = process.env.SCREENSHOTS_DIR;
 const service = await startService();
@@ -55,16 +55,27 @@ try {
     confirmed_until: tokyoDay(22),
   });
 
+  // Hikaru's family applies for the taxi/fuel subsidy, which needs a certificate at approval.
+  const application = await service.call("POST", `/api/v1/children/${hikaru.id}/enrollments`, taro, { program: "taxi_fuel" });
+
   browser = await launch();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(`${service.base}/console`);
-  await page.fill("#email", "staff@carepass.example.jp");
-  await page.fill("#password", "demo-staff-password");
+  const { page, errors } = await consolePage(browser, service.base, "staff@carepass.example.jp", "demo-staff-password");
   await page.press("#password", "Enter");
   await page.waitForSelector("#tabs:not([hidden])");
+
+  // The queue asks for the certificate where the program needs one.
+  const queued = page.locator(`#enrollment-rows tr[data-id="${application.id}"]`);
+  await queued.waitFor();
+  await queued.locator("button", { hasText: "承認" }).click();
+  await page.waitForSelector("#message:has-text('受給者証の番号と有効期限')");
+  await queued.locator("input[aria-label$='の番号']").fill("1310900123");
+  await queued.locator("input[type=date]").fill(tokyoDay(400));
+  await shoot(page, "console-desktop-certificate");
+  await queued.locator("button", { hasText: "承認" }).click();
+  await queued.waitFor({ state: "detached" });
+  const decided = await service.call("GET", `/api/v1/staff/enrollments/${application.id}`, staff);
+  assert.equal(decided.status, "approved");
+  assert.equal(decided.certificate_number, "1310900123");
 
   // Find the child by reading in katakana, with the keyboard.
   await page.click("[data-tab=children]");

@@ -84,3 +84,16 @@ export function totp(secretBase32, at = Date.now()) {
   const n = (mac.readUInt32BE(o) & 0x7fffffff) % 1_000_000;
   return String(n).padStart(6, "0");
 }
+
+// A console page at desktop width in Japanese and Tokyo time, collecting the page's errors, with
+// the staff member's email and password typed in (the caller waits for what follows).
+export async function consolePage(browser, base, email, password) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${base}/console`);
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  return { page, errors };
+}

@@ -7,20 +7,14 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
-import { startService, launch, totp } from "./harness.mjs";
+import { startService, launch, totp, consolePage } from "./harness.mjs";
 
 const shots = process.env.SCREENSHOTS_DIR;
 const service = await startService({ strict: true });
 let browser;
 try {
   browser = await launch();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: "ja-JP", timezoneId: "Asia/Tokyo" });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(`${service.base}/console`);
-  await page.fill("#email", "staff@carepass.example.jp");
-  await page.fill("#password", "demo-staff-password");
+  const { page, errors } = await consolePage(browser, service.base, "staff@carepass.example.jp", "demo-staff-password");
   await page.click("#sign-in");
   await page.waitForSelector("#setup:not([hidden])");
   assert.ok(await page.locator("#tabs").isHidden(), "no staff functions before the setup");

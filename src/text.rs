@@ -1,5 +1,7 @@
 //! Parsing of free-text input at the boundary: trimmed, length-bounded, no control characters.
 
+use crate::messages::{self, Arg, Args, Lang};
+
 /// Marks a deserialization message that is already a sentence in both languages (our own
 /// types' refusals), so the rejection handler can show it instead of a generic one.
 const BILINGUAL: char = '\u{1f}';
@@ -28,17 +30,25 @@ pub enum TextError {
 }
 
 impl TextError {
-    pub fn ja(&self) -> String {
+    /// The reason as the catalogue words it: its message id and parameters.
+    fn said(&self) -> (&'static str, Args) {
         match self {
-            TextError::Empty => "空にはできません".into(),
-            TextError::TooLong { max } => format!("{max}文字以内で入力してください"),
-            TextError::ControlCharacter => "制御文字は使えません".into(),
-            TextError::Format => "形式が正しくありません".into(),
+            TextError::Empty => ("reason-text-empty", Args::new()),
+            TextError::TooLong { max } => (
+                "reason-text-too-long",
+                Args::new().with(
+                    "max_length",
+                    Arg::Count(i64::try_from(*max).unwrap_or(i64::MAX)),
+                ),
+            ),
+            TextError::ControlCharacter => ("reason-text-control-character", Args::new()),
+            TextError::Format => ("reason-text-format", Args::new()),
         }
     }
 }
 
-/// A request field that broke a rule, with the explanation in English and Japanese.
+/// A request field that broke a rule, with the explanation in English and Japanese as the
+/// message catalogue words it (`reason-…` ids; areas name the reason, never write it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {field}: {en}")]
 pub struct FieldError {
@@ -48,17 +58,19 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: &'static str, en: impl Into<String>, ja: impl Into<String>) -> FieldError {
+    /// A rule broken by `field`, told by the catalogue's message `id` with `args`.
+    pub fn said(field: &'static str, id: &str, args: Args) -> FieldError {
         FieldError {
             field,
-            en: en.into(),
-            ja: ja.into(),
+            en: messages::say(id, &args, Lang::En),
+            ja: messages::say(id, &args, Lang::Ja),
         }
     }
 
     /// A text rule broken by `field`.
     pub fn text(field: &'static str, e: TextError) -> FieldError {
-        FieldError::new(field, e.to_string(), e.ja())
+        let (id, args) = e.said();
+        FieldError::said(field, id, args)
     }
 }
 

@@ -10,6 +10,8 @@
   const TABS = ["children", "enrollments", "respite", "stays", "play", "partners", "corrections", "reports", "audit", "setup"];
   // Program id → its name, as the ward configures it (GET /api/v1/ward, loaded at start).
   let PROGRAMS = {};
+  // Program id → the certificate staff record at approval (受給者証), for the programs that need one.
+  let CERTIFICATES = {};
   const UNITS = { yen: "円", ticket: "枚", minute: "分" };
   // Words for the codes the API sends; the code itself stays in a tooltip.
   const PARTNER_KINDS = {
@@ -99,10 +101,12 @@
     if (!r.ok) return;
     const ward = await r.json();
     PROGRAMS = {};
+    CERTIFICATES = {};
     const select = $("c-program");
     select.textContent = "";
     for (const p of ward.programs) {
       PROGRAMS[p.program] = p.name_ja;
+      if (p.certificate_ja) CERTIFICATES[p.program] = p.certificate_ja;
       if (!p.unit) continue;
       const option = document.createElement("option");
       option.value = p.program;
@@ -459,9 +463,25 @@
       named(row, e.child_name ? `${e.child_name}（${e.child_name_kana}）` : "—", e.child_id);
       if (e.renewal_from) cell(row, new Date(`${e.renewal_from}T00:00:00+09:00`).toLocaleDateString("ja-JP", { timeZone: "Asia/Tokyo" }));
       const actions = cell(row, "");
+      // A program that needs a certificate: its number and last valid day, recorded at approval.
+      const certificate = CERTIFICATES[e.program];
+      let number, validUntil;
+      if (certificate) {
+        number = Object.assign(document.createElement("input"), { placeholder: `${certificate}の番号`, autocomplete: "off" });
+        number.setAttribute("aria-label", `${certificate}の番号`);
+        validUntil = Object.assign(document.createElement("input"), { type: "date" });
+        validUntil.setAttribute("aria-label", `${certificate}の有効期限`);
+        validUntil.title = `${certificate}の有効期限`;
+        actions.append(number, validUntil);
+      }
       actions.append(
         button("承認", async () => {
-          await api("POST", `/api/v1/staff/enrollments/${e.id}/approve`, { valid_from: validFrom(e) });
+          const body = { valid_from: validFrom(e) };
+          if (certificate) {
+            if (!number.value.trim() || !validUntil.value) return say(`${certificate}の番号と有効期限を入力してください`);
+            body.certificate = { number: number.value.trim(), valid_until: validUntil.value };
+          }
+          await api("POST", `/api/v1/staff/enrollments/${e.id}/approve`, body);
           await loadEnrollments();
         }),
         button("却下", async () => {

@@ -8,14 +8,15 @@ use uuid::Uuid;
 use super::{Account, AllowanceError, EntryKind, Refs, Rule, get_account, post};
 use crate::audit::{self, Action, Actor};
 use crate::entity::ledger_entry;
+use crate::messages::Args;
 
 /// Checks a correction's size against the program's hard maximum.
 pub(super) fn bounded(rule: &Rule, amount: i64) -> Result<(), AllowanceError> {
     if amount == 0 {
-        return Err(crate::text::FieldError::new(
+        return Err(crate::text::FieldError::said(
             "amount",
-            "must not be zero",
-            "0以外の値を入力してください",
+            "reason-must-not-be-zero",
+            Args::new(),
         )
         .into());
     }

@@ -1,6 +1,7 @@
 //! Email addresses as account identifiers, parsed once at the boundary.
 
 use super::AuthError;
+use crate::messages::Args;
 use crate::text::FieldError;
 
 /// A normalised email address (trimmed, lower-cased, plausible shape).
@@ -11,10 +12,10 @@ impl Email {
     pub fn parse(raw: &str) -> Result<Email, AuthError> {
         let v = raw.trim().to_lowercase();
         let bad = || {
-            AuthError::InvalidField(FieldError::new(
+            AuthError::InvalidField(FieldError::said(
                 "email",
-                "is not a valid email address",
-                "メールアドレスの形式が正しくありません",
+                "reason-is-not-a-valid-email-address",
+                Args::new(),
             ))
         };
         if v.len() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {

@@ -18,6 +18,7 @@ use crate::clock::{from_micros, to_micros};
 use crate::config::AuthConfig;
 use crate::db;
 use crate::entity::{account, household, invitation};
+use crate::messages::Args;
 use crate::text;
 use crate::text::FieldError;
 
@@ -92,17 +93,16 @@ pub async fn create(
         household_id,
     } = invite;
     if (role == Role::Guardian) != household_id.is_some() {
-        return Err(AuthError::InvalidField(FieldError::new(
+        return Err(AuthError::InvalidField(FieldError::said(
             "household_id",
-            "guardians are invited into a household, staff into none",
-            "保護者は世帯に招待し、職員は世帯なしで招待します",
+            "reason-guardians-are-invited-into-a-household",
+            Args::new(),
         ))
         .into());
     }
     let email = Email::parse(email)?;
-    let display_name = text::bounded(display_name, 100).map_err(|e| {
-        AuthError::InvalidField(FieldError::new("display_name", e.to_string(), e.ja()))
-    })?;
+    let display_name = text::bounded(display_name, 100)
+        .map_err(|e| AuthError::InvalidField(FieldError::text("display_name", e)))?;
     let code = generate(SecretKind::Invitation);
     let id = Uuid::new_v4();
     let expires_at = now + Duration::days(cfg.invitation_days);

@@ -6,6 +6,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use rand::RngCore;
 
 use super::AuthError;
+use crate::messages::{Arg, Args};
 use crate::text::FieldError;
 
 /// Shortest password accepted (NIST SP 800-63B asks for at least 8; we ask 10).
@@ -54,10 +55,10 @@ pub fn validate_for_role(
         return Ok(());
     }
     if password.chars().count() < STAFF_MIN_LENGTH {
-        return Err(FieldError::new(
+        return Err(FieldError::said(
             "password",
-            format!("must be at least {STAFF_MIN_LENGTH} characters for staff and admins"),
-            format!("職員・管理者のパスワードは{STAFF_MIN_LENGTH}文字以上にしてください"),
+            "reason-staff-password-too-short",
+            Args::new().with("count", count(STAFF_MIN_LENGTH)),
         )
         .into());
     }
@@ -73,34 +74,34 @@ pub fn validate_for_role(
     inputs.extend_from_slice(known);
     let score: u8 = zxcvbn::zxcvbn(password, &inputs).score().into();
     if score < STAFF_MIN_SCORE {
-        return Err(FieldError::new(
-            "password",
-            "is easy to guess (a common word or name, a keyboard pattern, repeated characters, \
-             or your own name or email); use a longer phrase of unrelated words",
-            "推測されやすいパスワードです（よくある単語や名前、キーボードの並び、同じ文字の繰り返し、\
-             ご自身の名前やメールアドレスなど）。関係のない単語をいくつか組み合わせてください",
-        )
-        .into());
+        return Err(
+            FieldError::said("password", "reason-is-easy-to-guess-a-common", Args::new()).into(),
+        );
     }
     Ok(())
+}
+
+/// A length for a message.
+fn count(n: usize) -> Arg {
+    Arg::Count(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
 /// Checks a chosen password against the length rules.
 pub fn validate(password: &str) -> Result<(), AuthError> {
     let n = password.chars().count();
     if n < MIN_LENGTH {
-        return Err(FieldError::new(
+        return Err(FieldError::said(
             "password",
-            format!("must be at least {MIN_LENGTH} characters"),
-            format!("{MIN_LENGTH}文字以上にしてください"),
+            "reason-password-too-short",
+            Args::new().with("count", count(MIN_LENGTH)),
         )
         .into());
     }
     if n > MAX_LENGTH {
-        return Err(FieldError::new(
+        return Err(FieldError::said(
             "password",
-            format!("must be at most {MAX_LENGTH} characters"),
-            format!("{MAX_LENGTH}文字以内にしてください"),
+            "reason-password-too-long",
+            Args::new().with("max_length", count(MAX_LENGTH)),
         )
         .into());
     }

@@ -9,6 +9,7 @@ use super::EnrollmentError;
 use crate::care_needs::CareNeed;
 use crate::config::Eligibility;
 use crate::households::Child;
+use crate::messages::{Arg, Args};
 use crate::text::FieldError;
 
 /// The recipient certificate (受給者証) staff recorded at approval.
@@ -51,10 +52,10 @@ impl Certificate {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !fine {
-            return Err(FieldError::new(
+            return Err(FieldError::said(
                 "certificate.number",
-                "must be 1 to 20 letters, digits or hyphens, as printed on the certificate",
-                "受給者証番号は、受給者証に記載のとおり半角英数字とハイフン（20文字以内）で入力してください",
+                "reason-must-be-1-to-20-letters",
+                Args::new(),
             ));
         }
         Ok(Certificate { number, ..self })
@@ -73,18 +74,30 @@ pub fn check_approval(
         .map_err(EnrollmentError::NotEligible)?;
     match check_certificate(rule, certificate, today) {
         Ok(()) => Ok(()),
-        Err(Unmet::CertificateMissing { name_ja, name_en }) => Err(FieldError::new(
+        Err(Unmet::CertificateMissing { name_ja, name_en }) => Err(FieldError::said(
             "certificate",
-            format!("approving this program needs the {name_en}: its number and last valid day"),
-            format!("この事業の承認には{name_ja}の番号と有効期限が必要です"),
+            "reason-certificate-needed",
+            Args::new().with(
+                "certificate",
+                Arg::Named {
+                    ja: name_ja,
+                    en: name_en,
+                },
+            ),
         )
         .into()),
         Err(Unmet::CertificateExpired {
             name_ja, name_en, ..
-        }) => Err(FieldError::new(
+        }) => Err(FieldError::said(
             "certificate.valid_until",
-            format!("the {name_en} has already expired"),
-            format!("{name_ja}の有効期限が過ぎています"),
+            "reason-certificate-expired",
+            Args::new().with(
+                "certificate",
+                Arg::Named {
+                    ja: name_ja,
+                    en: name_en,
+                },
+            ),
         )
         .into()),
         Err(other) => Err(EnrollmentError::NotEligible(other)),

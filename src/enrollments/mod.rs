@@ -17,6 +17,7 @@ use crate::audit::{self, Action, Actor, Change, snapshot};
 use crate::clock::{from_micros, to_micros};
 use crate::db;
 use crate::entity::enrollment;
+use crate::messages::Args;
 use crate::text;
 use crate::text::FieldError;
 
@@ -450,10 +451,10 @@ impl Decision {
                 valid_from,
                 valid_until: Some(until),
                 ..
-            } if until < valid_from => Err(EnrollmentError::InvalidField(FieldError::new(
+            } if until < valid_from => Err(EnrollmentError::InvalidField(FieldError::said(
                 "valid_until",
-                "must not be before valid_from",
-                "有効期間の終了日は開始日以降にしてください",
+                "reason-must-not-be-before-valid-from",
+                Args::new(),
             ))),
             Decision::Approve {
                 valid_from,
@@ -465,9 +466,8 @@ impl Decision {
                 certificate: Some(c.validate()?),
             }),
             Decision::Reject { reason } => {
-                let reason = text::multiline(&reason, 1000).map_err(|e| {
-                    EnrollmentError::InvalidField(FieldError::new("reason", e.to_string(), e.ja()))
-                })?;
+                let reason = text::multiline(&reason, 1000)
+                    .map_err(|e| EnrollmentError::InvalidField(FieldError::text("reason", e)))?;
                 Ok(Decision::Reject { reason })
             }
             other => Ok(other),

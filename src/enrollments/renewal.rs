@@ -47,13 +47,10 @@ pub fn check_start(
     valid_from: NaiveDate,
 ) -> Result<(), super::EnrollmentError> {
     match renewal_from {
-        Some(first_day) if valid_from < first_day => Err(crate::text::FieldError::new(
+        Some(first_day) if valid_from < first_day => Err(crate::text::FieldError::said(
             "valid_from",
-            format!("a renewal is for the fiscal year from {first_day}: start it then or later"),
-            format!(
-                "来年度の更新申請です。有効期間の開始日は{}以降にしてください",
-                crate::clock::date_ja(first_day)
-            ),
+            "reason-renewal-starts-later",
+            crate::messages::Args::new().with("first_day", crate::messages::Arg::Date(first_day)),
         )
         .into()),
         _ => Ok(()),

@@ -12,6 +12,7 @@ use super::{Household, HouseholdError};
 use crate::audit::{self, Action, Actor, Change, snapshot};
 use crate::db;
 use crate::entity::household;
+use crate::messages::Args;
 use crate::text::{self, FieldError};
 
 /// How a family is reached.
@@ -94,10 +95,10 @@ fn phone(value: &str) -> Result<String, FieldError> {
     if ok {
         Ok(typed)
     } else {
-        Err(FieldError::new(
+        Err(FieldError::said(
             "phone",
-            "must be a Japanese phone number of 10 or 11 digits starting with 0",
-            "電話番号は0で始まる10桁か11桁の番号で入力してください",
+            "reason-must-be-a-japanese-phone-number",
+            Args::new(),
         ))
     }
 }

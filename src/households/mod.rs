@@ -14,6 +14,7 @@ use crate::audit::{self, Action, Actor, Change, snapshot};
 use crate::clock::{from_micros, to_micros};
 use crate::db;
 use crate::entity::{account, child, household};
+use crate::messages::Args;
 use crate::text;
 use crate::text::FieldError;
 
@@ -54,7 +55,7 @@ impl crate::db::FromDb for HouseholdError {
 pub const MAX_CHILDREN_PER_HOUSEHOLD: u64 = 20;
 
 fn invalid(field: &'static str, e: text::TextError) -> HouseholdError {
-    HouseholdError::InvalidField(FieldError::new(field, e.to_string(), e.ja()))
+    HouseholdError::InvalidField(FieldError::text(field, e))
 }
 
 /// A household.
@@ -154,10 +155,10 @@ pub fn distinct_care_needs(mut needs: Vec<CareNeed>) -> Result<Vec<CareNeed>, Fi
     needs.sort();
     needs.dedup();
     if needs.len() != listed {
-        return Err(FieldError::new(
+        return Err(FieldError::said(
             "care_needs",
-            "lists the same care need more than once",
-            "同じ医療的ケアが重複しています",
+            "reason-lists-the-same-care-need-more",
+            Args::new(),
         ));
     }
     Ok(needs)
@@ -173,10 +174,10 @@ fn kana(field: &'static str, value: &str) -> Result<String, HouseholdError> {
         matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | 'ー' | '・' | ' ' | '　' | 'ヽ' | 'ヾ' | 'ゝ' | 'ゞ')
     });
     if !ok {
-        return Err(HouseholdError::InvalidField(FieldError::new(
+        return Err(HouseholdError::InvalidField(FieldError::said(
             field,
-            "must be written in kana",
-            "ふりがな（ひらがな・カタカナ）で入力してください",
+            "reason-must-be-written-in-kana",
+            Args::new(),
         )));
     }
     Ok(v)
@@ -193,10 +194,10 @@ impl NewChild {
         let given_name_kana = kana("given_name_kana", &input.given_name_kana)?;
         let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default();
         if input.birth_date > today || input.birth_date < earliest {
-            return Err(HouseholdError::InvalidField(FieldError::new(
+            return Err(HouseholdError::InvalidField(FieldError::said(
                 "birth_date",
-                "must be a past date after 1900",
-                "1900年以降の過去の日付を入力してください",
+                "reason-must-be-a-past-date-after",
+                Args::new(),
             )));
         }
         let care_needs = distinct_care_needs(input.care_needs)?;

@@ -261,11 +261,9 @@ impl From<AllowanceError> for ApiError {
                 )
                 .with("remaining", remaining)
                 .with("requested", requested),
-            AllowanceError::NegativeMagnitude => ApiError::invalid_field(
-                "amount",
-                "must be a size the ledger can hold",
-                "数量が扱える範囲を超えています",
-            ),
+            AllowanceError::NegativeMagnitude => {
+                FieldError::said("amount", "reason-beyond-the-ledger", Args::new()).into()
+            }
             AllowanceError::AdjustmentOverLimit { max, unit } => {
                 ApiError::unprocessable(Code::AdjustmentOverLimit)
                     .say(

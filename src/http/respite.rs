@@ -18,12 +18,14 @@ use super::params::month;
 use super::problem::{ApiError, Problem};
 use crate::households::disclosure::{self, PartnerView, Subject};
 use crate::households::{self, CareNeed};
+use crate::messages::Args;
 use crate::respite::report::{self, MonthlyReport};
 use crate::respite::{
     self, Actual, ChildFilter, Context, DisputeDecision, DisputeInput, DisputeOutcome, NewVisit,
     Recorder, STATION_KINDS, Station, Visit, VisitInput, VisitStatus,
 };
 use crate::state::AppState;
+use crate::text::FieldError;
 
 /// A visit request. Times are local to the ward (Asia/Tokyo), without an offset; a visit may
 /// cross midnight.
@@ -589,11 +591,9 @@ pub async fn dispute_respite_visit(
         (Some(s), Some(e)) => Some((s, e)),
         (None, None) => None,
         _ => {
-            return Err(ApiError::invalid_field(
-                "ended_at",
-                "give both times, or neither if the visit did not take place",
-                "開始と終了の両方を入力してください（訪問がなかった場合はどちらも空欄）",
-            ));
+            return Err(
+                FieldError::said("ended_at", "reason-both-times-or-neither", Args::new()).into(),
+            );
         }
     };
     let v = respite::dispute(

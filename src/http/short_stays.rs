@@ -15,12 +15,14 @@ use super::pagination::{PageParams, Paging};
 use super::problem::{ApiError, Problem};
 use crate::households::disclosure::{self, PartnerView, Subject};
 use crate::households::{self, CareNeed};
+use crate::messages::Args;
 use crate::partners::PartnerKind;
 use crate::short_stays::{
     self, ForChild, NewStay, Party, Scope, ShortStay, StayInput, StayReason, StayStatus, Step,
     YearCounts,
 };
 use crate::state::AppState;
+use crate::text::FieldError;
 
 /// A request for a stay.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -477,7 +479,7 @@ fn ward_time(
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
     t.map(|t| {
         state.calendar().at_local(t).ok_or_else(|| {
-            ApiError::invalid_field(name, "is not a valid local time", "存在しない日時です")
+            FieldError::said(name, "reason-is-not-a-valid-local-time", Args::new()).into()
         })
     })
     .transpose()

@@ -21,6 +21,7 @@ use crate::households;
 use crate::messages::Args;
 use crate::signed_codes::keys::Jwk;
 use crate::state::AppState;
+use crate::text::FieldError;
 use crate::units::Yen;
 use crate::vouchers::{
     self, CareTaxiFees, Charge, DeviceRedemption, Receipt, Redeemed, RedemptionState,
@@ -460,11 +461,9 @@ pub async fn redeem_voucher(
         (Some(a), None) => Charge::Amount(Yen(a)),
         (None, Some(f)) => Charge::Fees(f),
         _ => {
-            return Err(ApiError::invalid_field(
-                "amount_yen",
-                "send either amount_yen (taxi, fuel) or fees (care taxi)",
-                "利用額（タクシー・燃料）か、3つの料金（介護タクシー）のどちらか一方を送ってください",
-            ));
+            return Err(
+                FieldError::said("amount_yen", "reason-amount-or-fees", Args::new()).into(),
+            );
         }
     };
     let ctx = voucher_context(&state);

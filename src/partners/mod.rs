@@ -54,7 +54,7 @@ impl crate::db::FromDb for PartnerError {
 }
 
 fn invalid(field: &'static str, e: text::TextError) -> PartnerError {
-    PartnerError::InvalidField(FieldError::new(field, e.to_string(), e.ja()))
+    PartnerError::InvalidField(FieldError::text(field, e))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]

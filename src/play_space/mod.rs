@@ -32,6 +32,7 @@ use crate::db;
 use crate::enrollments::{self, Program};
 use crate::entity::{play_booking, play_booking_child, play_session};
 use crate::households::{self, CareNeed};
+use crate::messages::Args;
 use crate::notifications::{Event, Recipient, notify};
 use crate::signed_codes::keys::KeyRing;
 use crate::signed_codes::token::{self, Claims};
@@ -99,10 +100,10 @@ impl From<households::HouseholdError> for PlayError {
         match e {
             households::HouseholdError::Db(d) => PlayError::Db(d),
             households::HouseholdError::InvalidField(f) => PlayError::InvalidField(f),
-            _ => PlayError::InvalidField(FieldError::new(
+            _ => PlayError::InvalidField(FieldError::said(
                 "child_ids",
-                "lists a child who is not in your household",
-                "世帯に登録されていない児童が含まれています",
+                "reason-lists-a-child-who-is-not",
+                Args::new(),
             )),
         }
     }
@@ -166,13 +167,13 @@ pub struct SessionInput {
     pub booking_closes_at: Option<NaiveDateTime>,
 }
 
-fn field(name: &'static str, en: &str, ja: &str) -> PlayError {
-    PlayError::InvalidField(FieldError::new(name, en, ja))
+fn field(name: &'static str, id: &str, args: Args) -> PlayError {
+    PlayError::InvalidField(FieldError::said(name, id, args))
 }
 
 fn local(cal: &Calendar, name: &'static str, t: NaiveDateTime) -> Result<DateTime<Utc>, PlayError> {
     cal.at_local(t)
-        .ok_or_else(|| field(name, "is not a valid local time", "存在しない日時です"))
+        .ok_or_else(|| field(name, "reason-is-not-a-valid-local-time", Args::new()))
 }
 
 /// A session's details once checked, as instants.
@@ -197,15 +198,15 @@ fn check(cal: &Calendar, now: DateTime<Utc>, input: SessionInput) -> Result<Chec
     if ends <= starts || ends - starts > chrono::Duration::hours(12) {
         return Err(field(
             "ends_at",
-            "must be after the start, within 12 hours",
-            "終了は開始より後（12時間以内）にしてください",
+            "reason-must-be-after-the-start-within",
+            Args::new(),
         ));
     }
     if starts <= now {
         return Err(field(
             "starts_at",
-            "must be in the future",
-            "開始は未来の日時にしてください",
+            "reason-must-be-in-the-future-2",
+            Args::new(),
         ));
     }
     for (name, v) in [
@@ -218,16 +219,16 @@ fn check(cal: &Calendar, now: DateTime<Utc>, input: SessionInput) -> Result<Chec
         {
             return Err(field(
                 name,
-                "must be between 0 and 1000",
-                "0から1000の間で指定してください",
+                "reason-must-be-between-0-and-1000",
+                Args::new(),
             ));
         }
     }
     if input.capacity_children == 0 {
         return Err(field(
             "capacity_children",
-            "must be at least 1",
-            "1以上にしてください",
+            "reason-must-be-at-least-1",
+            Args::new(),
         ));
     }
     let opens = match input.booking_opens_at {
@@ -241,8 +242,8 @@ fn check(cal: &Calendar, now: DateTime<Utc>, input: SessionInput) -> Result<Chec
     if closes <= opens || closes > starts {
         return Err(field(
             "booking_closes_at",
-            "must be after bookings open and not after the start",
-            "受付終了は受付開始より後、開始時刻以前にしてください",
+            "reason-must-be-after-bookings-open-and",
+            Args::new(),
         ));
     }
     Ok(Checked {
@@ -552,15 +553,15 @@ pub async fn book(
     {
         return Err(field(
             "child_ids",
-            "lists 1 to 10 different children",
-            "児童を1人以上10人以内で重複なく指定してください",
+            "reason-lists-1-to-10-different-children",
+            Args::new(),
         ));
     }
     if !(0..=MAX_COMPANIONS).contains(&input.companions) {
         return Err(field(
             "companions",
-            "must be between 0 and 10",
-            "同伴者は0人から10人です",
+            "reason-must-be-between-0-and-10",
+            Args::new(),
         ));
     }
     let (open_to_all, cal) = (ctx.rules.open_to_all_households, ctx.calendar);

@@ -17,6 +17,7 @@ use crate::audit::Actor;
 use crate::clock::{Calendar, to_micros};
 use crate::db;
 use crate::entity::respite_visit;
+use crate::messages::Args;
 use crate::text::{self, FieldError};
 
 /// What the family says, as received.
@@ -73,8 +74,8 @@ pub async fn dispute(
             if disputed <= 0 {
                 return Err(field(
                     "ended_at",
-                    "claims as many minutes as were recorded: there is nothing to dispute",
-                    "記録と同じかそれ以上の時間です。異議を申し立てる時間がありません",
+                    "reason-claims-as-many-minutes-as-were",
+                    Args::new(),
                 ));
             }
             let before = transition(

@@ -41,6 +41,7 @@ use crate::config::{ProgramRules, RuleBook};
 use crate::entity::respite_visit;
 use crate::households::CareNeed;
 use crate::households::disclosure::{self, Disclosure};
+use crate::messages::{Arg, Args};
 use crate::notifications::{Event, EventKind, Recipient, Words, notify};
 use crate::partners::PartnerKind;
 use crate::text::FieldError;
@@ -287,8 +288,8 @@ pub fn billable(minutes: i64, rules: &ProgramRules) -> i64 {
         .0
 }
 
-fn field(name: &'static str, en: &str, ja: &str) -> RespiteError {
-    RespiteError::InvalidField(FieldError::new(name, en, ja))
+fn field(name: &'static str, id: &str, args: Args) -> RespiteError {
+    RespiteError::InvalidField(FieldError::said(name, id, args))
 }
 
 /// A local date-time of the ward's zone (the app sends "2026-12-01T10:00").
@@ -298,7 +299,7 @@ fn local(
     t: NaiveDateTime,
 ) -> Result<DateTime<Utc>, RespiteError> {
     cal.at_local(t)
-        .ok_or_else(|| field(name, "is not a valid local time", "存在しない日時です"))
+        .ok_or_else(|| field(name, "reason-is-not-a-valid-local-time", Args::new()))
 }
 
 /// Checks a span: the end after the start, at most a day long. Returns the raw minutes.
@@ -312,15 +313,15 @@ fn span(
     if end <= start || minutes <= 0 {
         return Err(field(
             end_field,
-            "must be at least a minute after the start",
-            "終了は開始より後にしてください",
+            "reason-must-be-at-least-a-minute",
+            Args::new(),
         ));
     }
     if minutes > max.0 {
         return Err(field(
             end_field,
-            &format!("a visit lasts at most {} minutes", max.0),
-            &format!("1回の訪問は{}以内です", max.ja()),
+            "reason-visit-too-long",
+            Args::new().with("length", Arg::Minutes(max.0)),
         ));
     }
     Ok(minutes)

@@ -19,6 +19,7 @@ use crate::config::RespiteRules;
 use crate::db;
 use crate::entity::respite_visit;
 use crate::households;
+use crate::messages::Args;
 use crate::text::{self, FieldError};
 
 /// What happened at the home, as recorded (local times of the ward's zone).
@@ -75,8 +76,8 @@ pub async fn complete(
     if end > now {
         return Err(field(
             "ended_at",
-            "is in the future: record a visit after it ends",
-            "終了時刻が未来です。訪問の終了後に記録してください",
+            "reason-is-in-the-future-record-a",
+            Args::new(),
         ));
     }
     let used = billable(minutes, ctx.rules_at(start));

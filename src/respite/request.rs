@@ -15,6 +15,7 @@ use crate::config::RuleBook;
 use crate::db;
 use crate::entity::respite_visit;
 use crate::households::{self, CareNeed};
+use crate::messages::{Arg, Args};
 use crate::notifications::{Recipient, notify};
 use crate::partners;
 use crate::text::{self, FieldError};
@@ -55,16 +56,16 @@ impl NewVisit {
         if start <= now {
             return Err(field(
                 "starts_at",
-                "must be in the future",
-                "開始は現在より後の日時にしてください",
+                "reason-must-be-in-the-future",
+                Args::new(),
             ));
         }
         let horizon = rules.on(cal.local_date(now)).respite.booking_horizon_days;
         if start > now + Duration::days(horizon) {
             return Err(field(
                 "starts_at",
-                &format!("can be at most {horizon} days ahead"),
-                &format!("{horizon}日先までの日時にしてください"),
+                "reason-too-far-ahead-time",
+                Args::new().with("count", Arg::Count(horizon)),
             ));
         }
         let in_force = rules.on(cal.local_date(start));
@@ -109,8 +110,8 @@ pub async fn request(
             {
                 return Err(field(
                     "station_id",
-                    "is not a contracted respite station",
-                    "契約している訪問看護ステーション等ではありません",
+                    "reason-is-not-a-contracted-respite-station",
+                    Args::new(),
                 ));
             }
             households::lock_child(tx, child_id).await?;

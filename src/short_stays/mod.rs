@@ -28,6 +28,7 @@ use crate::enrollments::is_enrolled;
 use crate::entity::short_stay;
 use crate::households::CareNeed;
 use crate::households::disclosure::{self, Disclosure};
+use crate::messages::{Arg, Args};
 use crate::notifications::{Event, EventKind, Recipient, Words, notify};
 use crate::partners::{self, PartnerKind};
 use crate::text::{self, FieldError};
@@ -272,8 +273,8 @@ impl TryFrom<short_stay::Model> for ShortStay {
     }
 }
 
-fn field(name: &'static str, en: &str, ja: &str) -> ShortStayError {
-    ShortStayError::InvalidField(FieldError::new(name, en, ja))
+fn field(name: &'static str, id: &str, args: Args) -> ShortStayError {
+    ShortStayError::InvalidField(FieldError::said(name, id, args))
 }
 
 /// Checks a span of days: the end not before the start, at most the configured stay length.
@@ -286,16 +287,16 @@ fn dates(
     if until < from {
         return Err(field(
             until_field,
-            "must not be before the first day",
-            "終了日は開始日以降にしてください",
+            "reason-must-not-be-before-the-first",
+            Args::new(),
         ));
     }
     let max = rules.max_stay_days;
     if (until - from).num_days() + 1 > max {
         return Err(field(
             until_field,
-            &format!("a stay lasts at most {max} days"),
-            &format!("1回の利用は{max}日以内です"),
+            "reason-stay-too-long",
+            Args::new().with("count", Arg::Count(max)),
         ));
     }
     Ok(())
@@ -327,16 +328,16 @@ impl NewStay {
         if input.desired_from < today {
             return Err(field(
                 "desired_from",
-                "must be today or later",
-                "開始日は今日以降にしてください",
+                "reason-must-be-today-or-later",
+                Args::new(),
             ));
         }
         let horizon = rules.request_horizon_days;
         if input.desired_from > today + Duration::days(horizon) {
             return Err(field(
                 "desired_from",
-                &format!("can be at most {horizon} days ahead"),
-                &format!("{horizon}日先までの日付にしてください"),
+                "reason-too-far-ahead-day",
+                Args::new().with("count", Arg::Count(horizon)),
             ));
         }
         dates(
@@ -651,8 +652,8 @@ fn moment(
     if at > now {
         return Err(field(
             name,
-            "is in the future: record it once it has happened",
-            "未来の日時です。実際の日時を入力してください",
+            "reason-is-in-the-future-record-it",
+            Args::new(),
         ));
     }
     match step {
@@ -670,11 +671,7 @@ fn moment(
         }
         _ => {
             if stay.admitted_at.is_some_and(|admitted| at < admitted) {
-                return Err(field(
-                    name,
-                    "is before the admission",
-                    "退所日時が入所日時より前です",
-                ));
+                return Err(field(name, "reason-is-before-the-admission", Args::new()));
             }
         }
     }
@@ -733,8 +730,8 @@ pub async fn step(
                     if ok.is_none() {
                         return Err(field(
                             "institution_id",
-                            "is not a contracted medical institution",
-                            "契約している医療機関ではありません",
+                            "reason-is-not-a-contracted-medical-institution",
+                            Args::new(),
                         ));
                     }
                     update

@@ -11,6 +11,7 @@ use super::VoucherError;
 use crate::allowances::Take;
 use crate::config::{ProgramRules, VoucherRules};
 use crate::enrollments::Program;
+use crate::messages::Args;
 use crate::text::FieldError;
 use crate::units::Yen;
 
@@ -86,10 +87,10 @@ impl Charge {
         match (self, rules.voucher(program)) {
             (Charge::Amount(y), Some(VoucherRules::Yen(r))) => {
                 if y.0 < 1 {
-                    return Err(FieldError::new(
+                    return Err(FieldError::said(
                         "amount_yen",
-                        "must be at least 1 yen",
-                        "1円以上で入力してください",
+                        "reason-must-be-at-least-1-yen",
+                        Args::new(),
                     )
                     .into());
                 }
@@ -103,10 +104,10 @@ impl Charge {
                 let max = r.max_fee_yen;
                 for (field, fee) in fees.items() {
                     if fee.0 < 0 {
-                        return Err(FieldError::new(
+                        return Err(FieldError::said(
                             field,
-                            "must not be negative",
-                            "0円以上で入力してください",
+                            "reason-must-not-be-negative",
+                            Args::new(),
                         )
                         .into());
                     }
@@ -115,25 +116,25 @@ impl Charge {
                     }
                 }
                 if fees.total() == Some(Yen::ZERO) {
-                    return Err(FieldError::new(
+                    return Err(FieldError::said(
                         "fees",
-                        "must not all be zero",
-                        "料金がすべて0円です",
+                        "reason-must-not-all-be-zero",
+                        Args::new(),
                     )
                     .into());
                 }
                 Ok(self)
             }
-            (Charge::Amount(_), _) => Err(FieldError::new(
+            (Charge::Amount(_), _) => Err(FieldError::said(
                 "fees",
-                "tickets take the three fee components, not amount_yen",
-                "この利用券は利用額ではなく、予約料・迎車料・基本介助料の3つで入力してください",
+                "reason-tickets-take-the-three-fee-components",
+                Args::new(),
             )
             .into()),
-            (Charge::Fees(_), _) => Err(FieldError::new(
+            (Charge::Fees(_), _) => Err(FieldError::said(
                 "amount_yen",
-                "this program's codes take amount_yen, not fees",
-                "この助成券は、3つの料金ではなく利用額で入力してください",
+                "reason-this-program-s-codes-take-amount",
+                Args::new(),
             )
             .into()),
         }

@@ -816,6 +816,14 @@ pub async fn ledger_and_balance(app: &TestApp, child: Uuid) -> (i64, i64) {
 
 impl TestApp {
     /// Applies for a program for the child and approves it (open-ended from 2020).
+    /// A guardian with one child enrolled in the play space.
+    pub async fn play_space_parent(&self, staff: &User) -> (User, Uuid) {
+        let g = self.guardian(staff).await;
+        let c = self.child(&g).await;
+        self.enroll(staff, &g, c, "play_space").await;
+        (g, c)
+    }
+
     pub async fn enroll(&self, staff: &User, guardian: &User, child: Uuid, program: &str) {
         let id = self.apply(guardian, child, program).await;
         let r = self

@@ -16,22 +16,20 @@ async fn app() -> TestApp {
 
 /// A guardian with one child enrolled in the play space.
 async fn parent(app: &TestApp, staff: &User) -> (User, uuid::Uuid) {
-    let g = app.guardian(staff).await;
-    let c = app.child(&g).await;
-    app.enroll(staff, &g, c, "play_space").await;
-    (g, c)
+    app.play_space_parent(staff).await
+}
+
+async fn door_as(app: &TestApp, who: &User, s: &Value) -> reqwest::Response {
+    let id = s["id"].as_str().unwrap();
+    app.get(
+        &format!("/api/v1/staff/play-sessions/{id}/bookings"),
+        Some(&who.access),
+    )
+    .await
 }
 
 async fn door(app: &TestApp, staff: &User, s: &Value) -> Value {
-    let r = app
-        .get(
-            &format!(
-                "/api/v1/staff/play-sessions/{}/bookings",
-                s["id"].as_str().unwrap()
-            ),
-            Some(&staff.access),
-        )
-        .await;
+    let r = door_as(app, staff, s).await;
     assert_eq!(r.status(), StatusCode::OK);
     r.json().await.unwrap()
 }
@@ -83,16 +81,7 @@ async fn the_door_list_names_the_children_confirmed_first_then_the_waiting_list(
     assert_eq!(items[1]["booking"]["status"], "waiting");
     assert_eq!(list["session"]["id"], s["id"]);
     // A family cannot read the door list.
-    let r = app
-        .get(
-            &format!(
-                "/api/v1/staff/play-sessions/{}/bookings",
-                s["id"].as_str().unwrap()
-            ),
-            Some(&a.access),
-        )
-        .await;
-    assert_problem(r, 403, "forbidden_role").await;
+    assert_problem(door_as(&app, &a, &s).await, 403, "forbidden_role").await;
 }
 
 #[tokio::test]

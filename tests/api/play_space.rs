@@ -120,10 +120,7 @@ async fn status_of(app: &TestApp, g: &User, b: &Value) -> String {
 
 /// A guardian with one child enrolled in the play space.
 async fn parent(app: &TestApp, staff: &User) -> (User, Uuid) {
-    let g = app.guardian(staff).await;
-    let c = app.child(&g).await;
-    app.enroll(staff, &g, c, "play_space").await;
-    (g, c)
+    app.play_space_parent(staff).await
 }
 
 #[tokio::test]
