@@ -118,6 +118,10 @@ try {
   await page.waitForSelector(`#cp-redemptions tr[data-id="${useId}"] td:has-text('取消済み')`);
   const after = (await service.call("GET", `/api/v1/children/${sakura.id}/allowances`, hanako)).find((x) => x.program === "taxi_fuel");
   assert.equal(after.remaining, before.remaining + covered, "the reversed amount is back");
+  // The ledger beside it says so in words.
+  await page.waitForSelector("#cp-ledger td:has-text('利用の取消')");
+  const ledger = await page.textContent("#cp-ledger");
+  assert.ok(ledger.includes("交付") && ledger.includes(`+${covered.toLocaleString("ja-JP")}円`), ledger);
   await shoot(page, "console-desktop-child-history");
 
   // A correction opened from the child's page knows the child.

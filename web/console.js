@@ -35,6 +35,10 @@
   const VISIT_STATUS = { requested: "依頼中", accepted: "受諾済み", declined: "お断り", cancelled: "取消", completed: "記録済み", disputed: "異議あり" };
   const STAY_STATUS = { submitted: "審査中", approved: "承認済み", rejected: "却下", withdrawn: "取下げ", admitted: "入所中", discharged: "退所済み", cancelled: "取消" };
   const BOOKING_STATUS = { confirmed: "確定", waiting: "キャンセル待ち", cancelled: "取消" };
+  const LEDGER_KINDS = {
+    grant: "交付", carry_in: "繰越", hold: "予約による確保", capture: "利用", release: "確保の解除",
+    reversal: "利用の取消", lapse: "期限切れ", adjustment: "訂正",
+  };
   const CARE_NEEDS = {
     ventilator: "人工呼吸器", tube_feeding: "経管栄養", suction: "吸引", oxygen: "酸素療法",
     tracheostomy: "気管切開", catheterisation: "導尿", wheelchair: "車いす", stretcher: "ストレッチャー",
@@ -299,6 +303,12 @@
         }, "danger")
       );
     }, "この期間の利用はありません");
+    rows($("cp-ledger"), h.entries, (row, e) => {
+      cell(row, when(e.occurred_at));
+      named(row, LEDGER_KINDS[e.kind] || e.kind, e.kind);
+      cell(row, `${e.amount > 0 ? "+" : ""}${amount(e.amount, h.unit)}`);
+      cell(row, e.reason || "");
+    }, "この期間の動きはありません");
     $("cp-history").hidden = false;
     $("cp-history-title").tabIndex = -1;
     $("cp-history-title").focus();
