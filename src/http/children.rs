@@ -65,8 +65,17 @@ pub async fn search_children(
     AppQuery(q): AppQuery<ChildSearchQuery>,
 ) -> Result<AppJson<ChildSearchResult>, ApiError> {
     let paging = Paging::parse(q.limit, q.offset, state.config.server.max_page_size)?;
+    let refused = |id: &'static str| {
+        ApiError::bad_request(Code::InvalidQuery)
+            .say(id, Args::new())
+            .with("field", "q")
+    };
+    // Too long, or holding control characters (a NUL would match every name).
+    if q.q.chars().count() > 100 || q.q.chars().any(char::is_control) {
+        return Err(refused("problem-child-search-text"));
+    }
     let words = households::search_words(&q.q)
-        .filter(|w| w.len() <= households::MAX_SEARCH_WORDS && q.q.chars().count() <= 100)
+        .filter(|w| w.len() <= households::MAX_SEARCH_WORDS)
         .ok_or_else(|| {
             ApiError::bad_request(Code::InvalidQuery)
                 .say(

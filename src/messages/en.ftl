@@ -174,6 +174,7 @@ problem-database-unreachable = The database cannot be reached; please try again 
 problem-not-a-voucher-program = The program must be one of this ward's voucher programs: { $allowed }.
 problem-month-or-fiscal-year = Give either month or fiscal_year.
 problem-filter-too-long = The filter is too long.
+problem-child-search-text = Type at most 100 characters, without control characters such as line breaks.
 problem-child-search-words = Type the child's name or its reading, in up to { $count } words.
 problem-capacity-below-bookings = { $booked_children } children and { $booked_adults } adults ({ $booked_ventilator } children on ventilators) are already booked; the capacity cannot be less.
 problem-unknown-audit-action = The audit log records no action of that name; check the name of the action.

@@ -175,6 +175,7 @@ problem-database-unreachable = データベースに接続できません。し�
 problem-not-a-voucher-program = 事業には、この区の助成券・利用補助券の事業（{ $allowed }）のいずれかを指定してください。
 problem-month-or-fiscal-year = 月か年度のどちらか一方を指定してください。
 problem-filter-too-long = 絞り込みの条件が長すぎます。
+problem-child-search-text = 検索する名前は100文字以内で入力してください（改行などの制御文字は使えません）。
 problem-child-search-words = 児童の名前かふりがなを、{ $count }語までで入力してください。
 problem-capacity-below-bookings = すでに児童{ $booked_children }人、同伴者{ $booked_adults }人（うち人工呼吸器の児童{ $booked_ventilator }人）の予約があります。定員はこれより少なくできません。
 problem-unknown-audit-action = 指定された操作は監査ログに記録される操作ではありません。操作の名前を確かめてください。

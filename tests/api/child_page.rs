@@ -58,6 +58,20 @@ async fn staff_find_a_child_by_name_or_by_reading_in_hiragana_or_katakana() {
         .get("/api/v1/staff/children?q=a%20b%20c%20d%20e", Some(staff))
         .await;
     assert_problem(r, 400, "invalid_query").await;
+    // A control character would match every name with LIKE; it is refused, as is a long text.
+    let r = app.get("/api/v1/staff/children?q=%00", Some(staff)).await;
+    let p = assert_problem(r, 400, "invalid_query").await;
+    assert!(p["detail"].as_str().unwrap().contains("制御文字"), "{p}");
+    let long = "%E3%81%82".repeat(101);
+    let r = app
+        .get(&format!("/api/v1/staff/children?q={long}"), Some(staff))
+        .await;
+    assert!(
+        assert_problem(r, 400, "invalid_query").await["detail"]
+            .as_str()
+            .unwrap()
+            .contains("100文字")
+    );
     let r = app
         .get(
             "/api/v1/staff/children?q=%E5%93%81",
