@@ -25,7 +25,10 @@ pub fn words(query: &str) -> Option<Vec<String>> {
 fn hiragana(s: &str) -> String {
     s.chars()
         .map(|c| match c {
-            '\u{30A1}'..='\u{30F6}' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
+            '\u{30A1}'..='\u{30F6}' => u32::from(c)
+                .checked_sub(0x60)
+                .and_then(char::from_u32)
+                .unwrap_or(c),
             _ => c,
         })
         .collect()
@@ -35,7 +38,10 @@ fn hiragana(s: &str) -> String {
 fn katakana(s: &str) -> String {
     s.chars()
         .map(|c| match c {
-            '\u{3041}'..='\u{3096}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            '\u{3041}'..='\u{3096}' => u32::from(c)
+                .checked_add(0x60)
+                .and_then(char::from_u32)
+                .unwrap_or(c),
             _ => c,
         })
         .collect()
