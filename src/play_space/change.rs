@@ -114,6 +114,38 @@ async fn tell_families(
     Ok(())
 }
 
+/// The session as it is now, recorded in the audit log under `action` for the children booked.
+async fn recorded(
+    tx: &impl ConnectionTrait,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    action: Action,
+    before: play_session::Model,
+    bookings: &[play_booking::Model],
+) -> Result<Session, PlayError> {
+    let after = Session::from(
+        play_session::Entity::find_by_id(before.id)
+            .one(tx)
+            .await?
+            .ok_or(PlayError::SessionNotFound)?,
+    );
+    audit::record(
+        tx,
+        actor,
+        now,
+        Change {
+            action,
+            children: children_of(tx, bookings).await?,
+            object_type: "play_session",
+            object_id: Some(before.id),
+            before: snapshot(&Session::from(before)),
+            after: snapshot(&after),
+        },
+    )
+    .await?;
+    Ok(after)
+}
+
 /// Changes a session before it starts (staff). The same checks as publishing; capacities may
 /// not drop below what is booked (409 `capacity_below_bookings`).
 pub async fn change_session(
@@ -174,25 +206,15 @@ pub async fn change_session(
                 )
                 .await?;
             }
-            let after = play_session::Entity::find_by_id(id)
-                .one(tx)
-                .await?
-                .ok_or(PlayError::SessionNotFound)?;
-            audit::record(
+            recorded(
                 tx,
                 &actor,
                 now,
-                Change {
-                    action: Action::PlaySessionChanged,
-                    children: children_of(tx, &bookings).await?,
-                    object_type: "play_session",
-                    object_id: Some(id),
-                    before: snapshot(&Session::from(before)),
-                    after: snapshot(&Session::from(after.clone())),
-                },
+                Action::PlaySessionChanged,
+                before,
+                &bookings,
             )
-            .await?;
-            Ok(Session::from(after))
+            .await
         })
     })
     .await
@@ -247,21 +269,15 @@ pub async fn cancel_session(
                 &bookings,
             )
             .await?;
-            audit::record(
+            recorded(
                 tx,
                 &actor,
                 now,
-                Change {
-                    action: Action::PlaySessionCancelled,
-                    children: children_of(tx, &bookings).await?,
-                    object_type: "play_session",
-                    object_id: Some(id),
-                    before: snapshot(&Session::from(before)),
-                    after: snapshot(&Session::from(after.clone())),
-                },
+                Action::PlaySessionCancelled,
+                before,
+                &bookings,
             )
-            .await?;
-            Ok(Session::from(after))
+            .await
         })
     })
     .await
