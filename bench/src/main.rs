@@ -3,7 +3,8 @@
 //! For each engine it prepares a fresh database with the real migrations, seeds children
 //! enrolled in the taxi/fuel subsidy and many signed vouchers (through the library, in bulk),
 //! starts the real `carepass` binary on it, and drives `verify` and `redeem` at each client
-//! count for a fixed time, reporting requests/s, p50/p99 latency, errors and the server's RSS.
+//! count for a fixed time, reporting requests/s, p50/p99 latency, errors, the server's CPU time
+//! per answered request and its RSS.
 //! See BENCHMARKS.md for the command and the figures.
 
 use std::path::PathBuf;
@@ -255,6 +256,34 @@ impl Server {
     }
 }
 
+/// A process's CPU time so far, user + system, in clock ticks (`/proc/<pid>/stat`, all of its
+/// threads).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command (which may hold spaces) start after its closing parenthesis;
+    // utime and stime are the 14th and 15th fields of the line.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let at = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    at(11).saturating_add(at(12))
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`; 100 on Linux when it cannot be asked).
+fn ticks_per_second() -> u64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100)
+}
+
 async fn start_server(args: &Args, dir: tempfile::TempDir, database_url: &str) -> Result<Server> {
     let config_path = dir.path().join("carepass.toml");
     std::fs::write(
@@ -314,6 +343,8 @@ struct Outcome {
     latencies_us: Vec<u64>,
     errors: u64,
     first_error: Option<String>,
+    /// The server's CPU ticks spent in the measured window.
+    server_ticks: u64,
 }
 
 /// Runs `clients` loops for warm-up + measured seconds; counts only the measured window.
@@ -324,11 +355,19 @@ async fn drive(
     redeem: bool,
     codes: Arc<Vec<String>>,
     next: Arc<AtomicUsize>,
+    server_pid: u32,
 ) -> Result<(f64, Outcome)> {
     let base = format!("http://127.0.0.1:{}", args.port);
     let start = Instant::now();
     let measure_from = start + Duration::from_secs(args.warmup);
     let stop_at = measure_from + Duration::from_secs(args.seconds);
+    // The server's CPU time over exactly the measured window.
+    let cpu = tokio::spawn(async move {
+        tokio::time::sleep_until(measure_from.into()).await;
+        let from = cpu_ticks(server_pid);
+        tokio::time::sleep_until(stop_at.into()).await;
+        cpu_ticks(server_pid).saturating_sub(from)
+    });
     let mut tasks = Vec::new();
     for w in 0..clients {
         let (client, codes, next, base) =
@@ -410,6 +449,7 @@ async fn drive(
         }
     }
     all.latencies_us.sort_unstable();
+    all.server_ticks = cpu.await?;
     let rate = all.latencies_us.len() as f64 / args.seconds as f64;
     Ok((rate, all))
 }
@@ -462,10 +502,11 @@ async fn main() -> Result<()> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .build()?;
+    let tick_us = 1_000_000 / ticks_per_second().max(1);
     println!(
-        "| engine | operation | clients | req/s | p50 ms | p99 ms | errors | server RSS MiB (now / peak) |"
+        "| engine | operation | clients | req/s | p50 ms | p99 ms | errors | server CPU µs/req | server CPU % of a core | server RSS MiB (now / peak) |"
     );
-    println!("| --- | --- | --: | --: | --: | --: | --: | --: |");
+    println!("| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: |");
     for engine in &args.engines {
         let dir = tempfile::tempdir()?;
         let (url, db) = prepare(engine, &args, &dir).await?;
@@ -488,15 +529,27 @@ async fn main() -> Result<()> {
         };
         for &clients in &args.clients {
             for redeem in [false, true] {
-                let (rate, out) =
-                    drive(&args, &client, clients, redeem, codes.clone(), next.clone()).await?;
+                let (rate, out) = drive(
+                    &args,
+                    &client,
+                    clients,
+                    redeem,
+                    codes.clone(),
+                    next.clone(),
+                    server.pid,
+                )
+                .await?;
                 let (rss, peak) = server.rss_kib();
+                let cpu_us = out.server_ticks.saturating_mul(tick_us);
+                let answered = out.latencies_us.len().max(1) as u64;
                 println!(
-                    "| {label} | {} | {clients} | {rate:.0} | {:.2} | {:.2} | {} | {:.0} / {:.0} |",
+                    "| {label} | {} | {clients} | {rate:.0} | {:.2} | {:.2} | {} | {} | {:.0} | {:.0} / {:.0} |",
                     if redeem { "redeem" } else { "verify" },
                     percentile(&out.latencies_us, 0.50),
                     percentile(&out.latencies_us, 0.99),
                     out.errors,
+                    cpu_us / answered,
+                    cpu_us as f64 / (args.seconds as f64 * 10_000.0),
                     rss as f64 / 1024.0,
                     peak as f64 / 1024.0,
                 );
