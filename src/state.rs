@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
 
 use crate::auth::rate_limit::WriteLimits;
 use crate::auth::throttle::LoginThrottle;
@@ -16,10 +15,10 @@ use crate::signed_codes::keys::KeyRing;
 #[derive(Clone)]
 pub struct AppState {
     /// Writes (and reads that must see them in the same request).
-    pub db: DatabaseConnection,
+    pub db: crate::db::Db,
     /// Reads: on SQLite a separate pool of read-only connections next to the single writer;
     /// on PostgreSQL the same pool as `db`.
-    pub read: DatabaseConnection,
+    pub read: crate::db::Db,
     pub config: Arc<Config>,
     /// The program settings in force on each date (checked when the configuration loaded).
     pub rules: Arc<RuleBook>,
@@ -36,8 +35,8 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(
-        db: DatabaseConnection,
-        read: DatabaseConnection,
+        db: crate::db::Db,
+        read: crate::db::Db,
         config: Config,
         clock: Arc<dyn Clock>,
         keys: Arc<KeyRing>,

@@ -25,9 +25,7 @@ use carepass::signed_codes::keys::KeyRing;
 use carepass::signed_codes::token::{self, Claims};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
-use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
 #[derive(Parser, Debug)]
@@ -63,6 +61,14 @@ struct Args {
     /// Server port.
     #[arg(long, default_value_t = 18080)]
     port: u16,
+    /// PostgreSQL pool size of the server (`database.postgres_pool_size`); the shipped
+    /// default when not given.
+    #[arg(long)]
+    pg_pool: Option<u32>,
+    /// SQLite: most writes per shared commit (`database.write_batch_max`; 1 commits each
+    /// write alone); the shipped default when not given.
+    #[arg(long)]
+    write_batch: Option<usize>,
 }
 
 const DEVICE_CREDENTIAL: &str = "cpd_bench_taxi_company_device";
@@ -86,7 +92,7 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 /// Seeds children (20 vouchers' worth of allowance each), the device, and the vouchers.
-async fn seed(db: &DatabaseConnection, vouchers: usize, stored: usize) -> Result<Seeded> {
+async fn seed(db: &carepass::db::Db, vouchers: usize, stored: usize) -> Result<Seeded> {
     let now = Utc::now();
     let t = to_micros(now);
     let system = Actor::system();
@@ -115,7 +121,7 @@ async fn seed(db: &DatabaseConnection, vouchers: usize, stored: usize) -> Result
     let children = vouchers / 20 + 1;
     let mut child_ids = Vec::with_capacity(children);
     for chunk in (0..children).collect::<Vec<_>>().chunks(500) {
-        let tx = db.begin().await?;
+        let tx = db.conn().begin().await?;
         let mut kids = Vec::new();
         let mut enrollments = Vec::new();
         for _ in chunk {
@@ -165,7 +171,7 @@ async fn seed(db: &DatabaseConnection, vouchers: usize, stored: usize) -> Result
     let calendar = config.calendar();
     let rules = config.rule_book()?;
     for chunk in child_ids.chunks(500) {
-        let tx = db.begin().await?;
+        let tx = db.conn().begin().await?;
         for &child_id in chunk {
             allowances::current_account(
                 &tx,
@@ -186,7 +192,7 @@ async fn seed(db: &DatabaseConnection, vouchers: usize, stored: usize) -> Result
     let mut made = 0;
     while made < total {
         let n = (total - made).min(1000);
-        let tx = db.begin().await?;
+        let tx = db.conn().begin().await?;
         let mut rows = Vec::with_capacity(n);
         for i in made..made + n {
             let id = Uuid::now_v7();
@@ -291,9 +297,15 @@ async fn start_server(args: &Args, dir: tempfile::TempDir, database_url: &str) -
         format!(
             // One bench device stands for a whole fleet of taxis, so the per-device write
             // limit is off here.
-            "[server]\nwrites_per_minute_per_caller = 0\n\n[database]\nsqlite_path = \"{}\"\nsqlite_synchronous = \"{}\"\n",
+            "[server]\nwrites_per_minute_per_caller = 0\n\n[database]\nsqlite_path = \"{}\"\nsqlite_synchronous = \"{}\"\n{}{}",
             dir.path().join("bench.sqlite").display(),
-            args.sqlite_sync
+            args.sqlite_sync,
+            args.pg_pool
+                .map(|n| format!("postgres_pool_size = {n}\n"))
+                .unwrap_or_default(),
+            args.write_batch
+                .map(|n| format!("write_batch_max = {n}\n"))
+                .unwrap_or_default(),
         ),
     )?;
     let binary = std::fs::canonicalize(&args.binary).with_context(|| {
@@ -466,7 +478,7 @@ async fn prepare(
     engine: &str,
     args: &Args,
     dir: &tempfile::TempDir,
-) -> Result<(String, DatabaseConnection)> {
+) -> Result<(String, carepass::db::Db)> {
     let mut config = Config::default();
     config.database.sqlite_synchronous = if args.sqlite_sync == "normal" {
         SqliteSynchronous::Normal
@@ -523,9 +535,15 @@ async fn main() -> Result<()> {
         let codes = Arc::new(seeded.codes);
         let next = Arc::new(AtomicUsize::new(0));
         let label = if engine == "sqlite" {
-            format!("sqlite (sync={})", args.sqlite_sync)
+            match args.write_batch {
+                Some(n) => format!("sqlite (sync={}, batch ≤ {n})", args.sqlite_sync),
+                None => format!("sqlite (sync={})", args.sqlite_sync),
+            }
         } else {
-            "postgres".into()
+            match args.pg_pool {
+                Some(n) => format!("postgres (pool {n})"),
+                None => "postgres".into(),
+            }
         };
         for &clients in &args.clients {
             for redeem in [false, true] {

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -80,7 +80,7 @@ impl crate::db::FromDb for DisableError {
 
 /// Disables an account and revokes every session it has.
 pub async fn disable(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     now: DateTime<Utc>,
     account_id: Uuid,

@@ -3,9 +3,7 @@
 //! invitee redeems it once, before it expires, choosing a password.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -80,7 +78,7 @@ pub struct Invite<'a> {
 /// Creates an invitation. Guardians must be invited into an existing household; staff and
 /// admins into none.
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     cfg: &AuthConfig,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -177,7 +175,7 @@ pub const MAX_CODE_LENGTH: usize = 128;
 
 /// Redeems an invitation code: creates the account with the chosen password and signs it in.
 pub async fn accept(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     cfg: &AuthConfig,
     request_id: Option<String>,
     now: DateTime<Utc>,

@@ -9,9 +9,7 @@
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use totp_rs::{Algorithm, Secret, TOTP};
 use uuid::Uuid;
 
@@ -74,7 +72,7 @@ pub struct Enrollment {
 /// Starts (or restarts) enrollment: a new secret, not yet in force. Refused when a confirmed
 /// second factor exists (removing one is an admin's act, not a session's).
 pub async fn begin(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     account_id: Uuid,
     email: &str,
     now: DateTime<Utc>,
@@ -156,7 +154,7 @@ fn normalised(code: &str) -> String {
 /// Confirms enrollment with a code from the app: the second factor is in force from now on,
 /// and ten new recovery codes are returned (shown once; only digests are kept).
 pub async fn confirm(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     account_id: Uuid,
     email: &str,
     code: &str,

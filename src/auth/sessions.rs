@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::Expr,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -128,7 +128,7 @@ pub async fn start_session(
 
 /// Checks email and password and, if they match an active account, starts a session.
 pub async fn login(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     cfg: &AuthConfig,
     now: DateTime<Utc>,
     email: &str,
@@ -183,7 +183,7 @@ enum RefreshOutcome {
 
 /// Exchanges a refresh token for a new pair (rotation); a reused token revokes its family.
 pub async fn refresh(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     cfg: &AuthConfig,
     now: DateTime<Utc>,
     presented: &str,
@@ -305,7 +305,7 @@ pub async fn revoke_family(
 
 /// Signs out the session the access token belongs to.
 pub async fn logout(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     now: DateTime<Utc>,
     principal: &AccountPrincipal,
 ) -> Result<(), AuthError> {

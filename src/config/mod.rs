@@ -290,6 +290,11 @@ pub struct DatabaseConfig {
     pub sqlite_busy_timeout_ms: u64,
     /// PostgreSQL pool size; keep it near the core count (see BENCHMARKS.md).
     pub postgres_pool_size: u32,
+    /// SQLite: how many write requests at most share one commit (group commit).
+    pub write_batch_max: usize,
+    /// SQLite: how many write requests may wait for the writer; the next is answered 503 with
+    /// Retry-After at once.
+    pub write_queue_max: usize,
 }
 
 impl Default for DatabaseConfig {
@@ -300,6 +305,8 @@ impl Default for DatabaseConfig {
             sqlite_synchronous: SqliteSynchronous::Full,
             sqlite_busy_timeout_ms: 5000,
             postgres_pool_size: 8,
+            write_batch_max: 64,
+            write_queue_max: 512,
         }
     }
 }

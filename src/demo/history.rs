@@ -3,7 +3,7 @@
 //! people and one waiting; a respite visit the family disputes.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DbErr;
 use uuid::Uuid;
 
 use super::SeedError;
@@ -89,7 +89,7 @@ async fn redeemed(
 
 /// The whole history, in the order it happened.
 pub(super) async fn history(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     config: &Config,
     keys: &KeyRing,
     now: DateTime<Utc>,
@@ -210,7 +210,7 @@ async fn vouchers_and_closing(
 
 /// A credit proposed by one staff member and approved by the other; another waiting.
 async fn corrections(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     config: &Config,
     now: DateTime<Utc>,
     p: &People,
@@ -267,7 +267,7 @@ async fn corrections(
 
 /// A respite visit six days ago that the family says started an hour late.
 async fn disputed_visit(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     config: &Config,
     now: DateTime<Utc>,
     p: &People,

@@ -9,7 +9,7 @@
 //! seed a production database.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::audit::{self, Action, Actor, Change};
@@ -115,7 +115,7 @@ impl crate::db::FromDb for SeedError {
 
 /// Seeds the demo data unless it is already there. Returns whether anything was written.
 pub async fn seed(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     config: &Config,
     keys: &KeyRing,
     now: DateTime<Utc>,

@@ -2,7 +2,7 @@
 //! whose certificate was renewed can go on using the program without applying again.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use uuid::Uuid;
 
 use super::{Certificate, Enrollment, EnrollmentError, Status, find};
@@ -12,7 +12,7 @@ use crate::entity::enrollment;
 
 /// Replaces the certificate on an approved enrollment; audited with before and after.
 pub async fn record_certificate(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     now: DateTime<Utc>,
     id: Uuid,

@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -308,7 +308,7 @@ pub async fn check_use(
 /// conditions on their own record (care needs, age). While an approval is valid, the only
 /// application accepted is a renewal for the next fiscal year, once renewals for it are open.
 pub async fn apply(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     now: DateTime<Utc>,
     terms: Terms<'_>,
@@ -477,7 +477,7 @@ impl Decision {
 
 /// Applies a decision to a pending application.
 pub async fn decide(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     now: DateTime<Utc>,
     terms: Terms<'_>,

@@ -3,7 +3,7 @@
 //! [`super::disclosure`] allows.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -105,7 +105,7 @@ fn phone(value: &str) -> Result<String, FieldError> {
 
 /// Records a household's contact details (staff), replacing earlier ones; audited with both.
 pub async fn set_contact(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     now: DateTime<Utc>,
     household_id: Uuid,

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -125,7 +125,7 @@ pub struct Subject {
 /// Each full view is recorded (`person.disclosed`, one entry per subject, naming the child and
 /// what was shown) in the same transaction as the read, so no full view goes unrecorded.
 pub async fn disclose(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     now: DateTime<Utc>,
     today: NaiveDate,
@@ -171,7 +171,7 @@ pub async fn disclose(
 /// Each item with the person behind it, as [`disclose`] allows (items whose child no longer
 /// exists are left out).
 pub async fn with_persons<T>(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     now: DateTime<Utc>,
     today: NaiveDate,

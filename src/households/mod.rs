@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -214,7 +214,7 @@ impl NewChild {
 
 /// Creates a household (staff).
 pub async fn create_household(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     now: DateTime<Utc>,
     name: &str,
@@ -317,7 +317,7 @@ pub async fn get_household(
 
 /// Adds a child to a household.
 pub async fn add_child(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     now: DateTime<Utc>,
     household_id: Uuid,

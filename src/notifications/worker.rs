@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{DeliveryStatus, Notification, Subject, WebhookDelivery, signature};
@@ -22,7 +22,7 @@ use crate::entity::notification;
 /// One worker: its identity (for claims), the gateway and how to reach it.
 #[derive(Clone)]
 pub struct Worker {
-    db: DatabaseConnection,
+    db: crate::db::Db,
     config: NotificationsConfig,
     url: String,
     secret: Vec<u8>,
@@ -34,7 +34,7 @@ pub struct Worker {
 impl Worker {
     /// `None` when no webhook is configured (notifications stay in the app's inbox only).
     pub fn new(
-        db: DatabaseConnection,
+        db: crate::db::Db,
         config: NotificationsConfig,
         clock: Arc<dyn Clock>,
     ) -> Option<Worker> {

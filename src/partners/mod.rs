@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -112,7 +112,7 @@ pub struct DevicePrincipal {
 }
 
 pub async fn create_partner(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     now: DateTime<Utc>,
     kind: PartnerKind,
@@ -259,7 +259,7 @@ pub async fn get_partner(conn: &impl ConnectionTrait, id: Uuid) -> Result<Partne
 
 /// Registers a device; the credential is returned here and never again.
 pub async fn register_device(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     now: DateTime<Utc>,
     partner_id: Uuid,
@@ -274,7 +274,7 @@ pub async fn register_device(
 
 /// Registers a device with a given credential (the demo data uses fixed ones).
 pub async fn register_device_with_credential(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     now: DateTime<Utc>,
     partner_id: Uuid,
@@ -329,7 +329,7 @@ pub async fn register_device_with_credential(
 }
 
 pub async fn revoke_device(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     clock: &std::sync::Arc<dyn crate::clock::Clock>,
     device_id: Uuid,

@@ -6,8 +6,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -149,7 +148,7 @@ async fn recorded(
 /// Changes a session before it starts (staff). The same checks as publishing; capacities may
 /// not drop below what is booked (409 `capacity_below_bookings`).
 pub async fn change_session(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     cal: &Calendar,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -223,7 +222,7 @@ pub async fn change_session(
 /// Calls a session off before it starts (staff): every booking is cancelled, its places
 /// released, and each family told the reason.
 pub async fn cancel_session(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     cal: &Calendar,
     actor: &Actor,
     now: DateTime<Utc>,

@@ -18,8 +18,8 @@ pub use door::{DoorEntry, door_list};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -260,7 +260,7 @@ fn check(cal: &Calendar, now: DateTime<Utc>, input: SessionInput) -> Result<Chec
 
 /// Publishes a session (staff).
 pub async fn publish(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     cal: &Calendar,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -524,7 +524,7 @@ pub struct BookingInput {
 /// What booking needs besides the request.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
-    pub db: &'a DatabaseConnection,
+    pub db: &'a crate::db::Db,
     /// Every program's settings, as in force today (the conditions of each child's use).
     pub programs: &'a std::sync::Arc<crate::config::RuleBook>,
     pub rules: &'a OneProgram<PlaySpaceRules>,
@@ -724,7 +724,7 @@ pub async fn booking_of_household(
 /// Cancels a booking before the cut-off; freed places go to the oldest waiting bookings that
 /// fit (never once the session has started), whose families are notified.
 pub async fn cancel(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     cal: &Calendar,
     now: DateTime<Utc>,
@@ -899,7 +899,7 @@ pub async fn entry_code(
 /// The operator scans a booking's code at the door: checked in once, from an hour before the
 /// session starts until it ends.
 pub async fn check_in(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     keys: &KeyRing,
     actor: &Actor,
     now: DateTime<Utc>,

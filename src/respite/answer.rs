@@ -2,7 +2,6 @@
 //! cannot (the hold goes back to the family).
 
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
 use uuid::Uuid;
 
@@ -15,7 +14,7 @@ use crate::text::{self, FieldError};
 
 /// The station will come.
 pub async fn accept(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     cal: &Calendar,
     now: DateTime<Utc>,
@@ -53,7 +52,7 @@ pub async fn accept(
 
 /// The station cannot come: the hold goes back to the family.
 pub async fn decline(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     cal: &Calendar,
     now: DateTime<Utc>,

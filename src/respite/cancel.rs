@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+use sea_orm::{ColumnTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{Party, RespiteError, Visit, VisitStatus, audited, release_hold, transition, visible};
@@ -13,7 +13,7 @@ use crate::entity::respite_visit;
 
 /// The family calls a visit off before it starts; the hold is given back.
 pub async fn cancel(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     cal: &Calendar,
     now: DateTime<Utc>,

@@ -4,7 +4,6 @@
 //! the family. Both moves are audited and notified.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::Expr;
 use uuid::Uuid;
 
@@ -138,7 +137,7 @@ pub struct DisputeDecision {
 /// Settles a dispute (staff): the held minutes are used again (upheld) or given back
 /// (accepted, and the family's times become the record).
 pub async fn decide_dispute(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     actor: &Actor,
     cal: &Calendar,
     now: DateTime<Utc>,

@@ -27,9 +27,7 @@ pub use request::{NewVisit, VisitInput, request};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -343,7 +341,7 @@ pub const STATION_KINDS: [PartnerKind; 2] =
 /// The context every write needs.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
-    pub db: &'a DatabaseConnection,
+    pub db: &'a crate::db::Db,
     pub rules: &'a std::sync::Arc<RuleBook>,
     pub calendar: Calendar,
 }

@@ -4,7 +4,7 @@
 //! transaction.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -44,7 +44,7 @@ pub struct Closed {
 
 /// Closes a month once it has ended by the grace period. A month is closed once.
 pub async fn close(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     cal: &Calendar,
     rules: &std::sync::Arc<RuleBook>,
     grace: Duration,

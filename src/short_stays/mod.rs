@@ -11,8 +11,8 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -459,7 +459,7 @@ pub struct ForChild {
 /// A guardian asks for a stay for a person enrolled in the program today who meets its
 /// conditions today (the program's settings in force today).
 pub async fn request(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     rules: &Arc<RuleBook>,
     actor: &Actor,
     now: DateTime<Utc>,
@@ -629,7 +629,7 @@ impl Step {
 /// What every step needs besides the request.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
-    pub db: &'a DatabaseConnection,
+    pub db: &'a crate::db::Db,
     pub rules: &'a ShortStayRules,
     pub calendar: Calendar,
 }

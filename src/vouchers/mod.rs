@@ -22,7 +22,7 @@ pub use reverse::{ReversedEvent, Reverser, reverse};
 pub use verify::{Verified, verify};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DbErr};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -175,7 +175,7 @@ impl Purpose {
 /// What issuing and redeeming need besides the request: the writer connection, the signing
 /// keys, the program rules and the calendar.
 pub struct Context<'a> {
-    pub db: &'a DatabaseConnection,
+    pub db: &'a crate::db::Db,
     pub keys: &'a KeyRing,
     pub rules: &'a std::sync::Arc<RuleBook>,
     pub calendar: Calendar,

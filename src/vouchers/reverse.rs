@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{RedemptionView, VoucherError};
@@ -30,7 +30,7 @@ pub enum Reverser<'a> {
 /// (締め), the month's statement stays as paid and the reversal counts in the current month as
 /// a negative line. A partner cannot cancel a redemption of a closed month.
 pub async fn reverse(
-    db: &DatabaseConnection,
+    db: &crate::db::Db,
     rules: &RuleBook,
     cal: &Calendar,
     actor: &Actor,

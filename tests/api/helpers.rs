@@ -8,6 +8,7 @@ use carepass::auth::{Role, invitations};
 use carepass::clock::ManualClock;
 use carepass::clock::to_micros;
 use carepass::config::Config;
+use carepass::db::Db;
 use carepass::enrollments::Program;
 use carepass::entity::voucher;
 use carepass::signed_codes::keys::KeyRing;
@@ -16,14 +17,14 @@ use carepass::state::AppState;
 use carepass::{build_app, db, server};
 use chrono::{DateTime, Duration, Utc};
 use reqwest::{Client, Response, StatusCode};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, Statement};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 pub struct TestApp {
     pub address: String,
     pub client: Client,
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub clock: ManualClock,
     pub config: Config,
     pub keys: Arc<KeyRing>,
@@ -637,7 +638,7 @@ impl NowUtc for ManualClock {
 }
 
 /// Rows of integers from raw SQL on any connection.
-pub async fn integers(db: &DatabaseConnection, sql: &str) -> Vec<Vec<i64>> {
+pub async fn integers(db: &Db, sql: &str) -> Vec<Vec<i64>> {
     use sea_orm::{ConnectionTrait, Statement};
     let rows = db
         .query_all_raw(Statement::from_string(
@@ -657,7 +658,7 @@ pub async fn integers(db: &DatabaseConnection, sql: &str) -> Vec<Vec<i64>> {
 
 /// Accounts whose balance differs from the sum of their ledger entries, or is negative:
 /// `(balance, ledger)` of each. Empty when the books are right.
-pub async fn ledger_mismatches(db: &DatabaseConnection) -> Vec<Vec<i64>> {
+pub async fn ledger_mismatches(db: &Db) -> Vec<Vec<i64>> {
     // Per account: the balance and the sum of its entries; what was granted and the sum of
     // its grants and carry-ins; what staff corrected and the sum of its adjustments.
     let sum = |kinds: &str| {

@@ -19,6 +19,7 @@ mod enrollments;
 mod errors;
 mod figures;
 mod four_eyes;
+mod group_commit;
 mod helpers;
 mod households;
 mod instances;

@@ -22,7 +22,7 @@ async fn an_older_database_upgrades_keeping_proposals_units_households_correctio
     };
     let conn = db::connect(&config).await.unwrap();
     // The schema as it stood before proposals kept their unit (migration 17).
-    Migrator::up(&conn, Some(16)).await.unwrap();
+    Migrator::up(conn.conn(), Some(16)).await.unwrap();
     let (household_id, child_id) = (Uuid::new_v4(), Uuid::new_v4());
     household::Entity::insert(household::ActiveModel {
         id: Set(household_id),
@@ -150,7 +150,7 @@ async fn an_older_database_upgrades_keeping_proposals_units_households_correctio
         .unwrap();
     }
 
-    Migrator::up(&conn, None).await.unwrap();
+    Migrator::up(conn.conn(), None).await.unwrap();
     let row = carepass::entity::adjustment_proposal::Entity::find()
         .filter(carepass::entity::adjustment_proposal::Column::Id.eq(proposal))
         .one(&conn)

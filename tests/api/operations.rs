@@ -187,7 +187,10 @@ async fn the_suite_runs_on_the_database_it_was_asked_for() {
     } else {
         sea_orm::DbBackend::Sqlite
     };
-    assert_eq!(app.db.get_database_backend(), expected);
+    assert_eq!(
+        sea_orm::ConnectionTrait::get_database_backend(&app.db),
+        expected
+    );
 }
 
 #[tokio::test]

@@ -1,8 +1,11 @@
 //! Connecting, migrating, and running write transactions the same way on SQLite and PostgreSQL.
 //!
 //! SQLite: one connection, WAL, a busy timeout, foreign keys on, and every write transaction
-//! `BEGIN IMMEDIATE` so that writers queue instead of failing half-way. PostgreSQL: a small
-//! pool; serialization failures and deadlocks are retried.
+//! `BEGIN IMMEDIATE` so that writers queue instead of failing half-way; the writes of many
+//! requests share one commit ([`group`]). PostgreSQL: a small pool; serialization failures and
+//! deadlocks are retried.
+
+pub mod group;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,19 +13,110 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous as SqlxSynchronous};
+use std::sync::Arc;
+
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 
 use crate::config::{Config, SqliteSynchronous};
 
-/// Opens the configured database (creating a SQLite file and its folder if needed).
-pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
+/// A database as the service uses it: the connection (pool) and, for the SQLite writer, the
+/// group commit every write goes through. Reads use it as any sea-orm connection.
+#[derive(Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    group: Option<Arc<group::GroupCommit>>,
+}
+
+impl Db {
+    /// Wraps a connection whose writes each commit on their own (PostgreSQL, read pools).
+    pub fn single(conn: DatabaseConnection) -> Db {
+        Db { conn, group: None }
+    }
+
+    /// Wraps the SQLite writer connection: writes share commits, in batches of up to
+    /// `max_batch`, with up to `max_waiting` requests queued.
+    pub fn grouped(conn: DatabaseConnection, max_batch: usize, max_waiting: usize) -> Db {
+        let group = group::GroupCommit::start(conn.clone(), max_batch, max_waiting);
+        Db {
+            conn,
+            group: Some(group),
+        }
+    }
+
+    /// What group commit has done, where writes go through it (the SQLite writer).
+    pub fn group_stats(&self) -> Option<group::Stats> {
+        self.group.as_ref().map(|g| g.stats())
+    }
+
+    /// The sea-orm connection underneath (for migrations and pool figures).
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.conn.close().await
+    }
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.conn.get_database_backend())
+            .field("group_commit", &self.group.is_some())
+            .finish()
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Db {
+    fn get_database_backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.conn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.conn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.conn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.conn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.conn.support_returning()
+    }
+}
+
+/// Opens the configured database (creating a SQLite file and its folder if needed); the
+/// SQLite writer commits in groups.
+pub async fn connect(config: &Config) -> Result<Db, DbErr> {
     connect_url(&config.database_url(), config).await
 }
 
-pub async fn connect_url(url: &str, config: &Config) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_url(url: &str, config: &Config) -> Result<Db, DbErr> {
+    let conn = open(url, config).await?;
+    Ok(match conn.get_database_backend() {
+        DbBackend::Sqlite => Db::grouped(
+            conn,
+            config.database.write_batch_max,
+            config.database.write_queue_max,
+        ),
+        _ => Db::single(conn),
+    })
+}
+
+async fn open(url: &str, config: &Config) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
@@ -64,13 +158,10 @@ pub async fn connect_url(url: &str, config: &Config) -> Result<DatabaseConnectio
 
 /// A pool for reads. On SQLite: up to four read-only connections beside the one writer (WAL
 /// lets them read while it writes); on PostgreSQL: the writer's own pool.
-pub async fn connect_reader(
-    writer: &DatabaseConnection,
-    config: &Config,
-) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_reader(writer: &Db, config: &Config) -> Result<Db, DbErr> {
     let url = config.database_url();
     if !url.starts_with("sqlite:") || sqlite_file(&url).is_none() {
-        return Ok(writer.clone());
+        return Ok(Db::single(writer.conn.clone()));
     }
     let busy = Duration::from_millis(config.database.sqlite_busy_timeout_ms);
     let mut options = ConnectOptions::new(url);
@@ -87,7 +178,7 @@ pub async fn connect_reader(
             .pragma("cache_size", "-4096")
             .pragma("mmap_size", "134217728")
     });
-    Database::connect(options).await
+    Database::connect(options).await.map(Db::single)
 }
 
 fn sqlite_file(url: &str) -> Option<String> {
@@ -105,8 +196,8 @@ fn sqlite_file(url: &str) -> Option<String> {
 /// Writes a consistent, compacted copy of a SQLite database to `to` (which must not exist),
 /// while other connections go on reading and writing: `VACUUM INTO` reads one snapshot.
 /// PostgreSQL deployments back up with `pg_dump` instead.
-pub async fn backup_sqlite(db: &DatabaseConnection, to: &std::path::Path) -> Result<(), DbErr> {
-    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+pub async fn backup_sqlite(db: &Db, to: &std::path::Path) -> Result<(), DbErr> {
+    use sea_orm::DatabaseBackend;
     if db.get_database_backend() != DatabaseBackend::Sqlite {
         return Err(DbErr::Custom(
             "backup writes SQLite files; back up PostgreSQL with pg_dump".into(),
@@ -128,8 +219,8 @@ pub async fn backup_sqlite(db: &DatabaseConnection, to: &std::path::Path) -> Res
 }
 
 /// Applies every pending migration.
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+pub async fn migrate(db: &Db) -> Result<(), DbErr> {
+    Migrator::up(&db.conn, None).await
 }
 
 /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite, a plain `BEGIN` on PostgreSQL.
@@ -151,11 +242,17 @@ pub trait FromDb: From<DbErr> {
 
 /// Runs `body` in a write transaction, commits on `Ok`, rolls back on `Err`, and retries the
 /// whole body (a few times, with a short pause) when the database reports a transient conflict.
-pub async fn write<T, E, F>(db: &DatabaseConnection, body: F) -> Result<T, E>
+/// On the SQLite writer the body runs in a savepoint of a shared transaction ([`group`]); it
+/// returns once that transaction has committed.
+pub async fn write<T, E, F>(db: &Db, body: F) -> Result<T, E>
 where
     E: FromDb,
     F: for<'c> Fn(&'c DatabaseTransaction) -> TxFuture<'c, T, E>,
 {
+    if let Some(group) = &db.group {
+        return crate::telemetry::counting_after_commit(group.write(&body)).await;
+    }
+    let db = &db.conn;
     let mut attempt = 0u32;
     loop {
         attempt += 1;
@@ -240,14 +337,14 @@ impl FromDb for DbErr {
 }
 
 /// Connections of a pool: (open, idle).
-pub fn pool_usage(db: &DatabaseConnection) -> (u32, usize) {
+pub fn pool_usage(db: &Db) -> (u32, usize) {
     match db.get_database_backend() {
         sea_orm::DbBackend::Postgres => {
-            let pool = db.get_postgres_connection_pool();
+            let pool = db.conn.get_postgres_connection_pool();
             (pool.size(), pool.num_idle())
         }
         _ => {
-            let pool = db.get_sqlite_connection_pool();
+            let pool = db.conn.get_sqlite_connection_pool();
             (pool.size(), pool.num_idle())
         }
     }
