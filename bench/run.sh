@@ -25,6 +25,12 @@ echo "### Service: carepass-bench (HTTP verify and redeem, separate client proce
 echo
 target/release/carepass-bench --engines sqlite,postgres --sqlite-sync full --seconds "$RUN_SECONDS" --warmup 2
 target/release/carepass-bench --engines sqlite --sqlite-sync normal --seconds "$RUN_SECONDS" --warmup 2 | tail -n +3
+# Group commit's own effect: the same service with every write committed alone.
+target/release/carepass-bench --engines sqlite --clients 64 --write-batch 1 --vouchers 40000 --seconds "$RUN_SECONDS" --warmup 2 | tail -n +4
+# The PostgreSQL pool, sized by measurement: the shipped 8 beside 4 and 16.
+for pool in 4 16; do
+  target/release/carepass-bench --engines postgres --clients 64 --pg-pool "$pool" --vouchers 40000 --seconds "$RUN_SECONDS" --warmup 2 | tail -n +4
+done
 echo
 echo "### Service with a million more (used) vouchers stored"
 echo

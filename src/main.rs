@@ -12,6 +12,12 @@ use carepass::signed_codes::keys::KeyRing;
 use carepass::state::AppState;
 use carepass::{build_app, db, demo, server, tasks};
 
+/// mimalloc instead of the C library's allocator: a request allocates and frees many small
+/// objects across threads, where glibc's malloc spent about a tenth of the server's CPU
+/// (perf, BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "carepass",

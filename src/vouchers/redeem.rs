@@ -80,18 +80,17 @@ async fn redeemed_words(
     tx: &impl sea_orm::ConnectionTrait,
     rules: &crate::config::ProgramRules,
     device: &DevicePrincipal,
-    child_id: Uuid,
+    child: &crate::households::Child,
     program: Program,
     receipt: &Receipt,
 ) -> Result<crate::notifications::Words, DbErr> {
     use crate::notifications::{Left, ProgramName, Words};
-    let child = crate::households::find_child(tx, child_id).await?;
     let partner = crate::partners::get_partner(tx, device.partner_id)
         .await
         .map(|p| p.name)
         .unwrap_or_default();
     Ok(Words::Redeemed {
-        child: child.map(|c| c.full_name()).unwrap_or_default(),
+        child: child.full_name(),
         program: ProgramName::of(rules, program),
         partner,
         covered_yen: receipt.covered_yen,
@@ -242,8 +241,11 @@ pub async fn redeem(
             // program's conditions (a certificate's validity) are checked again, and a refusal
             // rolls the claim above back.
             let today = cal.local_date(now);
+            let child = crate::households::find_child(tx, v.child_id)
+                .await?
+                .ok_or(VoucherError::Malformed)?;
             if let Err(unmet) =
-                enrollments::check_use(tx, rules.on(today), v.child_id, program, today).await?
+                enrollments::check_use_of(tx, rules.on(today), &child, program, today).await?
             {
                 return Err(VoucherError::Ineligible(unmet));
             }
@@ -329,7 +331,7 @@ pub async fn redeem(
             )
             .await?;
             let words =
-                redeemed_words(tx, rules.on(today), &device, v.child_id, program, &receipt).await?;
+                redeemed_words(tx, rules.on(today), &device, &child, program, &receipt).await?;
             crate::notifications::notify(
                 tx,
                 now,

@@ -70,17 +70,23 @@ pub async fn verify(
     if v.status != VoucherStatus::Issued.as_str() || from_micros(v.expires_at) <= now {
         return Err(status_error(&v, now));
     }
-    if !crate::enrollments::is_enrolled(conn, v.child_id, claims.program, cal.local_date(now))
-        .await?
-    {
-        return Err(VoucherError::NotEnrolled);
-    }
     let today = cal.local_date(now);
-    if let Err(unmet) =
-        crate::enrollments::check_use(conn, rules.on(today), v.child_id, claims.program, today)
-            .await?
+    let child = households::find_child(conn, v.child_id)
+        .await?
+        .ok_or(VoucherError::Malformed)?;
+    // Enrolled today and meeting the program's conditions: one read of the approvals.
+    match crate::enrollments::check_enrolled_use(
+        conn,
+        rules.on(today),
+        &child,
+        claims.program,
+        today,
+    )
+    .await?
     {
-        return Err(VoucherError::Ineligible(unmet));
+        Ok(true) => {}
+        Ok(false) => return Err(VoucherError::NotEnrolled),
+        Err(unmet) => return Err(VoucherError::Ineligible(unmet)),
     }
     let summary = allowances::summary(conn, rules, cal, v.child_id, claims.program, now).await?;
     if summary.remaining <= 0 {
@@ -88,9 +94,6 @@ pub async fn verify(
             period: allowances::PeriodKind::of_key(&summary.period),
         });
     }
-    let child = households::find_child(conn, v.child_id)
-        .await?
-        .ok_or(VoucherError::Malformed)?;
     Ok(Verified {
         voucher_id: v.id,
         program: claims.program,
