@@ -55,7 +55,7 @@ fn device(p: &People, kind: PartnerKind) -> Result<DevicePrincipal, SeedError> {
     p.devices
         .iter()
         .find(|d| d.partner_kind == kind)
-        .copied()
+        .cloned()
         .ok_or_else(|| history_error("no demo device"))
 }
 
@@ -66,7 +66,7 @@ async fn redeemed(
     who: &Actor,
     (household, child): (Uuid, Uuid),
     program: Program,
-    device: DevicePrincipal,
+    device: &DevicePrincipal,
     charge: Charge,
 ) -> Result<Uuid, SeedError> {
     let issued = vouchers::issue(ctx, who, at, household, child, program)
@@ -130,7 +130,7 @@ async fn vouchers_and_closing(
         &hanako,
         p.sakura,
         taxi_fuel(),
-        taxi,
+        &taxi,
         Charge::Amount(Yen(3_200)),
     )
     .await?;
@@ -140,7 +140,7 @@ async fn vouchers_and_closing(
         &hanako,
         p.sakura,
         taxi_fuel(),
-        gas,
+        &gas,
         Charge::Amount(Yen(4_500)),
     )
     .await?;
@@ -150,7 +150,7 @@ async fn vouchers_and_closing(
         &hanako,
         p.sakura,
         taxi_fuel(),
-        taxi,
+        &taxi,
         Charge::Amount(Yen(2_800)),
     )
     .await?;
@@ -165,7 +165,7 @@ async fn vouchers_and_closing(
         &taro,
         p.hikaru,
         care_taxi(),
-        care,
+        &care,
         Charge::Fees(fees),
     )
     .await?;
@@ -200,7 +200,7 @@ async fn vouchers_and_closing(
         &hanako,
         p.sakura,
         taxi_fuel(),
-        taxi,
+        &taxi,
         Charge::Amount(Yen(1_800)),
     )
     .await?;

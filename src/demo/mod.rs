@@ -301,6 +301,7 @@ pub async fn seed(
                     device_id,
                     partner_id,
                     partner_kind: *kind,
+                    partner_name: (*name).into(),
                 });
                 partner::Entity::insert(partner::ActiveModel {
                     id: Set(partner_id),

@@ -104,11 +104,15 @@ impl From<device::Model> for Device {
 }
 
 /// A device that authenticated, with the partner it scans for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DevicePrincipal {
     pub device_id: Uuid,
     pub partner_id: Uuid,
     pub partner_kind: PartnerKind,
+    /// The partner's name as read at authentication (at most the cache's few seconds old):
+    /// what a family's notification calls the place, without reading it again while the
+    /// writer waits.
+    pub partner_name: std::sync::Arc<str>,
 }
 
 pub async fn create_partner(
@@ -449,6 +453,7 @@ pub async fn authenticate_device(
         device_id: d.id,
         partner_id: p.id,
         partner_kind: p.kind,
+        partner_name: p.name.into(),
     })
 }
 
@@ -495,14 +500,14 @@ impl DeviceCache {
             .get(&key)
             && at.elapsed() < self.ttl
         {
-            return Ok(*p);
+            return Ok(p.clone());
         }
         let p = authenticate_device(conn, credential).await?;
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() > 10_000 {
             entries.clear();
         }
-        entries.insert(key, (p, std::time::Instant::now()));
+        entries.insert(key, (p.clone(), std::time::Instant::now()));
         Ok(p)
     }
 

@@ -76,23 +76,18 @@ pub struct RedeemedEvent {
 }
 
 /// What the family is told of a redemption: where, for whom, who paid what, what is left.
-async fn redeemed_words(
-    tx: &impl sea_orm::ConnectionTrait,
+fn redeemed_words(
     rules: &crate::config::ProgramRules,
     device: &DevicePrincipal,
     child: &crate::households::Child,
     program: Program,
     receipt: &Receipt,
-) -> Result<crate::notifications::Words, DbErr> {
+) -> crate::notifications::Words {
     use crate::notifications::{Left, ProgramName, Words};
-    let partner = crate::partners::get_partner(tx, device.partner_id)
-        .await
-        .map(|p| p.name)
-        .unwrap_or_default();
-    Ok(Words::Redeemed {
+    Words::Redeemed {
         child: child.full_name(),
         program: ProgramName::of(rules, program),
-        partner,
+        partner: device.partner_name.to_string(),
         covered_yen: receipt.covered_yen,
         family_pays_yen: receipt.family_pays_yen,
         left: match receipt.unit {
@@ -102,7 +97,7 @@ async fn redeemed_words(
         },
         fiscal_year: crate::allowances::period_kind(rules, program)
             == Some(crate::allowances::PeriodKind::FiscalYear),
-    })
+    }
 }
 
 /// A redemption's outcome: new, or the stored answer to an earlier identical request together
@@ -179,9 +174,9 @@ pub async fn redeem(
     let purpose = partner_may_redeem(device, claims.program, in_force)?;
     let charge = charge.validate(claims.program, in_force)?;
     let (rules, cal) = (ctx.rules, ctx.calendar);
-    let device = *device;
     let result = db::write(ctx.db, |tx| {
         let (actor, hash, claims) = (actor.clone(), hash.clone(), claims.clone());
+        let device = device.clone();
         let (rules, idempotency_key) = (rules.clone(), idempotency_key.to_owned());
         Box::pin(async move {
             let (rules, idempotency_key) = (&rules, idempotency_key.as_str());
@@ -330,8 +325,7 @@ pub async fn redeem(
                 },
             )
             .await?;
-            let words =
-                redeemed_words(tx, rules.on(today), &device, &child, program, &receipt).await?;
+            let words = redeemed_words(rules.on(today), &device, &child, program, &receipt);
             crate::notifications::notify(
                 tx,
                 now,

@@ -39,10 +39,10 @@ impl FromDb for Refusal {
 
 async fn scratch_table(db: &Db) {
     db.execute_unprepared(
-        "CREATE TABLE scratch (id INTEGER PRIMARY KEY); \
-         CREATE TABLE scratch_parent (id INTEGER PRIMARY KEY); \
-         CREATE TABLE scratch_child (id INTEGER PRIMARY KEY, \
-           parent_id INTEGER NOT NULL REFERENCES scratch_parent (id) DEFERRABLE INITIALLY DEFERRED)",
+        "CREATE TABLE scratch (id BIGINT PRIMARY KEY); \
+         CREATE TABLE scratch_parent (id BIGINT PRIMARY KEY); \
+         CREATE TABLE scratch_child (id BIGINT PRIMARY KEY, \
+           parent_id BIGINT NOT NULL REFERENCES scratch_parent (id) DEFERRABLE INITIALLY DEFERRED)",
     )
     .await
     .unwrap();

@@ -146,6 +146,7 @@ async fn world() -> World {
             device_id: d.id,
             partner_id: p.id,
             partner_kind: kind,
+            partner_name: p.name.clone().into(),
         });
     }
     World {
@@ -154,8 +155,8 @@ async fn world() -> World {
         household: h.id,
         guardian,
         staff,
-        taxi: devices[0],
-        care: devices[1],
+        taxi: devices[0].clone(),
+        care: devices[1].clone(),
         codes: Vec::new(),
         redemptions: Vec::new(),
         keys_used: Vec::new(),
@@ -198,14 +199,14 @@ async fn step(w: &mut World, op: &Op) {
             };
             let (device, charge) = match program.as_str() {
                 "care_taxi" => (
-                    w.care,
+                    w.care.clone(),
                     Charge::Fees(CareTaxiFees {
                         reservation_fee_yen: Yen(amount / 3),
                         pickup_fee_yen: Yen(amount / 3),
                         basic_assistance_fee_yen: Yen(amount / 3 + 1),
                     }),
                 ),
-                _ => (w.taxi, Charge::Amount(Yen(amount))),
+                _ => (w.taxi.clone(), Charge::Amount(Yen(amount))),
             };
             let key = match (reuse_key, w.keys_used.last()) {
                 (true, Some(k)) => k.clone(),
