@@ -75,7 +75,7 @@ async fn redeemed(
     let by = actor("device", device.device_id);
     let key = Uuid::new_v4().to_string();
     let at = at + chrono::Duration::minutes(1);
-    match vouchers::redeem(ctx, &by, at, &device, &key, &issued.code, charge).await {
+    match vouchers::redeem(ctx, &by, at, device, &key, &issued.code, charge).await {
         Ok(Redeemed::Created(json)) | Ok(Redeemed::Replayed { body: json, .. }) => {
             let receipt: serde_json::Value = serde_json::from_str(&json).map_err(history_error)?;
             receipt["redemption_id"]

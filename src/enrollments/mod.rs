@@ -24,9 +24,11 @@ use crate::text::FieldError;
 mod certificate;
 mod eligibility;
 mod renewal;
+mod usable;
 pub use certificate::record_certificate;
 pub use eligibility::{Certificate, Unmet, UnmetDiscriminants, age_on};
 pub use renewal::NextYear;
+pub use usable::{check_enrolled_use, check_use, check_use_of};
 
 use crate::config::{Eligibility, ProgramRules, ProgramTerms};
 
@@ -251,117 +253,6 @@ pub fn eligibility_of(rules: &ProgramRules, program: Program) -> &Eligibility {
 
 static NO_CONDITIONS: std::sync::LazyLock<Eligibility> =
     std::sync::LazyLock::new(Eligibility::default);
-
-/// Whether the person may use the program on `day` (each voucher shown, verified and redeemed):
-/// their record meets the program's conditions and, where a certificate is required, the one
-/// on their enrollment valid that day is still valid. A program without conditions reads nothing.
-pub async fn check_use(
-    conn: &impl ConnectionTrait,
-    rules: &ProgramRules,
-    child_id: Uuid,
-    program: Program,
-    day: NaiveDate,
-) -> Result<Result<(), Unmet>, DbErr> {
-    let terms = terms_of(rules, program);
-    if !terms.offered {
-        return Ok(Err(Unmet::NotOffered));
-    }
-    if *terms.eligibility == Eligibility::default() {
-        return Ok(Ok(()));
-    }
-    let Some(person) = crate::households::find_child(conn, child_id).await? else {
-        return Err(DbErr::RecordNotFound(format!("child {child_id}")));
-    };
-    check_use_of(conn, rules, &person, program, day).await
-}
-
-/// [`check_use`] for a person whose record the caller has already read.
-pub async fn check_use_of(
-    conn: &impl ConnectionTrait,
-    rules: &ProgramRules,
-    person: &crate::households::Child,
-    program: Program,
-    day: NaiveDate,
-) -> Result<Result<(), Unmet>, DbErr> {
-    let terms = terms_of(rules, program);
-    if !terms.offered {
-        return Ok(Err(Unmet::NotOffered));
-    }
-    let conditions = terms.eligibility;
-    if let Err(unmet) =
-        eligibility::check_person(conditions, &person.care_needs, person.birth_date, day)
-    {
-        return Ok(Err(unmet));
-    }
-    if conditions.certificate.is_none() {
-        return Ok(Ok(()));
-    }
-    let enrolled = approved_of(conn, person.id, program).await?;
-    Ok(check_certificate_on(conditions, &enrolled, day))
-}
-
-/// Whether a code may be honoured today, in one read of the person's approvals: enrolled on
-/// `day` (`Ok(false)` when not), and meeting the program's conditions (as [`check_use_of`]).
-pub async fn check_enrolled_use(
-    conn: &impl ConnectionTrait,
-    rules: &ProgramRules,
-    person: &crate::households::Child,
-    program: Program,
-    day: NaiveDate,
-) -> Result<Result<bool, Unmet>, DbErr> {
-    let terms = terms_of(rules, program);
-    let enrolled = approved_of(conn, person.id, program).await?;
-    if !enrolled.iter().any(|e| e.is_active_on(day)) {
-        return Ok(Ok(false));
-    }
-    if !terms.offered {
-        return Ok(Err(Unmet::NotOffered));
-    }
-    let conditions = terms.eligibility;
-    if let Err(unmet) =
-        eligibility::check_person(conditions, &person.care_needs, person.birth_date, day)
-    {
-        return Ok(Err(unmet));
-    }
-    Ok(check_certificate_on(conditions, &enrolled, day).map(|()| true))
-}
-
-/// The person's approved enrollments in `program`, whatever their dates.
-async fn approved_of(
-    conn: &impl ConnectionTrait,
-    child_id: Uuid,
-    program: Program,
-) -> Result<Vec<Enrollment>, DbErr> {
-    let rows = enrollment::Entity::find()
-        .filter(enrollment::Column::ChildId.eq(child_id))
-        .filter(enrollment::Column::Program.eq(program.as_str()))
-        .filter(enrollment::Column::Status.eq(Status::Approved.as_str()))
-        .all(conn)
-        .await?;
-    convert(rows)
-}
-
-/// The certificate condition, against the newest certificate of the approvals active on `day`.
-fn check_certificate_on(
-    conditions: &Eligibility,
-    enrolled: &[Enrollment],
-    day: NaiveDate,
-) -> Result<(), Unmet> {
-    if conditions.certificate.is_none() {
-        return Ok(());
-    }
-    let certificate = enrolled
-        .iter()
-        .filter(|e| e.is_active_on(day))
-        .filter_map(|e| {
-            Some(Certificate {
-                number: e.certificate_number.clone()?,
-                valid_until: e.certificate_valid_until?,
-            })
-        })
-        .max_by_key(|c| c.valid_until);
-    eligibility::check_certificate(conditions, certificate.as_ref(), day)
-}
 
 /// A guardian applies to enroll one of their children: the person must meet the program's
 /// conditions on their own record (care needs, age). While an approval is valid, the only
