@@ -199,6 +199,20 @@ pub async fn children_enrolled_between(
         .collect())
 }
 
+/// The child's approved enrollments in `program`, whatever their dates, as stored.
+async fn approved_rows(
+    conn: &impl ConnectionTrait,
+    child_id: Uuid,
+    program: Program,
+) -> Result<Vec<enrollment::Model>, DbErr> {
+    enrollment::Entity::find()
+        .filter(enrollment::Column::ChildId.eq(child_id))
+        .filter(enrollment::Column::Program.eq(program.as_str()))
+        .filter(enrollment::Column::Status.eq(Status::Approved.as_str()))
+        .all(conn)
+        .await
+}
+
 /// Whether the child has an approved enrollment in the program on this local date.
 pub async fn is_enrolled(
     conn: &impl ConnectionTrait,
@@ -206,13 +220,8 @@ pub async fn is_enrolled(
     program: Program,
     date: NaiveDate,
 ) -> Result<bool, DbErr> {
-    let rows = enrollment::Entity::find()
-        .filter(enrollment::Column::ChildId.eq(child_id))
-        .filter(enrollment::Column::Program.eq(program.as_str()))
-        .filter(enrollment::Column::Status.eq(Status::Approved.as_str()))
-        .all(conn)
-        .await?;
-    Ok(rows
+    Ok(approved_rows(conn, child_id, program)
+        .await?
         .into_iter()
         .filter_map(|m| Enrollment::try_from(m).ok())
         .any(|e| e.is_active_on(date)))

@@ -2,13 +2,12 @@
 //! each visit, stay and booking checks it at the moment it is made.
 
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
 use super::eligibility::{self, Certificate, Unmet};
-use super::{Enrollment, Status, convert, terms_of};
+use super::{Enrollment, convert, terms_of};
 use crate::config::{Eligibility, Program, ProgramRules};
-use crate::entity::enrollment;
 
 /// Whether the person may use the program on `day` (each voucher shown, verified and redeemed):
 /// their record meets the program's conditions and, where a certificate is required, the one
@@ -41,16 +40,10 @@ pub async fn check_use_of(
     program: Program,
     day: NaiveDate,
 ) -> Result<Result<(), Unmet>, DbErr> {
-    let terms = terms_of(rules, program);
-    if !terms.offered {
-        return Ok(Err(Unmet::NotOffered));
-    }
-    let conditions = terms.eligibility;
-    if let Err(unmet) =
-        eligibility::check_person(conditions, &person.care_needs, person.birth_date, day)
-    {
-        return Ok(Err(unmet));
-    }
+    let conditions = match person_meets(rules, person, program, day) {
+        Ok(conditions) => conditions,
+        Err(unmet) => return Ok(Err(unmet)),
+    };
     if conditions.certificate.is_none() {
         return Ok(Ok(()));
     }
@@ -67,20 +60,14 @@ pub async fn check_enrolled_use(
     program: Program,
     day: NaiveDate,
 ) -> Result<Result<bool, Unmet>, DbErr> {
-    let terms = terms_of(rules, program);
     let enrolled = approved_of(conn, person.id, program).await?;
     if !enrolled.iter().any(|e| e.is_active_on(day)) {
         return Ok(Ok(false));
     }
-    if !terms.offered {
-        return Ok(Err(Unmet::NotOffered));
-    }
-    let conditions = terms.eligibility;
-    if let Err(unmet) =
-        eligibility::check_person(conditions, &person.care_needs, person.birth_date, day)
-    {
-        return Ok(Err(unmet));
-    }
+    let conditions = match person_meets(rules, person, program, day) {
+        Ok(conditions) => conditions,
+        Err(unmet) => return Ok(Err(unmet)),
+    };
     Ok(check_certificate_on(conditions, &enrolled, day).map(|()| true))
 }
 
@@ -90,13 +77,28 @@ async fn approved_of(
     child_id: Uuid,
     program: Program,
 ) -> Result<Vec<Enrollment>, DbErr> {
-    let rows = enrollment::Entity::find()
-        .filter(enrollment::Column::ChildId.eq(child_id))
-        .filter(enrollment::Column::Program.eq(program.as_str()))
-        .filter(enrollment::Column::Status.eq(Status::Approved.as_str()))
-        .all(conn)
-        .await?;
-    convert(rows)
+    convert(super::approved_rows(conn, child_id, program).await?)
+}
+
+/// The program is offered and the person's own record (care needs, age) meets its conditions
+/// on `day`; the conditions, for the certificate check that may follow.
+fn person_meets<'r>(
+    rules: &'r ProgramRules,
+    person: &crate::households::Child,
+    program: Program,
+    day: NaiveDate,
+) -> Result<&'r Eligibility, Unmet> {
+    let terms = terms_of(rules, program);
+    if !terms.offered {
+        return Err(Unmet::NotOffered);
+    }
+    eligibility::check_person(
+        terms.eligibility,
+        &person.care_needs,
+        person.birth_date,
+        day,
+    )?;
+    Ok(terms.eligibility)
 }
 
 /// The certificate condition, against the newest certificate of the approvals active on `day`.
