@@ -509,7 +509,8 @@ pub fn build_app(state: AppState) -> Router {
     let spec = openapi_document();
     let server = &state.config.server;
     let x_request_id = HeaderName::from_static("x-request-id");
-    let app = router
+    let cors = cors(&server.cors_allowed_origins);
+    let routed = router
         .route(
             "/openapi.json",
             get(move || async move { axum::Json(spec.clone()) }),
@@ -524,37 +525,43 @@ pub fn build_app(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(server.request_timeout_seconds),
         ))
+        // These three name the route the request matched, so they run after routing.
         .layer(middleware::from_fn(ops::record_metrics))
         .layer(middleware::from_fn(problem::render_problems))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            access_log::log_request,
+        ))
+        .with_state(state);
+    // The rest need no route: they wrap the router once. (A layer on the router wraps each
+    // route in a box of its own, and every request cloned the whole stack of boxes.)
+    let outer = tower::ServiceBuilder::new()
+        .option_layer(cors)
+        .layer(middleware::from_fn(request_id::drop_unacceptable))
+        .layer(middleware::from_fn(trace_context::ensure))
+        .layer(SetRequestIdLayer::new(
+            x_request_id.clone(),
+            MakeRequestUuid,
+        ))
+        .layer(PropagateRequestIdLayer::new(x_request_id))
         // Answers hold children's medical details and money: nothing is cached, sniffed,
         // framed, sent on as a referrer or loaded by another origin.
-        .layer(by_default(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(by_default(header::CACHE_CONTROL, "no-store"))
-        .layer(by_default(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(by_default(header::REFERRER_POLICY, "no-referrer"))
         .layer(by_default(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
         ))
         .layer(by_default(
             header::STRICT_TRANSPORT_SECURITY,
             "max-age=63072000; includeSubDomains",
         ))
         .layer(by_default(
-            HeaderName::from_static("cross-origin-resource-policy"),
-            "same-origin",
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
         ))
-        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            access_log::log_request,
-        ))
-        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
-        .layer(middleware::from_fn(trace_context::ensure))
-        .layer(middleware::from_fn(request_id::drop_unacceptable));
-    let app = match cors(&server.cors_allowed_origins) {
-        Some(layer) => app.layer(layer),
-        None => app,
-    };
-    app.with_state(state)
+        .layer(by_default(header::REFERRER_POLICY, "no-referrer"))
+        .layer(by_default(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(by_default(header::CACHE_CONTROL, "no-store"))
+        .layer(by_default(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .service(routed);
+    Router::new().fallback_service(outer)
 }

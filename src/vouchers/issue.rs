@@ -1,8 +1,8 @@
 //! Issuing a voucher: a signed code for one child and program, replacing the unused one before it.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, UpdateMany};
 use uuid::Uuid;
 
 use super::{Context, VoucherError, VoucherStatus, max_cover};
@@ -89,12 +89,7 @@ pub async fn issue(
             // program queue here (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises):
             // each then cancels the code before it, and exactly one code stays live.
             allowances::lock_account(tx, account.id).await?;
-            voucher::Entity::update_many()
-                .col_expr(voucher::Column::Status, Expr::value(VoucherStatus::Cancelled.as_str()))
-                .col_expr(voucher::Column::CancelledAt, Expr::value(to_micros(now)))
-                .filter(voucher::Column::ChildId.eq(child_id))
-                .filter(voucher::Column::Program.eq(program.as_str()))
-                .filter(voucher::Column::Status.eq(VoucherStatus::Issued.as_str()))
+            cancelling_live_codes(child_id, program, now)
                 .exec(tx)
                 .await?;
             voucher::Entity::insert(voucher::ActiveModel {
@@ -141,4 +136,26 @@ pub async fn issue(
         remaining: account.balance,
         max_covered_yen: max_cover(in_force, program, account.balance),
     })
+}
+
+/// The statement that cancels a child's live code of a program, when a new one is issued.
+/// Its status condition is a literal, not a bound value: the planner then knows it is the
+/// partial index's (`ix_vouchers_live`) and reads the child's few live codes, not every code.
+pub fn cancelling_live_codes(
+    child_id: Uuid,
+    program: Program,
+    now: DateTime<Utc>,
+) -> UpdateMany<voucher::Entity> {
+    voucher::Entity::update_many()
+        .col_expr(
+            voucher::Column::Status,
+            Expr::value(VoucherStatus::Cancelled.as_str()),
+        )
+        .col_expr(voucher::Column::CancelledAt, Expr::value(to_micros(now)))
+        .filter(voucher::Column::ChildId.eq(child_id))
+        .filter(voucher::Column::Program.eq(program.as_str()))
+        .filter(ExprTrait::eq(
+            Expr::col(voucher::Column::Status),
+            Expr::Constant(VoucherStatus::Issued.as_str().into()),
+        ))
 }

@@ -12,7 +12,7 @@ mod reverse;
 mod verify;
 
 pub use cover::{CareTaxiFees, Charge, Coverage, max_cover};
-pub use issue::{Issued, is_voucher_program, issue};
+pub use issue::{Issued, cancelling_live_codes, is_voucher_program, issue};
 pub use redeem::{Receipt, Redeemed, RedeemedEvent, redeem};
 pub use redemptions::{
     DeviceRedemption, RedemptionState, RedemptionView, Settled, for_settlement, list_for_child,

@@ -61,6 +61,14 @@ async fn insert(db: &Db, sql: &'static str, hold: Duration, refuse: bool) -> Res
     .await
 }
 
+/// The writer goes on: a plain write of `sql` commits, and the scratch table then holds
+/// exactly `ids`.
+async fn the_next_write_commits(db: &Db, sql: &'static str, ids: &[i64]) {
+    insert(db, sql, Duration::ZERO, false).await.unwrap();
+    let expected: Vec<Vec<i64>> = ids.iter().map(|id| vec![*id]).collect();
+    assert_eq!(integers(db, "SELECT id FROM scratch").await, expected);
+}
+
 const HOLD: Duration = Duration::from_millis(300);
 const SOON: Duration = Duration::from_millis(40);
 
@@ -159,19 +167,7 @@ async fn a_batch_whose_commit_fails_tells_every_write_in_it_and_keeps_none() {
         // Told of the failure rather than "done": its write was not kept either.
         assert!(matches!(innocent, Err(Refusal::Db(_))), "{innocent:?}");
         assert!(integers(&app.db, "SELECT id FROM scratch").await.is_empty());
-        // The writer goes on: the next write commits.
-        insert(
-            db,
-            "INSERT INTO scratch (id) VALUES (3)",
-            Duration::ZERO,
-            false,
-        )
-        .await
-        .unwrap();
-        assert_eq!(
-            integers(&app.db, "SELECT id FROM scratch").await,
-            vec![vec![3]]
-        );
+        the_next_write_commits(db, "INSERT INTO scratch (id) VALUES (3)", &[3]).await;
     }
 }
 
@@ -316,16 +312,5 @@ async fn a_write_dropped_half_way_rolls_back_and_leaves_the_writer_free() {
     // Nothing of it stays, and the writer's connection is free for reads and the next write
     // (a batch left open by it would hold the only connection).
     assert!(integers(&app.db, "SELECT id FROM scratch").await.is_empty());
-    insert(
-        db,
-        "INSERT INTO scratch (id) VALUES (2)",
-        Duration::ZERO,
-        false,
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        integers(&app.db, "SELECT id FROM scratch").await,
-        vec![vec![2]]
-    );
+    the_next_write_commits(db, "INSERT INTO scratch (id) VALUES (2)", &[2]).await;
 }

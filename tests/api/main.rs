@@ -34,6 +34,7 @@ mod ownership;
 mod partners;
 mod play_sessions_staff;
 mod play_space;
+mod query_plans;
 mod real_binary;
 mod renewals;
 mod respite;
