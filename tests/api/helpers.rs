@@ -198,6 +198,14 @@ pub async fn fresh_postgres(admin_url: &str) -> String {
     with_database(admin_url, &name)
 }
 
+/// A ward period a test may need to stay inside (`TestApp::with_time_left_in_the`).
+#[derive(Debug, Clone, Copy)]
+pub enum Period {
+    Day,
+    Month,
+    FiscalYear,
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
@@ -226,7 +234,13 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     tweak(&mut config);
     let conn = db::connect(&config).await.expect("connect");
     db::migrate(&conn).await.expect("migrate");
-    let clock = ManualClock::new(Utc::now());
+    // TEST_CLOCK_START=2026-12-08T14:55:00Z starts every test's clock there (here 23:55 in
+    // Tokyo) to find the tests that depend on the hour they happen to run at.
+    let start = std::env::var("TEST_CLOCK_START")
+        .ok()
+        .map(|at| at.parse().expect("TEST_CLOCK_START is an RFC 3339 instant"))
+        .unwrap_or_else(Utc::now);
+    let clock = ManualClock::new(start);
     let keys = Arc::new(
         KeyRing::load(&conn, Utc::now(), config.key_lifetime())
             .await
@@ -289,6 +303,41 @@ pub const PASSWORD: &str = "a long enough password";
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// Keeps a test that moves the clock by up to `span` inside one ward day, month or fiscal
+    /// year: when `span` from now would cross into the next one, the clock moves forward to
+    /// 09:00 on its first day. (A partner's reversal and an admission are allowed on the day
+    /// itself only; balances are per month and per fiscal year.)
+    pub fn with_time_left_in_the(&self, period: Period, span: Duration) {
+        use chrono::{Datelike, NaiveDate, TimeZone};
+        let tokyo = chrono_tz::Asia::Tokyo;
+        let now = self.clock.now_utc();
+        let today = now.with_timezone(&tokyo).date_naive();
+        let next: NaiveDate = match period {
+            Period::Day => today + Duration::days(1),
+            Period::Month => (today.with_day(1).unwrap() + Duration::days(32))
+                .with_day(1)
+                .unwrap(),
+            Period::FiscalYear => {
+                let april = |y| NaiveDate::from_ymd_opt(y, 4, 1).unwrap();
+                if today < april(today.year()) {
+                    april(today.year())
+                } else {
+                    april(today.year() + 1)
+                }
+            }
+        };
+        let at = |hour| {
+            tokyo
+                .from_local_datetime(&next.and_hms_opt(hour, 0, 0).unwrap())
+                .single()
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        if now + span >= at(0) {
+            self.clock.set(at(9));
+        }
     }
 
     /// Starts and confirms two-step sign-in for `user`: (otpauth URI, recovery codes).

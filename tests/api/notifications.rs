@@ -145,7 +145,10 @@ fn fast(url: &str) -> NotificationsConfig {
     }
 }
 
+/// A worker on the system clock (its retries wait in real time); the app's clock is set to the
+/// same time, so an event the app schedules now is due for the worker now.
 fn worker(app: &TestApp, config: NotificationsConfig) -> Worker {
+    app.clock.set(chrono::Utc::now());
     Worker::new(app.db.clone(), config, Arc::new(SystemClock)).expect("a configured worker")
 }
 

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{Family, family, issue, redeem};
-use crate::helpers::{NowUtc, TestApp, User, spawn_app_with};
+use crate::helpers::{NowUtc, Period, TestApp, User, spawn_app_with};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Owner {
@@ -99,7 +99,11 @@ struct World {
 
 /// The play space is open to every household here: this world is about who owns what.
 async fn world_app() -> TestApp {
-    spawn_app_with(|c| c.programs.play_space.open_to_all_households = true).await
+    let app = spawn_app_with(|c| c.programs.play_space.open_to_all_households = true).await;
+    // The clock moves some minutes while the world is built; the partner's reversal and the
+    // admission of a stay confirmed for today must fall on the same ward day.
+    app.with_time_left_in_the(Period::Day, chrono::Duration::hours(1));
+    app
 }
 
 async fn world(app: &TestApp) -> World {

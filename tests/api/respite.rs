@@ -8,15 +8,20 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{Family, family, tomorrow_at_ten};
-use crate::helpers::{NowUtc, TestApp, User, assert_problem, ledger_mismatches, spawn_app_with};
+use crate::helpers::{
+    NowUtc, Period, TestApp, User, assert_problem, ledger_mismatches, spawn_app_with,
+};
 
 /// A service whose clock the tests move by days: sessions outlast them.
 async fn app_with_cap(minutes: i64) -> TestApp {
-    spawn_app_with(|c| {
+    let app = spawn_app_with(|c| {
         c.programs.respite.grant_minutes.0 = minutes;
         c.auth.access_token_minutes = 60 * 24 * 400;
     })
-    .await
+    .await;
+    // Visits are asked for up to a fortnight ahead and read against this year's hours.
+    app.with_time_left_in_the(Period::FiscalYear, Duration::days(20));
+    app
 }
 
 /// A ward-local time as the app sends it ("2026-12-01T10:00:00").

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{
-    assert_problem, decode_qr, family, issue, ledger_and_balance, mint, redeem, remaining,
+    Period, assert_problem, decode_qr, family, issue, ledger_and_balance, mint, redeem, remaining,
     spawn_app, spawn_app_with,
 };
 
@@ -110,6 +110,7 @@ async fn the_cover_is_capped_by_what_is_left_and_the_family_pays_the_rest() {
 #[tokio::test]
 async fn a_retry_with_the_same_key_gets_the_first_answer_byte_for_byte() {
     let app = spawn_app().await;
+    app.with_time_left_in_the(Period::Day, Duration::hours(1));
     let admin = app.admin().await;
     let f = family(&app, &["taxi_fuel"]).await;
     let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
