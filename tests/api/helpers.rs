@@ -202,7 +202,6 @@ pub async fn fresh_postgres(admin_url: &str) -> String {
 #[derive(Debug, Clone, Copy)]
 pub enum Period {
     Day,
-    Month,
     FiscalYear,
 }
 
@@ -305,10 +304,10 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    /// Keeps a test that moves the clock by up to `span` inside one ward day, month or fiscal
-    /// year: when `span` from now would cross into the next one, the clock moves forward to
-    /// 09:00 on its first day. (A partner's reversal and an admission are allowed on the day
-    /// itself only; balances are per month and per fiscal year.)
+    /// Keeps a test that moves the clock by up to `span` inside one ward day (and so one month)
+    /// or one fiscal year: when `span` from now would cross into the next one, the clock moves
+    /// forward to 09:00 on its first day. (A partner's reversal and an admission are allowed on
+    /// the day itself only; balances are per month and per fiscal year.)
     pub fn with_time_left_in_the(&self, period: Period, span: Duration) {
         use chrono::{Datelike, NaiveDate, TimeZone};
         let tokyo = chrono_tz::Asia::Tokyo;
@@ -316,9 +315,6 @@ impl TestApp {
         let today = now.with_timezone(&tokyo).date_naive();
         let next: NaiveDate = match period {
             Period::Day => today + Duration::days(1),
-            Period::Month => (today.with_day(1).unwrap() + Duration::days(32))
-                .with_day(1)
-                .unwrap(),
             Period::FiscalYear => {
                 let april = |y| NaiveDate::from_ymd_opt(y, 4, 1).unwrap();
                 if today < april(today.year()) {
