@@ -114,6 +114,10 @@ pub fn describe() {
         "carepass_db_pool_connections",
         "Database pool connections by pool (write, read) and state (in_use, idle), read at scrape."
     );
+    describe_counter!(
+        "carepass_db_statements_total",
+        "Statements sent to the database (each a round trip to PostgreSQL or a crossing to SQLite's thread), transaction control not counted."
+    );
     describe_histogram!(
         "carepass_db_write_begin_seconds",
         Unit::Seconds,

@@ -5,7 +5,10 @@
 //! requests share one commit ([`group`]). PostgreSQL: a small pool; serialization failures and
 //! deadlocks are retried.
 
+pub mod deferred;
 pub mod group;
+
+pub use deferred::Deferred;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,6 +17,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous as SqlxSynchronous};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
@@ -29,22 +33,37 @@ use crate::config::{Config, SqliteSynchronous};
 pub struct Db {
     conn: DatabaseConnection,
     group: Option<Arc<group::GroupCommit>>,
+    statements: Arc<AtomicU64>,
 }
 
 impl Db {
     /// Wraps a connection whose writes each commit on their own (PostgreSQL, read pools).
     pub fn single(conn: DatabaseConnection) -> Db {
-        Db { conn, group: None }
+        let (conn, statements) = counting(conn);
+        Db {
+            conn,
+            group: None,
+            statements,
+        }
     }
 
     /// Wraps the SQLite writer connection: writes share commits, in batches of up to
     /// `max_batch`, with up to `max_waiting` requests queued.
     pub fn grouped(conn: DatabaseConnection, max_batch: usize, max_waiting: usize) -> Db {
+        let (conn, statements) = counting(conn);
         let group = group::GroupCommit::start(conn.clone(), max_batch, max_waiting);
         Db {
             conn,
             group: Some(group),
+            statements,
         }
+    }
+
+    /// How many statements this connection has sent to the database (each a round trip to
+    /// PostgreSQL or a crossing to SQLite's thread); `BEGIN`, savepoints and `COMMIT` are not
+    /// counted.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// What group commit has done, where writes go through it (the SQLite writer).
@@ -96,6 +115,18 @@ impl ConnectionTrait for Db {
     fn support_returning(&self) -> bool {
         self.conn.support_returning()
     }
+}
+
+/// The connection with a callback that counts each statement it sends, here and in
+/// `carepass_db_statements_total`.
+fn counting(mut conn: DatabaseConnection) -> (DatabaseConnection, Arc<AtomicU64>) {
+    let statements = Arc::new(AtomicU64::new(0));
+    let count = statements.clone();
+    conn.set_metric_callback(move |_| {
+        count.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("carepass_db_statements_total").increment(1);
+    });
+    (conn, statements)
 }
 
 /// Opens the configured database (creating a SQLite file and its folder if needed); the

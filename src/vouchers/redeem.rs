@@ -244,6 +244,8 @@ pub async fn redeem(
             {
                 return Err(VoucherError::Ineligible(unmet));
             }
+            // What follows adds rows nobody reads back here: sent as one call at the end.
+            let tx = &db::Deferred::new(tx);
             let (account, taken) = allowances::capture(
                 tx,
                 rules,
@@ -347,6 +349,7 @@ pub async fn redeem(
                 },
             )
             .await?;
+            tx.flush().await?;
             Ok(Redeemed::Created(json))
         })
     })

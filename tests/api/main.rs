@@ -45,6 +45,7 @@ mod settlement;
 mod short_stays;
 mod signed_codes;
 mod spec;
+mod statements;
 mod vouchers;
 mod ward;
 mod web;

@@ -431,6 +431,7 @@ async fn metrics_say_what_moved_what_was_refused_and_how_the_outbox_and_pools_ar
     assert!(after.contains(r#"carepass_outbox_notifications{state="dead"}"#));
     assert!(after.contains(r#"carepass_db_pool_connections{pool="write",state="idle"}"#));
     assert!(after.contains("carepass_db_write_begin_seconds_count"));
+    assert!(after.contains("carepass_db_statements_total"));
     assert_eq!(
         sample(
             &after,

@@ -1,0 +1,79 @@
+//! How many statements a request sends to the database: each is a round trip to PostgreSQL or a
+//! crossing to SQLite's thread, and a redemption's new rows go together.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use carepass::entity::{audit_child, audit_log, ledger_entry, notification, redemption};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::helpers::{family, issue, redeem, spawn_app};
+
+#[tokio::test]
+async fn a_redemption_sends_the_rows_it_adds_in_one_call_and_every_row_is_there() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let f = family(&app, &["taxi_fuel"]).await;
+    let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
+    let redeemed = async |amount: i64| {
+        let v = issue(&app, &f, "taxi_fuel").await;
+        let before = app.db.statements();
+        let r = redeem(
+            &app,
+            &taxi,
+            &Uuid::new_v4().to_string(),
+            &json!({ "payload": v["payload"], "amount_yen": amount }),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let body: Value = r.json().await.unwrap();
+        (app.db.statements() - before, body)
+    };
+    // The first redemption of the month opens the month's account.
+    redeemed(1_000).await;
+    let (sent, receipt) = redeemed(2_000).await;
+    assert!(sent <= 5, "{sent} statements for one redemption");
+
+    // What was sent together all arrived: the ledger entry, the redemption, its audit entry with
+    // the child it concerns, and the family's notification.
+    let id: Uuid = receipt["id"].as_str().unwrap().parse().unwrap();
+    let entries = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::RedemptionId.eq(id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        entries.iter().map(|e| e.amount).collect::<Vec<_>>(),
+        vec![-2_000]
+    );
+    assert!(
+        redemption::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let audit = audit_log::Entity::find()
+        .filter(audit_log::Column::ObjectId.eq(id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("an audit entry");
+    let concerns: Vec<Uuid> = audit_child::Entity::find()
+        .filter(audit_child::Column::AuditId.eq(audit.id))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.child_id)
+        .collect();
+    assert_eq!(concerns, vec![f.child]);
+    let told = notification::Entity::find()
+        .filter(notification::Column::SubjectId.eq(id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(told, 1);
+    assert_eq!(receipt["remaining"], 17_000);
+}
