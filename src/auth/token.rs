@@ -50,7 +50,7 @@ pub fn generate(kind: SecretKind) -> String {
 /// What is stored for a secret.
 pub fn digest(secret: &str) -> String {
     let hash = Sha256::digest(secret.as_bytes());
-    hash.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(hash)
 }
 
 #[cfg(test)]

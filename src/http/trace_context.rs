@@ -52,10 +52,9 @@ impl TraceParent {
         // Never all zeros: the first byte of each id is forced non-zero.
         bytes[0] |= 1;
         bytes[16] |= 1;
-        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
         TraceParent {
-            trace_id: hex(&bytes[..16]),
-            parent_id: hex(&bytes[16..]),
+            trace_id: hex::encode(&bytes[..16]),
+            parent_id: hex::encode(&bytes[16..]),
             flags: "01".into(),
         }
     }
