@@ -77,32 +77,25 @@ fn combined(backend: DbBackend, mut kept: Vec<Statement>) -> Option<Statement> {
         return kept.pop();
     }
     let mut values = Vec::new();
+    let mut parts = Vec::with_capacity(kept.len());
+    for statement in kept {
+        parts.push(match backend {
+            DbBackend::Postgres => renumbered(&statement.sql, values.len()),
+            _ => statement.sql,
+        });
+        values.extend(statement.values.into_iter().flat_map(|v| v.0));
+    }
     let sql = match backend {
         DbBackend::Postgres => {
-            let last = kept.len() - 1;
-            let mut sql = String::from("WITH ");
-            for (i, statement) in kept.iter().enumerate() {
-                let part = renumbered(&statement.sql, values.len());
-                if i < last {
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push_str(&format!("kept_{i} AS ({part})"));
-                } else {
-                    sql.push(' ');
-                    sql.push_str(&part);
-                }
-                values.extend(statement.values.iter().flat_map(|v| v.0.iter().cloned()));
-            }
-            sql
+            let last = parts.pop().unwrap_or_default();
+            let with: Vec<String> = parts
+                .iter()
+                .enumerate()
+                .map(|(i, part)| format!("kept_{i} AS ({part})"))
+                .collect();
+            format!("WITH {} {last}", with.join(", "))
         }
-        _ => {
-            let parts: Vec<&str> = kept.iter().map(|s| s.sql.as_str()).collect();
-            for statement in &kept {
-                values.extend(statement.values.iter().flat_map(|v| v.0.iter().cloned()));
-            }
-            parts.join(";\n")
-        }
+        _ => parts.join(";\n"),
     };
     Some(Statement::from_sql_and_values(backend, sql, Values(values)))
 }
