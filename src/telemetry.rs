@@ -116,7 +116,7 @@ pub fn describe() {
     );
     describe_counter!(
         "carepass_db_statements_total",
-        "Statements sent to the database (each a round trip to PostgreSQL or a crossing to SQLite's thread), transaction control not counted."
+        "Calls made to the database (each a round trip to PostgreSQL or a crossing to SQLite's thread): statements, and a write's savepoint commands when sent alone; BEGIN and COMMIT not counted."
     );
     describe_histogram!(
         "carepass_db_write_begin_seconds",

@@ -2,12 +2,12 @@
 //! entry, the redemption, its audit entry, the family's notification) reach the database in one
 //! call instead of one call each.
 //!
-//! [`Deferred`] wraps a transaction. A plain `INSERT` (no `RETURNING`, no `ON CONFLICT`) is
-//! kept, not sent, and answers "0 rows": callers pass it only to code that does not read how
-//! many rows an insert wrote (`exec_without_returning` whose count is dropped). Anything else
-//! (a read, an update, an insert that returns or may conflict) first sends what is kept, so
-//! every statement sees the rows before it as it would have one at a time. [`Deferred::flush`]
-//! sends the rest; a write must call it before its transaction commits.
+//! A write that calls [`super::Tx::defer_inserts`] keeps its plain `INSERT`s (no `RETURNING`,
+//! no `ON CONFLICT`), which answer "0 rows": it passes its transaction only to code that does
+//! not read how many rows an insert wrote (`exec_without_returning` whose count is dropped).
+//! Anything else (a read, an update, an insert that returns or may conflict) first sends what
+//! is kept, so every statement sees the rows before it as it would have one at a time; the
+//! rest goes when the write ends, before its commit (or its savepoint's release).
 //!
 //! Kept inserts go as one call: on SQLite one string of statements (sqlx binds each `?` in
 //! order across them), on PostgreSQL one statement whose inserts but the last are
@@ -15,47 +15,11 @@
 //! is the same database error the insert alone would have raised, and the transaction around
 //! it rolls back as before.
 
-use std::sync::Mutex;
-
 use sea_orm::sea_query::Values;
-use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement, sqlx::postgres,
-    sqlx::sqlite,
-};
-
-/// A transaction whose plain inserts wait to be sent together (see the module's text).
-pub struct Deferred<'c, C> {
-    conn: &'c C,
-    kept: Mutex<Vec<Statement>>,
-}
-
-impl<'c, C: ConnectionTrait> Deferred<'c, C> {
-    pub fn new(conn: &'c C) -> Self {
-        Deferred {
-            conn,
-            kept: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// Sends the kept inserts, as one call.
-    pub async fn flush(&self) -> Result<(), DbErr> {
-        let kept = std::mem::take(&mut *self.kept.lock().unwrap_or_else(|e| e.into_inner()));
-        match combined(self.conn.get_database_backend(), kept) {
-            Some(statement) => self.conn.execute_raw(statement).await.map(drop),
-            None => Ok(()),
-        }
-    }
-
-    fn keep(&self, statement: Statement) {
-        self.kept
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(statement);
-    }
-}
+use sea_orm::{DbBackend, ExecResult, Statement, sqlx::postgres, sqlx::sqlite};
 
 /// Whether a statement may wait: an insert that neither returns rows nor may skip one.
-fn may_wait(statement: &Statement) -> bool {
+pub(super) fn may_wait(statement: &Statement) -> bool {
     let sql = statement.sql.trim_start();
     sql.get(..7)
         .is_some_and(|head| head.eq_ignore_ascii_case("INSERT "))
@@ -64,7 +28,7 @@ fn may_wait(statement: &Statement) -> bool {
 }
 
 /// What a kept insert answers: no rows counted.
-fn nothing_counted(backend: DbBackend) -> ExecResult {
+pub(super) fn nothing_counted(backend: DbBackend) -> ExecResult {
     match backend {
         DbBackend::Postgres => postgres::PgQueryResult::default().into(),
         _ => sqlite::SqliteQueryResult::default().into(),
@@ -72,7 +36,7 @@ fn nothing_counted(backend: DbBackend) -> ExecResult {
 }
 
 /// The kept inserts as one statement; `None` when there are none.
-fn combined(backend: DbBackend, mut kept: Vec<Statement>) -> Option<Statement> {
+pub(super) fn combined(backend: DbBackend, mut kept: Vec<Statement>) -> Option<Statement> {
     if kept.len() <= 1 {
         return kept.pop();
     }
@@ -130,41 +94,6 @@ fn renumbered(sql: &str, by: usize) -> String {
         }
     }
     out
-}
-
-#[async_trait::async_trait]
-impl<C: ConnectionTrait> ConnectionTrait for Deferred<'_, C> {
-    fn get_database_backend(&self) -> DbBackend {
-        self.conn.get_database_backend()
-    }
-
-    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        if may_wait(&stmt) {
-            self.keep(stmt);
-            return Ok(nothing_counted(self.get_database_backend()));
-        }
-        self.flush().await?;
-        self.conn.execute_raw(stmt).await
-    }
-
-    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.flush().await?;
-        self.conn.execute_unprepared(sql).await
-    }
-
-    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.flush().await?;
-        self.conn.query_one_raw(stmt).await
-    }
-
-    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.flush().await?;
-        self.conn.query_all_raw(stmt).await
-    }
-
-    fn support_returning(&self) -> bool {
-        self.conn.support_returning()
-    }
 }
 
 #[cfg(test)]

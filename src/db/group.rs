@@ -3,8 +3,9 @@
 //! SQLite has one writer and each `COMMIT` waits for the disk (`synchronous=FULL`), so one
 //! transaction per request caps the service at the disk's commits per second. Here the write
 //! requests that are ready take turns (a fair queue: first come, first served) inside one
-//! `BEGIN IMMEDIATE … COMMIT`, each in its own `SAVEPOINT`: a request whose rules refuse it
-//! rolls back to its savepoint alone, and the others stay in the batch. The batch commits when
+//! `BEGIN IMMEDIATE … COMMIT`, each in its own `SAVEPOINT` (opened with its first statement and
+//! released with its last call, see [`super::Tx`]): a request whose rules refuse it rolls back
+//! to its savepoint alone, and the others stay in the batch. The batch commits when
 //! nobody else is waiting, or when it is full, or when the flusher comes round (it queues
 //! behind the requests that were waiting when it was called, so they join the batch); every
 //! member waits for that commit before it answers. A request refused by its rules answers at
@@ -15,12 +16,16 @@
 //! a busy error (answered 503 with Retry-After) instead of waiting behind a line that cannot
 //! move fast enough.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
-use sea_orm::{ConnAcquireErr, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
+use sea_orm::{
+    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    Statement,
+};
 use tokio::sync::{Mutex, Notify, oneshot};
 
+use super::tx::{ROLLBACK, Tx};
 use super::{FromDb, TxFuture, begin_write};
 
 /// The writer's shared state: the open batch, how many wait for it, and the limits.
@@ -28,6 +33,9 @@ pub struct GroupCommit {
     conn: DatabaseConnection,
     batch: Mutex<Batch>,
     waiting: AtomicUsize,
+    /// Whether the write in the batch has its savepoint open (one write at a time holds the
+    /// batch; one left open is one whose write was dropped half-way).
+    savepoint_open: AtomicBool,
     max_batch: usize,
     max_waiting: usize,
     flush: Arc<Notify>,
@@ -67,8 +75,8 @@ impl Drop for Waiting<'_> {
 }
 
 /// Held while a request works in the batch: if the request is dropped half-way (its client
-/// went away, a timeout fired), the savepoint rolls back on its own and this calls the flusher,
-/// so that the batch it leaves open is still committed for the others.
+/// went away, a timeout fired), this calls the flusher, which rolls its savepoint back and
+/// commits the batch it leaves open for the others.
 struct InBatch<'a> {
     flush: &'a Notify,
     done: bool,
@@ -90,6 +98,7 @@ impl GroupCommit {
             conn,
             batch: Mutex::new(Batch::default()),
             waiting: AtomicUsize::new(0),
+            savepoint_open: AtomicBool::new(false),
             max_batch: max_batch.max(1),
             max_waiting: max_waiting.max(1),
             flush: flush.clone(),
@@ -111,7 +120,7 @@ impl GroupCommit {
     pub async fn write<T, E, F>(&self, body: &F) -> Result<T, E>
     where
         E: FromDb,
-        F: for<'c> Fn(&'c DatabaseTransaction) -> TxFuture<'c, T, E>,
+        F: for<'c> Fn(&'c Tx<'c>) -> TxFuture<'c, T, E>,
     {
         let before = self.waiting.fetch_add(1, Ordering::AcqRel);
         let waiting = Waiting(&self.waiting);
@@ -128,6 +137,8 @@ impl GroupCommit {
         };
         metrics::histogram!("carepass_db_write_begin_seconds")
             .record(queued.elapsed().as_secs_f64());
+        // A write dropped half-way may have left its savepoint open.
+        self.roll_back_write(&mut batch).await;
         if batch.tx.is_none() {
             batch.tx = Some(begin_write(&self.conn).await.inspect_err(|_| {
                 in_batch.done = true;
@@ -136,30 +147,23 @@ impl GroupCommit {
         let Some(outer) = batch.tx.as_ref() else {
             unreachable!("the batch's transaction was opened above")
         };
-        let savepoint = match outer.begin().await {
-            Ok(s) => s,
-            Err(e) => {
-                self.abandon(&mut batch, &e).await;
-                in_batch.done = true;
-                return Err(e.into());
+        let outcome = {
+            let write = Tx::in_savepoint(outer, &self.savepoint_open);
+            match body(&write).await {
+                Ok(value) => write.finish().await.map(|()| value).map_err(E::from),
+                Err(e) => Err(e),
             }
         };
-        let value = match body(&savepoint).await {
+        let value = match outcome {
             Ok(value) => value,
             Err(e) => {
-                match savepoint.rollback().await {
-                    Ok(()) => self.pass_on(&mut batch).await,
-                    Err(rollback) => self.abandon(&mut batch, &rollback).await,
+                if self.roll_back_write(&mut batch).await {
+                    self.pass_on(&mut batch).await;
                 }
                 in_batch.done = true;
                 return Err(e);
             }
         };
-        if let Err(e) = savepoint.commit().await {
-            self.abandon(&mut batch, &e).await;
-            in_batch.done = true;
-            return Err(e.into());
-        }
         let (told, committed) = oneshot::channel();
         batch.members.push(told);
         self.pass_on(&mut batch).await;
@@ -185,6 +189,25 @@ impl GroupCommit {
         }
     }
 
+    /// Undoes the write whose savepoint is open, if any; when that fails, the batch ends (its
+    /// members are told). Whether the batch goes on.
+    async fn roll_back_write(&self, batch: &mut Batch) -> bool {
+        if !self.savepoint_open.swap(false, Ordering::AcqRel) {
+            return true;
+        }
+        let Some(outer) = batch.tx.as_ref() else {
+            return true;
+        };
+        let undo = Statement::from_string(DbBackend::Sqlite, ROLLBACK);
+        match outer.execute_raw(undo).await {
+            Ok(_) => true,
+            Err(e) => {
+                self.abandon(batch, &e).await;
+                false
+            }
+        }
+    }
+
     /// A statement of the shared transaction failed outside a body's own refusal (SQLite may
     /// have rolled the whole transaction back): the batch ends, its members are told.
     async fn abandon(&self, batch: &mut Batch, err: &DbErr) {
@@ -200,6 +223,9 @@ impl GroupCommit {
     /// its own: a request dropped while it waits for the commit cannot leave the batch's
     /// answers untold (or told "failed" of a commit that went through).
     async fn commit(&self, batch: &mut Batch) {
+        if !self.roll_back_write(batch).await {
+            return;
+        }
         let Some(tx) = batch.tx.take() else { return };
         let members = std::mem::take(&mut batch.members);
         let counters = self.counters.clone();

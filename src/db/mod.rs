@@ -7,8 +7,9 @@
 
 pub mod deferred;
 pub mod group;
+mod tx;
 
-pub use deferred::Deferred;
+pub use tx::Tx;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -59,9 +60,9 @@ impl Db {
         }
     }
 
-    /// How many statements this connection has sent to the database (each a round trip to
-    /// PostgreSQL or a crossing to SQLite's thread); `BEGIN`, savepoints and `COMMIT` are not
-    /// counted.
+    /// How many calls this connection has made to the database (each a round trip to
+    /// PostgreSQL or a crossing to SQLite's thread): statements, and a write's savepoint
+    /// commands when they go alone; `BEGIN` and `COMMIT` are not counted.
     pub fn statements(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
     }
@@ -278,7 +279,7 @@ pub trait FromDb: From<DbErr> {
 pub async fn write<T, E, F>(db: &Db, body: F) -> Result<T, E>
 where
     E: FromDb,
-    F: for<'c> Fn(&'c DatabaseTransaction) -> TxFuture<'c, T, E>,
+    F: for<'c> Fn(&'c Tx<'c>) -> TxFuture<'c, T, E>,
 {
     if let Some(group) = &db.group {
         return crate::telemetry::counting_after_commit(group.write(&body)).await;
@@ -292,7 +293,14 @@ where
             let tx = begin_write(db).await?;
             metrics::histogram!("carepass_db_write_begin_seconds")
                 .record(waited.elapsed().as_secs_f64());
-            match body(&tx).await {
+            let outcome = {
+                let write = Tx::whole(&tx);
+                match body(&write).await {
+                    Ok(value) => write.finish().await.map(|()| value).map_err(E::from),
+                    Err(e) => Err(e),
+                }
+            };
+            match outcome {
                 Ok(value) => {
                     tx.commit().await?;
                     Ok(value)

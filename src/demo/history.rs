@@ -98,6 +98,7 @@ pub(super) async fn history(
     let rules = std::sync::Arc::new(config.rule_book().map_err(history_error)?);
     let ctx = vouchers::Context {
         db,
+        read: db,
         keys,
         rules: &rules,
         calendar: config.calendar(),

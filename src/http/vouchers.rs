@@ -328,6 +328,7 @@ pub async fn issue_voucher(
 fn voucher_context(state: &AppState) -> vouchers::Context<'_> {
     vouchers::Context {
         db: &state.db,
+        read: &state.read,
         keys: &state.keys,
         rules: &state.rules,
         calendar: state.calendar(),

@@ -172,10 +172,11 @@ impl Purpose {
     }
 }
 
-/// What issuing and redeeming need besides the request: the writer connection, the signing
-/// keys, the program rules and the calendar.
+/// What issuing and redeeming need besides the request: the writer connection, the read pool
+/// (the writer again where there is none), the signing keys, the program rules and the calendar.
 pub struct Context<'a> {
     pub db: &'a crate::db::Db,
+    pub read: &'a crate::db::Db,
     pub keys: &'a KeyRing,
     pub rules: &'a std::sync::Arc<RuleBook>,
     pub calendar: Calendar,

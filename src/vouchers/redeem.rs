@@ -147,6 +147,29 @@ async fn stored_answer(
     }
 }
 
+/// The person a code is for, and whether the program's conditions hold for them today.
+#[derive(Clone)]
+struct Person {
+    child: crate::households::Child,
+    eligible: Result<(), enrollments::Unmet>,
+}
+
+/// Reads the person a voucher is for and checks the program's conditions for them: from the
+/// read pool before the write (see [`redeem`]), or inside it when that read found nothing.
+async fn person_for(
+    conn: &impl ConnectionTrait,
+    rules: &crate::config::ProgramRules,
+    child_id: Uuid,
+    program: Program,
+    today: chrono::NaiveDate,
+) -> Result<Option<Person>, DbErr> {
+    let Some(child) = crate::households::find_child(conn, child_id).await? else {
+        return Ok(None);
+    };
+    let eligible = enrollments::check_use_of(conn, rules, &child, program, today).await?;
+    Ok(Some(Person { child, eligible }))
+}
+
 /// Redeems a scanned code exactly once. A retry with the same Idempotency-Key and the same
 /// request gets the stored answer; the same key with another request is refused.
 pub async fn redeem(
@@ -174,8 +197,22 @@ pub async fn redeem(
     let purpose = partner_may_redeem(device, claims.program, in_force)?;
     let charge = charge.validate(claims.program, in_force)?;
     let (rules, cal) = (ctx.rules, ctx.calendar);
+    // The person and the program's conditions are read before the write, from the read pool:
+    // the committed state, as a PostgreSQL transaction at read committed reads it inside. A
+    // change committed in between (an approval withdrawn) is concurrent with this redemption,
+    // which then counts as the earlier of the two. The refusal still comes after the claim, so
+    // a used or expired code answers as it did.
+    let today = cal.local_date(now);
+    let read_first = match voucher::Entity::find_by_id(claims.subject_id)
+        .one(ctx.read)
+        .await?
+    {
+        Some(v) => person_for(ctx.read, in_force, v.child_id, claims.program, today).await?,
+        None => None,
+    };
     let result = db::write(ctx.db, |tx| {
         let (actor, hash, claims) = (actor.clone(), hash.clone(), claims.clone());
+        let read_first = read_first.clone();
         let device = device.clone();
         let (rules, idempotency_key) = (rules.clone(), idempotency_key.to_owned());
         Box::pin(async move {
@@ -235,17 +272,18 @@ pub async fn redeem(
             // minutes of life (a new period's account still checks it when opened). The
             // program's conditions (a certificate's validity) are checked again, and a refusal
             // rolls the claim above back.
-            let today = cal.local_date(now);
-            let child = crate::households::find_child(tx, v.child_id)
-                .await?
-                .ok_or(VoucherError::Malformed)?;
-            if let Err(unmet) =
-                enrollments::check_use_of(tx, rules.on(today), &child, program, today).await?
-            {
+            let person = match read_first.filter(|p| p.child.id == v.child_id) {
+                Some(person) => person,
+                None => person_for(tx, rules.on(today), v.child_id, program, today)
+                    .await?
+                    .ok_or(VoucherError::Malformed)?,
+            };
+            let child = person.child;
+            if let Err(unmet) = person.eligible {
                 return Err(VoucherError::Ineligible(unmet));
             }
             // What follows adds rows nobody reads back here: sent as one call at the end.
-            let tx = &db::Deferred::new(tx);
+            tx.defer_inserts();
             let (account, taken) = allowances::capture(
                 tx,
                 rules,
@@ -349,7 +387,6 @@ pub async fn redeem(
                 },
             )
             .await?;
-            tx.flush().await?;
             Ok(Redeemed::Created(json))
         })
     })

@@ -179,6 +179,7 @@ async fn step(w: &mut World, op: &Op) {
         Op::Issue(program) => {
             let ctx = Context {
                 db: &app.db,
+                read: &app.state.read,
                 keys: &app.keys,
                 rules,
                 calendar: cal,
@@ -215,6 +216,7 @@ async fn step(w: &mut World, op: &Op) {
             w.keys_used.push(key.clone());
             let ctx = Context {
                 db: &app.db,
+                read: &app.state.read,
                 keys: &app.keys,
                 rules,
                 calendar: cal,
