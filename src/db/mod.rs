@@ -174,10 +174,10 @@ async fn open(url: &str, config: &Config) -> Result<DatabaseConnection, DbErr> {
                 .synchronous(sync)
                 .busy_timeout(busy)
                 .foreign_keys(true)
-                // 16 MiB of page cache for the one writer, and reads through mmap (the mapped
-                // file pages count in RSS but are the kernel's page cache, not the heap).
+                // 16 MiB of page cache for the one writer; pages are read, not mapped: a mapped
+                // page counts in the resident size once per connection that touched it.
                 .pragma("cache_size", "-16384")
-                .pragma("mmap_size", "134217728")
+                .pragma("mmap_size", "0")
         });
     } else {
         options
@@ -207,8 +207,9 @@ pub async fn connect_reader(writer: &Db, config: &Config) -> Result<Db, DbErr> {
         o.read_only(true)
             .busy_timeout(busy)
             .foreign_keys(true)
+            // 4 MiB of page cache each, pages read, not mapped (see `open`).
             .pragma("cache_size", "-4096")
-            .pragma("mmap_size", "134217728")
+            .pragma("mmap_size", "0")
     });
     Database::connect(options).await.map(Db::single)
 }

@@ -25,6 +25,7 @@ mod households;
 mod instances;
 mod ledger_properties;
 mod limits;
+mod memory;
 mod migrations;
 mod money_bounds;
 mod need_to_know;
