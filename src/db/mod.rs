@@ -67,6 +67,12 @@ impl Db {
         self.statements.load(Ordering::Relaxed)
     }
 
+    /// Whether writes share one writer and its commits (the SQLite writer): what a write reads
+    /// inside its transaction then holds every other write back.
+    pub fn shares_writer(&self) -> bool {
+        self.group.is_some()
+    }
+
     /// What group commit has done, where writes go through it (the SQLite writer).
     pub fn group_stats(&self) -> Option<group::Stats> {
         self.group.as_ref().map(|g| g.stats())

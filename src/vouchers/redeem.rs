@@ -197,18 +197,24 @@ pub async fn redeem(
     let purpose = partner_may_redeem(device, claims.program, in_force)?;
     let charge = charge.validate(claims.program, in_force)?;
     let (rules, cal) = (ctx.rules, ctx.calendar);
-    // The person and the program's conditions are read before the write, from the read pool:
-    // the committed state, as a PostgreSQL transaction at read committed reads it inside. A
-    // change committed in between (an approval withdrawn) is concurrent with this redemption,
-    // which then counts as the earlier of the two. The refusal still comes after the claim, so
-    // a used or expired code answers as it did.
+    // Where writes share one writer (SQLite), the person and the program's conditions are
+    // read before the write, from the read pool, so that other writes do not wait for these
+    // reads: the committed state, as a PostgreSQL transaction at read committed reads it inside
+    // (where they stay: there they are round trips on the write's own connection). A change
+    // committed in between (an approval withdrawn) is concurrent with this redemption, which
+    // then counts as the earlier of the two. The refusal still comes after the claim, so a used
+    // or expired code answers as it did.
     let today = cal.local_date(now);
-    let read_first = match voucher::Entity::find_by_id(claims.subject_id)
-        .one(ctx.read)
-        .await?
-    {
-        Some(v) => person_for(ctx.read, in_force, v.child_id, claims.program, today).await?,
-        None => None,
+    let read_first = if ctx.db.shares_writer() {
+        match voucher::Entity::find_by_id(claims.subject_id)
+            .one(ctx.read)
+            .await?
+        {
+            Some(v) => person_for(ctx.read, in_force, v.child_id, claims.program, today).await?,
+            None => None,
+        }
+    } else {
+        None
     };
     let result = db::write(ctx.db, |tx| {
         let (actor, hash, claims) = (actor.clone(), hash.clone(), claims.clone());
