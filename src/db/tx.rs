@@ -9,7 +9,8 @@
 //! From [`Tx::defer_inserts`] on, the body's plain inserts wait (see [`super::deferred`]) and
 //! go as one call before its next other statement, or at its end together with the release.
 //! A body that fails sends none of what waits; its savepoint, if opened, is rolled back by the
-//! group writer.
+//! group writer. A body sends its statements one after another (as on any transaction): the
+//! first one sent carries the savepoint's opening.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
