@@ -147,13 +147,9 @@ impl GroupCommit {
         let Some(outer) = batch.tx.as_ref() else {
             unreachable!("the batch's transaction was opened above")
         };
-        let outcome = {
-            let write = Tx::in_savepoint(outer, &self.savepoint_open);
-            match body(&write).await {
-                Ok(value) => write.finish().await.map(|()| value).map_err(E::from),
-                Err(e) => Err(e),
-            }
-        };
+        let outcome = Tx::in_savepoint(outer, &self.savepoint_open)
+            .run(body)
+            .await;
         let value = match outcome {
             Ok(value) => value,
             Err(e) => {

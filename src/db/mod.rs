@@ -300,13 +300,7 @@ where
             let tx = begin_write(db).await?;
             metrics::histogram!("carepass_db_write_begin_seconds")
                 .record(waited.elapsed().as_secs_f64());
-            let outcome = {
-                let write = Tx::whole(&tx);
-                match body(&write).await {
-                    Ok(value) => write.finish().await.map(|()| value).map_err(E::from),
-                    Err(e) => Err(e),
-                }
-            };
+            let outcome = Tx::whole(&tx).run(&body).await;
             match outcome {
                 Ok(value) => {
                     tx.commit().await?;

@@ -19,7 +19,7 @@ use sea_orm::{
     ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, Statement,
 };
 
-use super::deferred;
+use super::{FromDb, TxFuture, deferred};
 
 /// Opens a write's savepoint in the batch (sent in front of its first statement).
 const SAVEPOINT: &str = "SAVEPOINT carepass_write";
@@ -68,8 +68,20 @@ impl<'c> Tx<'c> {
         self.waiting().defer = true;
     }
 
+    /// Runs a write's body here, then sends what it left waiting (and, in a batch, releases
+    /// its savepoint).
+    pub(super) async fn run<T, E, F>(&self, body: &F) -> Result<T, E>
+    where
+        E: FromDb,
+        F: for<'a> Fn(&'a Tx<'a>) -> TxFuture<'a, T, E>,
+    {
+        let value = body(self).await?;
+        self.finish().await?;
+        Ok(value)
+    }
+
     /// Sends what waits and, in a batch, releases the savepoint: one call.
-    pub(super) async fn finish(&self) -> Result<(), DbErr> {
+    async fn finish(&self) -> Result<(), DbErr> {
         let mut kept = std::mem::take(&mut self.waiting().kept);
         let open = self.savepoint.is_some_and(|o| o.load(Ordering::Acquire));
         if self.savepoint.is_some() && (open || !kept.is_empty()) {
