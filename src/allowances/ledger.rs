@@ -116,12 +116,16 @@ pub enum Take {
 }
 
 /// A capture: whose account, when, and how much.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Capture {
     pub child_id: Uuid,
     pub program: Program,
     pub at: DateTime<Utc>,
     pub take: Take,
+    /// A condition the caller's own write must meet for anything to be taken, checked in the
+    /// capture's statement (the redemption's claim of its code, sent just before it); when it
+    /// does not hold, the capture answers as if nothing were left.
+    pub only_if: Option<sea_orm::Condition>,
 }
 
 /// Captures from the child's account for the period containing `at` (opening it when this is
@@ -142,6 +146,7 @@ pub async fn capture(
         program,
         at,
         take,
+        only_if,
     } = what;
     let rule = rule_at(rules, cal, program, at).ok_or(AllowanceError::NoAllowance)?;
     let period = period_of(cal, rule.period, at);
@@ -173,6 +178,9 @@ pub async fn capture(
             .filter(C::ChildId.eq(child_id))
             .filter(C::Program.eq(program.as_str()))
             .filter(C::Period.eq(period.key.as_str()));
+        if let Some(condition) = &only_if {
+            update = update.filter(condition.clone());
+        }
         update = if exact {
             update.filter(C::Balance.gte(max))
         } else {

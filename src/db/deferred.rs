@@ -6,8 +6,9 @@
 //! no `ON CONFLICT`), which answer "0 rows": it passes its transaction only to code that does
 //! not read how many rows an insert wrote (`exec_without_returning` whose count is dropped).
 //! Anything else (a read, an update, an insert that returns or may conflict) first sends what
-//! is kept, so every statement sees the rows before it as it would have one at a time; the
-//! rest goes when the write ends, before its commit (or its savepoint's release).
+//! is kept (on SQLite, a query carries it in front, in the same call), so every statement sees
+//! the rows before it as it would have one at a time; the rest goes when the write ends, before
+//! its commit (or its savepoint's release).
 //!
 //! Kept inserts go as one call: on SQLite one string of statements (sqlx binds each `?` in
 //! order across them), on PostgreSQL one statement whose inserts but the last are

@@ -7,7 +7,9 @@
 //! `RELEASE` behind its last call. A body that sends nothing opens no savepoint.
 //!
 //! From [`Tx::defer_inserts`] on, the body's plain inserts wait (see [`super::deferred`]) and
-//! go as one call before its next other statement, or at its end together with the release.
+//! go before its next other statement (on SQLite in the same call when that is a query), or at
+//! its end together with the release. [`Tx::keep`] makes any statement wait so, for one whose
+//! count the next statement checks in SQL; [`Tx::undo`] takes back what a body wrote so far.
 //! A body that fails sends none of what waits; its savepoint, if opened, is rolled back by the
 //! group writer. A body sends its statements one after another (as on any transaction): the
 //! first one sent carries the savepoint's opening.
@@ -25,6 +27,8 @@ use super::{FromDb, TxFuture, deferred};
 const SAVEPOINT: &str = "SAVEPOINT carepass_write";
 /// Ends a write's savepoint, keeping what it wrote in the batch.
 const RELEASE: &str = "RELEASE carepass_write";
+/// Undoes what a write wrote in the batch, keeping its savepoint open.
+const UNDO: &str = "ROLLBACK TO carepass_write";
 /// Undoes what a write wrote in the batch and ends its savepoint.
 pub(super) const ROLLBACK: &str = "ROLLBACK TO carepass_write; RELEASE carepass_write";
 
@@ -66,6 +70,34 @@ impl<'c> Tx<'c> {
     /// pass the transaction on only to code that does not read an insert's count.
     pub fn defer_inserts(&self) {
         self.waiting().defer = true;
+    }
+
+    /// Sends `statement` in front of the body's next call to the database (on SQLite in the same
+    /// call, even before a read), not on its own: for a statement whose count nobody reads
+    /// because the next one checks what it did (see `vouchers::redeem`).
+    pub fn keep(&self, statement: Statement) {
+        self.waiting().kept.push(statement);
+    }
+
+    /// Whether [`Tx::undo`] can take back what the body wrote so far (a write in a savepoint).
+    pub fn can_undo(&self) -> bool {
+        self.savepoint.is_some()
+    }
+
+    /// Takes back everything the body wrote so far, and what waits, and lets it start again
+    /// (its savepoint stays open). Only where [`Tx::can_undo`]; elsewhere it refuses.
+    pub async fn undo(&self) -> Result<(), DbErr> {
+        let Some(open) = self.savepoint else {
+            return Err(DbErr::Custom(
+                "a whole transaction cannot be partly undone".into(),
+            ));
+        };
+        self.waiting().kept.clear();
+        if open.load(Ordering::Acquire) {
+            let undo = Statement::from_string(DbBackend::Sqlite, UNDO);
+            self.conn.execute_raw(undo).await?;
+        }
+        Ok(())
     }
 
     /// Runs a write's body here, then sends what it left waiting (and, in a batch, releases
@@ -124,6 +156,23 @@ impl<'c> Tx<'c> {
         Ok(())
     }
 
+    /// A query with what waits in front of it: on SQLite in the same call (its statements run
+    /// one after another, and the kept ones return no rows); on PostgreSQL, where a statement
+    /// does not see what its own `WITH` parts write, what waits is sent first.
+    async fn after_kept(&self, stmt: Statement) -> Result<Statement, DbErr> {
+        if self.get_database_backend() != DbBackend::Sqlite {
+            self.send_kept().await?;
+            return Ok(stmt);
+        }
+        let mut kept = std::mem::take(&mut self.waiting().kept);
+        if kept.is_empty() {
+            return Ok(stmt);
+        }
+        kept.push(stmt);
+        deferred::combined(DbBackend::Sqlite, kept)
+            .ok_or_else(|| DbErr::Custom("a query with nothing to send".into()))
+    }
+
     /// Sends the inserts that wait, before a statement that may read what they write.
     async fn send_kept(&self) -> Result<(), DbErr> {
         let kept = std::mem::take(&mut self.waiting().kept);
@@ -164,12 +213,12 @@ impl ConnectionTrait for Tx<'_> {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.send_kept().await?;
+        let stmt = self.after_kept(stmt).await?;
         self.conn.query_one_raw(self.opened(stmt)).await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.send_kept().await?;
+        let stmt = self.after_kept(stmt).await?;
         self.conn.query_all_raw(self.opened(stmt)).await
     }
 

@@ -1,8 +1,10 @@
 //! Redeeming a scanned code exactly once, with an Idempotency-Key whose retries get the first answer.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryTrait,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -170,6 +172,56 @@ async fn person_for(
     Ok(Some(Person { child, eligible }))
 }
 
+/// The claim of a code: issued becomes redeemed, only while it is live and the device active.
+fn claim(
+    claims: &crate::signed_codes::token::Claims,
+    device: &DevicePrincipal,
+    now: DateTime<Utc>,
+) -> sea_orm::UpdateMany<voucher::Entity> {
+    voucher::Entity::update_many()
+        .col_expr(
+            voucher::Column::Status,
+            Expr::value(VoucherStatus::Redeemed.as_str()),
+        )
+        .col_expr(voucher::Column::RedeemedAt, Expr::value(to_micros(now)))
+        .filter(voucher::Column::Id.eq(claims.subject_id))
+        .filter(voucher::Column::Status.eq(VoucherStatus::Issued.as_str()))
+        .filter(voucher::Column::ExpiresAt.gt(to_micros(now)))
+        // The device must still be active at the moment money moves, whatever a cached
+        // authentication said. The shared lock (PostgreSQL; SQLite serialises writers anyway)
+        // makes a revocation wait for the redemptions that passed this check, and a redemption
+        // wait for a revocation in progress.
+        .filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(device::Entity)
+                .and_where(device::Column::Id.eq(device.device_id))
+                .and_where(device::Column::Status.eq("active"))
+                .lock_shared()
+                .to_owned(),
+        ))
+}
+
+/// Holds only inside the write that claimed the code: redeemed, and its redemption not yet
+/// recorded (a code is redeemed once, and its redemption row is written by the write that
+/// claimed it; `redemptions.voucher_id` is unique).
+fn claimed_here(voucher_id: Uuid) -> sea_orm::Condition {
+    let redeemed = Query::select()
+        .expr(Expr::val(1))
+        .from(voucher::Entity)
+        .and_where(voucher::Column::Id.eq(voucher_id))
+        .and_where(voucher::Column::Status.eq(VoucherStatus::Redeemed.as_str()))
+        .to_owned();
+    let recorded = Query::select()
+        .expr(Expr::val(1))
+        .from(redemption::Entity)
+        .and_where(redemption::Column::VoucherId.eq(voucher_id))
+        .to_owned();
+    sea_orm::Condition::all()
+        .add(Expr::exists(redeemed))
+        .add(Expr::exists(recorded).not())
+}
+
 /// Redeems a scanned code exactly once. A retry with the same Idempotency-Key and the same
 /// request gets the stored answer; the same key with another request is refused.
 pub async fn redeem(
@@ -210,7 +262,9 @@ pub async fn redeem(
             .one(ctx.read)
             .await?
         {
-            Some(v) => person_for(ctx.read, in_force, v.child_id, claims.program, today).await?,
+            Some(v) => person_for(ctx.read, in_force, v.child_id, claims.program, today)
+                .await?
+                .map(|person| (v, person)),
             None => None,
         }
     } else {
@@ -223,87 +277,96 @@ pub async fn redeem(
         let (rules, idempotency_key) = (rules.clone(), idempotency_key.to_owned());
         Box::pin(async move {
             let (rules, idempotency_key) = (&rules, idempotency_key.as_str());
-            let claimed = voucher::Entity::update_many()
-                .col_expr(
-                    voucher::Column::Status,
-                    Expr::value(VoucherStatus::Redeemed.as_str()),
-                )
-                .col_expr(voucher::Column::RedeemedAt, Expr::value(to_micros(now)))
-                .filter(voucher::Column::Id.eq(claims.subject_id))
-                .filter(voucher::Column::Status.eq(VoucherStatus::Issued.as_str()))
-                .filter(voucher::Column::ExpiresAt.gt(to_micros(now)))
-                // The device must still be active at the moment money moves, whatever a
-                // cached authentication said. The shared lock (PostgreSQL; SQLite serialises
-                // writers anyway) makes a revocation wait for the redemptions that passed this
-                // check, and a redemption wait for a revocation in progress.
-                .filter(Expr::exists(
-                    Query::select()
-                        .expr(Expr::val(1))
-                        .from(device::Entity)
-                        .and_where(device::Column::Id.eq(device.device_id))
-                        .and_where(device::Column::Status.eq("active"))
-                        .lock_shared()
-                        .to_owned(),
-                ))
-                .exec_with_returning(tx)
-                .await?;
-            let Some(v) = claimed.into_iter().next() else {
-                if let Some(answer) =
-                    stored_answer(tx, device.device_id, idempotency_key, &hash).await?
-                {
-                    return Ok(answer);
-                }
-                let v = voucher::Entity::find_by_id(claims.subject_id)
-                    .one(tx)
-                    .await?
-                    .ok_or(VoucherError::Malformed)?;
-                if !is_as_issued(&v, &claims) {
-                    return Err(VoucherError::Mismatch);
-                }
-                return Err(status_error(&v, now));
-            };
-            // A code re-signed with other claims: refused, and the claim above rolls back.
-            if !is_as_issued(&v, &claims) {
-                return Err(VoucherError::Mismatch);
-            }
             let program = claims.program;
             let redemption_id = Uuid::now_v7();
-            let refs = || Refs {
-                voucher_id: Some(v.id),
+            let refs = |voucher_id| Refs {
+                voucher_id: Some(voucher_id),
                 redemption_id: Some(redemption_id),
                 reason: None,
                 approved_by: None,
             };
-            // Enrollment was checked when the code was issued; a code is honoured for its few
-            // minutes of life (a new period's account still checks it when opened). The
-            // program's conditions (a certificate's validity) are checked again, and a refusal
-            // rolls the claim above back.
-            let person = match read_first.filter(|p| p.child.id == v.child_id) {
-                Some(person) => person,
-                None => person_for(tx, rules.on(today), v.child_id, program, today)
-                    .await?
-                    .ok_or(VoucherError::Malformed)?,
+            let capture = |child_id, only_if| {
+                allowances::capture(
+                    tx,
+                    rules,
+                    &cal,
+                    allowances::Capture {
+                        child_id,
+                        program,
+                        at: now,
+                        take: charge.take(),
+                        only_if,
+                    },
+                    &actor,
+                    refs(claims.subject_id),
+                )
             };
-            let child = person.child;
-            if let Err(unmet) = person.eligible {
-                return Err(VoucherError::Ineligible(unmet));
-            }
             // What follows adds rows nobody reads back here: sent as one call at the end.
             tx.defer_inserts();
-            let (account, taken) = allowances::capture(
-                tx,
-                rules,
-                &cal,
-                allowances::Capture {
-                    child_id: v.child_id,
-                    program,
-                    at: now,
-                    take: charge.take(),
-                },
-                &actor,
-                refs(),
-            )
-            .await?;
+            // Where the voucher and its person were read before the write and the write can be
+            // undone (SQLite's batch), the claim goes in the same call as the capture, which
+            // takes only when the claim went through (`claimed_here`). When the capture is
+            // refused, either may not have gone through: the write is undone and goes the long
+            // way below, one statement at a time, which says why.
+            let mut done = None;
+            if let Some((v, person)) = read_first.as_ref().filter(|(v, person)| {
+                tx.can_undo()
+                    && v.status == VoucherStatus::Issued.as_str()
+                    && is_as_issued(v, &claims)
+                    && person.eligible.is_ok()
+            }) {
+                tx.keep(claim(&claims, &device, now).build(tx.get_database_backend()));
+                match capture(v.child_id, Some(claimed_here(v.id))).await {
+                    Ok(captured) => done = Some((v.clone(), person.child.clone(), captured)),
+                    Err(allowances::AllowanceError::Db(e)) => return Err(e.into()),
+                    // A refusal: the claim, too, may not have gone through.
+                    Err(_) => tx.undo().await?,
+                }
+            }
+            let (v, child, (account, taken)) = match done {
+                Some(done) => done,
+                None => {
+                    let claimed = claim(&claims, &device, now).exec_with_returning(tx).await?;
+                    let Some(v) = claimed.into_iter().next() else {
+                        if let Some(answer) =
+                            stored_answer(tx, device.device_id, idempotency_key, &hash).await?
+                        {
+                            return Ok(answer);
+                        }
+                        let v = voucher::Entity::find_by_id(claims.subject_id)
+                            .one(tx)
+                            .await?
+                            .ok_or(VoucherError::Malformed)?;
+                        if !is_as_issued(&v, &claims) {
+                            return Err(VoucherError::Mismatch);
+                        }
+                        return Err(status_error(&v, now));
+                    };
+                    // A code re-signed with other claims: refused, and the claim above rolls
+                    // back.
+                    if !is_as_issued(&v, &claims) {
+                        return Err(VoucherError::Mismatch);
+                    }
+                    // Enrollment was checked when the code was issued; a code is honoured for
+                    // its few minutes of life (a new period's account still checks it when
+                    // opened). The program's conditions (a certificate's validity) are checked
+                    // again, and a refusal rolls the claim above back.
+                    let person = match read_first
+                        .map(|(_, p)| p)
+                        .filter(|p| p.child.id == v.child_id)
+                    {
+                        Some(person) => person,
+                        None => person_for(tx, rules.on(today), v.child_id, program, today)
+                            .await?
+                            .ok_or(VoucherError::Malformed)?,
+                    };
+                    if let Err(unmet) = person.eligible {
+                        return Err(VoucherError::Ineligible(unmet));
+                    }
+                    let captured = capture(v.child_id, None).await?;
+                    (v, person.child, captured)
+                }
+            };
             let cover = charge.coverage(rules.on(cal.local_date(now)), program, taken);
             let fees = match charge {
                 Charge::Fees(f) => Some(f),
