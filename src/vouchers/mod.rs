@@ -235,6 +235,22 @@ pub(crate) fn status_error(v: &voucher::Model, now: DateTime<Utc>) -> VoucherErr
     }
 }
 
+/// The stored voucher a code names, refused when it is not exactly what the code says.
+pub(crate) async fn voucher_as_issued(
+    conn: &impl ConnectionTrait,
+    claims: &Claims,
+) -> Result<voucher::Model, VoucherError> {
+    use sea_orm::EntityTrait;
+    let v = voucher::Entity::find_by_id(claims.subject_id)
+        .one(conn)
+        .await?
+        .ok_or(VoucherError::Malformed)?;
+    if !is_as_issued(&v, claims) {
+        return Err(VoucherError::Mismatch);
+    }
+    Ok(v)
+}
+
 /// Whether a stored voucher is exactly what the code says: its program, its child (through
 /// the code's binding) and its expiry. A code re-signed with other claims is refused even
 /// when its signature is good.

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     CareTaxiFees, Charge, Context, Purpose, RedemptionState, VoucherError, VoucherStatus,
-    check_code, is_as_issued, partner_may_redeem, status_error,
+    check_code, is_as_issued, partner_may_redeem, status_error, voucher_as_issued,
 };
 use crate::allowances::{self, Refs, Unit};
 use crate::audit::{self, Action, Actor, Change};
@@ -333,13 +333,7 @@ pub async fn redeem(
                         {
                             return Ok(answer);
                         }
-                        let v = voucher::Entity::find_by_id(claims.subject_id)
-                            .one(tx)
-                            .await?
-                            .ok_or(VoucherError::Malformed)?;
-                        if !is_as_issued(&v, &claims) {
-                            return Err(VoucherError::Mismatch);
-                        }
+                        let v = voucher_as_issued(tx, &claims).await?;
                         return Err(status_error(&v, now));
                     };
                     // A code re-signed with other claims: refused, and the claim above rolls

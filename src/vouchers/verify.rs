@@ -1,20 +1,19 @@
 //! Verifying a scanned code on a partner's device: valid or not, for what, and how much it can cover; changes nothing.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    Purpose, VoucherError, VoucherStatus, check_code, is_as_issued, max_cover, partner_may_redeem,
-    status_error,
+    Purpose, VoucherError, VoucherStatus, check_code, max_cover, partner_may_redeem, status_error,
+    voucher_as_issued,
 };
 use crate::allowances::{self, Unit};
 use crate::clock::{Calendar, from_micros};
 use crate::config::RuleBook;
 use crate::enrollments::Program;
-use crate::entity::voucher;
 use crate::households;
 use crate::partners::DevicePrincipal;
 use crate::signed_codes::keys::KeyRing;
@@ -60,13 +59,7 @@ pub async fn verify(
 ) -> Result<Verified, VoucherError> {
     let claims = check_code(conn, keys, code, now).await?;
     let purpose = partner_may_redeem(device, claims.program, rules.on(cal.local_date(now)))?;
-    let v = voucher::Entity::find_by_id(claims.subject_id)
-        .one(conn)
-        .await?
-        .ok_or(VoucherError::Malformed)?;
-    if !is_as_issued(&v, &claims) {
-        return Err(VoucherError::Mismatch);
-    }
+    let v = voucher_as_issued(conn, &claims).await?;
     if v.status != VoucherStatus::Issued.as_str() || from_micros(v.expires_at) <= now {
         return Err(status_error(&v, now));
     }
