@@ -882,6 +882,26 @@ impl TestApp {
         assert_eq!(r.status(), StatusCode::OK);
     }
 
+    /// Corrects a child's balance as staff, within the one-approver limit; returns the balance.
+    pub async fn adjust(
+        &self,
+        staff: &User,
+        child: Uuid,
+        program: &str,
+        amount: i64,
+        reason: &str,
+    ) -> Value {
+        let r = self
+            .post(
+                &format!("/api/v1/staff/children/{child}/allowances/{program}/adjustments"),
+                Some(&staff.access),
+                &json!({ "amount": amount, "reason": reason }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{:?}", r.text().await);
+        r.json().await.unwrap()
+    }
+
     /// Proposes a staff correction above the one-approver limit; returns the proposal.
     pub async fn propose(&self, staff: &User, child: Uuid, program: &str, amount: i64) -> Value {
         let r = self

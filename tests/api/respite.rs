@@ -602,17 +602,8 @@ async fn more_than_remains_on_completion_is_refused_until_staff_approve_an_excep
 async fn staff_correct_respite_minutes_with_a_reason() {
     let app = app_with_cap(17_280).await;
     let f = family(&app, &["respite"]).await;
-    let r = app
-        .post(
-            &format!(
-                "/api/v1/staff/children/{}/allowances/respite/adjustments",
-                f.child
-            ),
-            Some(&f.staff.access),
-            &json!({ "amount": -90, "reason": "紙の記録からの移行分" }),
-        )
+    app.adjust(&f.staff, f.child, "respite", -90, "紙の記録からの移行分")
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(balance(&app, &f).await["remaining"], 17_280 - 90);
 }
 

@@ -100,17 +100,8 @@ async fn a_redemption_refused_for_an_empty_balance_leaves_its_code_issued_and_wr
     let (_, _, taxi) = app.partner_with_device(&admin, "taxi_company").await;
     let v = issue(&app, &f, "taxi_fuel").await;
     // The month's balance is taken to nothing after the code was issued.
-    let r = app
-        .post(
-            &format!(
-                "/api/v1/staff/children/{}/allowances/taxi_fuel/adjustments",
-                f.child
-            ),
-            Some(&f.staff.access),
-            &json!({ "amount": -20_000, "reason": "窓口での精算分" }),
-        )
+    app.adjust(&f.staff, f.child, "taxi_fuel", -20_000, "窓口での精算分")
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
     let entries_before = ledger_entry::Entity::find().count(&app.db).await.unwrap();
     let r = redeem(
         &app,
