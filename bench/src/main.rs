@@ -279,6 +279,80 @@ fn cpu_ticks(pid: u32) -> u64 {
     at(11).saturating_add(at(12))
 }
 
+/// The CPU time so far, in clock ticks, of every process whose command is `name` (all of
+/// PostgreSQL's backends and helpers: `postgres`). A backend that ends in between takes its
+/// ticks with it; the server's pool keeps its backends for the whole run.
+fn cpu_ticks_named(name: &str) -> u64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == name)
+        })
+        .map(cpu_ticks)
+        .sum()
+}
+
+/// The whole machine's CPU time so far, in clock ticks over all cores (`/proc/stat`): busy
+/// (user, system, interrupts) and stolen (the hypervisor ran another machine instead).
+fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(line) = stat.lines().find(|l| l.starts_with("cpu ")) else {
+        return (0, 0);
+    };
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().unwrap_or(0))
+        .collect();
+    let at = |i: usize| fields.get(i).copied().unwrap_or(0);
+    // user, nice, system, idle, iowait, irq, softirq, steal
+    (at(0) + at(1) + at(2) + at(5) + at(6), at(7))
+}
+
+/// CPU ticks spent by each party in a window.
+#[derive(Default, Clone, Copy)]
+struct Ticks {
+    server: u64,
+    postgres: u64,
+    client: u64,
+    machine: u64,
+    stolen: u64,
+}
+
+impl Ticks {
+    fn now(server_pid: u32) -> Self {
+        let (machine, stolen) = machine_ticks();
+        Ticks {
+            server: cpu_ticks(server_pid),
+            postgres: cpu_ticks_named("postgres"),
+            client: cpu_ticks(std::process::id()),
+            machine,
+            stolen,
+        }
+    }
+
+    fn since(self, from: Ticks) -> Self {
+        Ticks {
+            server: self.server.saturating_sub(from.server),
+            postgres: self.postgres.saturating_sub(from.postgres),
+            client: self.client.saturating_sub(from.client),
+            machine: self.machine.saturating_sub(from.machine),
+            stolen: self.stolen.saturating_sub(from.stolen),
+        }
+    }
+
+    /// What the rest of the machine spent: neither the server, nor PostgreSQL, nor this client
+    /// (the kernel's disk and network work on their behalf, other processes).
+    fn others(self) -> u64 {
+        self.machine
+            .saturating_sub(self.server + self.postgres + self.client)
+    }
+}
+
 /// Clock ticks per second (`getconf CLK_TCK`; 100 on Linux when it cannot be asked).
 fn ticks_per_second() -> u64 {
     std::process::Command::new("getconf")
@@ -355,8 +429,8 @@ struct Outcome {
     latencies_us: Vec<u64>,
     errors: u64,
     first_error: Option<String>,
-    /// The server's CPU ticks spent in the measured window.
-    server_ticks: u64,
+    /// CPU ticks spent in the measured window, by party.
+    ticks: Ticks,
 }
 
 /// Runs `clients` loops for warm-up + measured seconds; counts only the measured window.
@@ -373,12 +447,13 @@ async fn drive(
     let start = Instant::now();
     let measure_from = start + Duration::from_secs(args.warmup);
     let stop_at = measure_from + Duration::from_secs(args.seconds);
-    // The server's CPU time over exactly the measured window.
+    // CPU time over exactly the measured window: the server's, PostgreSQL's, this client's,
+    // and the machine's (so that a run disturbed by other work shows).
     let cpu = tokio::spawn(async move {
         tokio::time::sleep_until(measure_from.into()).await;
-        let from = cpu_ticks(server_pid);
+        let from = Ticks::now(server_pid);
         tokio::time::sleep_until(stop_at.into()).await;
-        cpu_ticks(server_pid).saturating_sub(from)
+        Ticks::now(server_pid).since(from)
     });
     let mut tasks = Vec::new();
     for w in 0..clients {
@@ -461,7 +536,7 @@ async fn drive(
         }
     }
     all.latencies_us.sort_unstable();
-    all.server_ticks = cpu.await?;
+    all.ticks = cpu.await?;
     let rate = all.latencies_us.len() as f64 / args.seconds as f64;
     Ok((rate, all))
 }
@@ -516,9 +591,11 @@ async fn main() -> Result<()> {
         .build()?;
     let tick_us = 1_000_000 / ticks_per_second().max(1);
     println!(
-        "| engine | operation | clients | req/s | p50 ms | p99 ms | errors | server CPU µs/req | server CPU % of a core | server RSS MiB (now / peak) |"
+        "| engine | operation | clients | req/s | p50 ms | p99 ms | errors | server CPU µs/req | server CPU % of a core | server RSS MiB (now / peak) | PostgreSQL CPU µs/req | client CPU µs/req | machine busy % of a core | rest of the machine % of a core | stolen % of a core |"
     );
-    println!("| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: |");
+    println!(
+        "| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |"
+    );
     for engine in &args.engines {
         let dir = tempfile::tempdir()?;
         let (url, db) = prepare(engine, &args, &dir).await?;
@@ -558,10 +635,19 @@ async fn main() -> Result<()> {
                 )
                 .await?;
                 let (rss, peak) = server.rss_kib();
-                let cpu_us = out.server_ticks.saturating_mul(tick_us);
+                let ticks = out.ticks;
+                let cpu_us = ticks.server.saturating_mul(tick_us);
                 let answered = out.latencies_us.len().max(1) as u64;
+                let per_request = |t: u64| t.saturating_mul(tick_us) / answered;
+                let share =
+                    |t: u64| t.saturating_mul(tick_us) as f64 / (args.seconds as f64 * 10_000.0);
+                let postgres = if engine == "postgres" {
+                    per_request(ticks.postgres).to_string()
+                } else {
+                    "–".into()
+                };
                 println!(
-                    "| {label} | {} | {clients} | {rate:.0} | {:.2} | {:.2} | {} | {} | {:.0} | {:.0} / {:.0} |",
+                    "| {label} | {} | {clients} | {rate:.0} | {:.2} | {:.2} | {} | {} | {:.0} | {:.0} / {:.0} | {postgres} | {} | {:.0} | {:.0} | {:.0} |",
                     if redeem { "redeem" } else { "verify" },
                     percentile(&out.latencies_us, 0.50),
                     percentile(&out.latencies_us, 0.99),
@@ -570,6 +656,10 @@ async fn main() -> Result<()> {
                     cpu_us as f64 / (args.seconds as f64 * 10_000.0),
                     rss as f64 / 1024.0,
                     peak as f64 / 1024.0,
+                    per_request(ticks.client),
+                    share(ticks.machine),
+                    share(ticks.others()),
+                    share(ticks.stolen),
                 );
                 if let Some(e) = out.first_error {
                     eprintln!("  first error: {e}");
