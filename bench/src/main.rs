@@ -636,7 +636,6 @@ async fn main() -> Result<()> {
                 .await?;
                 let (rss, peak) = server.rss_kib();
                 let ticks = out.ticks;
-                let cpu_us = ticks.server.saturating_mul(tick_us);
                 let answered = out.latencies_us.len().max(1) as u64;
                 let per_request = |t: u64| t.saturating_mul(tick_us) / answered;
                 let share =
@@ -652,8 +651,8 @@ async fn main() -> Result<()> {
                     percentile(&out.latencies_us, 0.50),
                     percentile(&out.latencies_us, 0.99),
                     out.errors,
-                    cpu_us / answered,
-                    cpu_us as f64 / (args.seconds as f64 * 10_000.0),
+                    per_request(ticks.server),
+                    share(ticks.server),
                     rss as f64 / 1024.0,
                     peak as f64 / 1024.0,
                     per_request(ticks.client),
