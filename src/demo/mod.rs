@@ -317,7 +317,7 @@ pub async fn seed(
                     partner_id: Set(partner_id),
                     label: Set("デモ端末".into()),
                     credential_hash: Set(digest(credential)),
-                    status: Set("active".into()),
+                    status: Set(crate::partners::DeviceStatus::Active.as_str().into()),
                     created_at: Set(t),
                     revoked_at: Set(None),
                 })

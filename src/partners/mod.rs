@@ -290,7 +290,7 @@ pub async fn register_device_with_credential(
         partner_id,
         label: label.to_owned(),
         credential_hash: digest(credential),
-        status: "active".into(),
+        status: DeviceStatus::Active.as_str().into(),
         created_at: to_micros(now),
         revoked_at: None,
     };
@@ -354,10 +354,13 @@ pub async fn revoke_device(
                 .into();
             let now = clock.now();
             let changed = device::Entity::update_many()
-                .col_expr(device::Column::Status, Expr::value("revoked"))
+                .col_expr(
+                    device::Column::Status,
+                    Expr::value(DeviceStatus::Revoked.as_str()),
+                )
                 .col_expr(device::Column::RevokedAt, Expr::value(to_micros(now)))
                 .filter(device::Column::Id.eq(device_id))
-                .filter(device::Column::Status.eq("active"))
+                .filter(device::Column::Status.eq(DeviceStatus::Active.as_str()))
                 .exec(tx)
                 .await?
                 .rows_affected;
@@ -442,7 +445,7 @@ pub async fn authenticate_device(
         .one(conn)
         .await?
         .ok_or(PartnerError::UnknownCredential)?;
-    if d.status != "active" {
+    if d.status != DeviceStatus::Active.as_str() {
         return Err(PartnerError::Revoked);
     }
     let p = get_partner(conn, d.partner_id).await?;
@@ -462,12 +465,44 @@ pub async fn authenticate_device(
 /// this process forgets it at once, and the redeem transaction re-checks the device anyway,
 /// so a revocation made by another instance stops money moving immediately and stops
 /// verification within `ttl`.
+/// Whether a device may still be used: registered active, until revoked (for good).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceStatus {
+    Active,
+    Revoked,
+}
+
+impl DeviceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceStatus::Active => "active",
+            DeviceStatus::Revoked => "revoked",
+        }
+    }
+}
+
+/// A condition for another area's write that moves money: the device is still active at that
+/// moment, whatever a cached authentication said. The shared lock (PostgreSQL; SQLite
+/// serialises writers anyway) makes a revocation wait for the writes that passed this check,
+/// and such a write wait for a revocation in progress (see [`revoke_device`]).
+pub fn while_device_active(device_id: Uuid) -> sea_orm::sea_query::SimpleExpr {
+    Expr::exists(
+        sea_orm::sea_query::Query::select()
+            .expr(Expr::val(1))
+            .from(device::Entity)
+            .and_where(device::Column::Id.eq(device_id))
+            .and_where(device::Column::Status.eq(DeviceStatus::Active.as_str()))
+            .lock_shared()
+            .to_owned(),
+    )
+}
+
 /// Whether the device is still active, read inside the caller's transaction: an act that
 /// moves money or minutes checks this at the moment it writes, whatever a cached
 /// authentication (on this or another instance) said a moment ago.
 pub async fn is_active_device(conn: &impl ConnectionTrait, device_id: Uuid) -> Result<bool, DbErr> {
     Ok(device::Entity::find_by_id(device_id)
-        .filter(device::Column::Status.eq("active"))
+        .filter(device::Column::Status.eq(DeviceStatus::Active.as_str()))
         .one(conn)
         .await?
         .is_some())

@@ -18,7 +18,7 @@ use crate::audit::{self, Action, Actor, Change};
 use crate::clock::to_micros;
 use crate::db;
 use crate::enrollments::{self, Program};
-use crate::entity::{device, redemption, voucher};
+use crate::entity::{redemption, voucher};
 use crate::partners::DevicePrincipal;
 
 /// The answer to a redemption; stored, so that a retry gets the same bytes back.
@@ -187,19 +187,8 @@ fn claim(
         .filter(voucher::Column::Id.eq(claims.subject_id))
         .filter(voucher::Column::Status.eq(VoucherStatus::Issued.as_str()))
         .filter(voucher::Column::ExpiresAt.gt(to_micros(now)))
-        // The device must still be active at the moment money moves, whatever a cached
-        // authentication said. The shared lock (PostgreSQL; SQLite serialises writers anyway)
-        // makes a revocation wait for the redemptions that passed this check, and a redemption
-        // wait for a revocation in progress.
-        .filter(Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(device::Entity)
-                .and_where(device::Column::Id.eq(device.device_id))
-                .and_where(device::Column::Status.eq("active"))
-                .lock_shared()
-                .to_owned(),
-        ))
+        // The device must still be active at the moment money moves.
+        .filter(crate::partners::while_device_active(device.device_id))
 }
 
 /// Holds only inside the write that claimed the code: redeemed, and its redemption not yet
