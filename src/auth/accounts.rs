@@ -7,8 +7,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::AuthError;
 use super::sessions::AccountView;
+use super::{AccountStatus, AuthError};
 use crate::audit::{self, Action, Actor, Change, snapshot};
 use crate::clock::to_micros;
 use crate::db;
@@ -96,9 +96,12 @@ pub async fn disable(
                 .await?
                 .ok_or(DisableError::NotFound)?;
             let changed = account::Entity::update_many()
-                .col_expr(account::Column::Status, Expr::value("disabled"))
+                .col_expr(
+                    account::Column::Status,
+                    Expr::value(AccountStatus::Disabled.as_str()),
+                )
                 .filter(account::Column::Id.eq(account_id))
-                .filter(account::Column::Status.eq("active"))
+                .filter(account::Column::Status.eq(AccountStatus::Active.as_str()))
                 .exec(tx)
                 .await?
                 .rows_affected;
@@ -120,7 +123,7 @@ pub async fn disable(
                 .exec(tx)
                 .await?;
             let mut after = AccountView::from(&before);
-            after.status = "disabled".into();
+            after.status = AccountStatus::Disabled.as_str().into();
             audit::record(
                 tx,
                 &actor,

@@ -230,7 +230,7 @@ pub async fn accept(
                 display_name: found.display_name.clone(),
                 password_hash,
                 household_id: found.household_id,
-                status: "active".into(),
+                status: super::AccountStatus::Active.as_str().into(),
                 created_at: to_micros(now),
             };
             let insert = account::Entity::insert(account::ActiveModel {

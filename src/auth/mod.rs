@@ -55,6 +55,28 @@ impl Role {
     }
 }
 
+/// Whether an account may sign in: made active, until an admin disables it (for good; its
+/// sessions end with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    Active,
+    Disabled,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Disabled => "disabled",
+        }
+    }
+
+    /// Whether an account stored with `status` may sign in and keep its sessions.
+    pub fn is_active(status: &str) -> bool {
+        status == AccountStatus::Active.as_str()
+    }
+}
+
 /// A signed-in account, as established from its access token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountPrincipal {

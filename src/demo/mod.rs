@@ -192,7 +192,7 @@ pub async fn seed(
                     display_name: Set(names[i].into()),
                     password_hash: Set(hashes[i].clone()),
                     household_id: Set(homes[i]),
-                    status: Set("active".into()),
+                    status: Set(crate::auth::AccountStatus::Active.as_str().into()),
                     created_at: Set(t),
                 })
                 .exec_without_returning(tx)
@@ -307,7 +307,7 @@ pub async fn seed(
                     id: Set(partner_id),
                     kind: Set(kind.as_str().into()),
                     name: Set((*name).into()),
-                    status: Set("active".into()),
+                    status: Set(crate::partners::PartnerStatus::Active.as_str().into()),
                     created_at: Set(t),
                 })
                 .exec_without_returning(tx)

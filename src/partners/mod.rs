@@ -127,7 +127,7 @@ pub async fn create_partner(
         id: Uuid::new_v4(),
         kind,
         name,
-        status: "active".into(),
+        status: PartnerStatus::Active.as_str().into(),
         created_at: now,
     };
     let result = db::write(db, |tx| {
@@ -197,7 +197,7 @@ pub async fn list_active_of_kinds(
 ) -> Result<Vec<Partner>, DbErr> {
     partner::Entity::find()
         .filter(partner::Column::Kind.is_in(kinds.iter().map(|k| k.as_str())))
-        .filter(partner::Column::Status.eq("active"))
+        .filter(partner::Column::Status.eq(PartnerStatus::Active.as_str()))
         .order_by_asc(partner::Column::Name)
         .order_by_asc(partner::Column::Id)
         .limit(limit)
@@ -249,7 +249,7 @@ pub async fn active_of_kinds(
         .await?
         .map(Partner::try_from)
         .transpose()?
-        .filter(|p| p.status == "active" && kinds.contains(&p.kind)))
+        .filter(|p| p.status == PartnerStatus::Active.as_str() && kinds.contains(&p.kind)))
 }
 
 pub async fn get_partner(conn: &impl ConnectionTrait, id: Uuid) -> Result<Partner, PartnerError> {
@@ -449,7 +449,7 @@ pub async fn authenticate_device(
         return Err(PartnerError::Revoked);
     }
     let p = get_partner(conn, d.partner_id).await?;
-    if p.status != "active" {
+    if p.status != PartnerStatus::Active.as_str() {
         return Err(PartnerError::Revoked);
     }
     Ok(DevicePrincipal {
@@ -460,11 +460,6 @@ pub async fn authenticate_device(
     })
 }
 
-/// Recently authenticated device credentials, so that the scanning hot path does not look
-/// the device up on every request. Entries live a short while (`ttl`); revoking a device in
-/// this process forgets it at once, and the redeem transaction re-checks the device anyway,
-/// so a revocation made by another instance stops money moving immediately and stops
-/// verification within `ttl`.
 /// Whether a device may still be used: registered active, until revoked (for good).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeviceStatus {
@@ -477,6 +472,21 @@ impl DeviceStatus {
         match self {
             DeviceStatus::Active => "active",
             DeviceStatus::Revoked => "revoked",
+        }
+    }
+}
+
+/// Whether a partner's devices may be used: partners are registered active, and no other
+/// status is set today; any other value stored stops its devices as a revocation would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartnerStatus {
+    Active,
+}
+
+impl PartnerStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartnerStatus::Active => "active",
         }
     }
 }
@@ -508,6 +518,11 @@ pub async fn is_active_device(conn: &impl ConnectionTrait, device_id: Uuid) -> R
         .is_some())
 }
 
+/// Recently authenticated device credentials, so that the scanning hot path does not look
+/// the device up on every request. Entries live a short while (`ttl`); revoking a device in
+/// this process forgets it at once, and the redeem transaction re-checks the device anyway,
+/// so a revocation made by another instance stops money moving immediately and stops
+/// verification within `ttl`.
 pub struct DeviceCache {
     ttl: std::time::Duration,
     entries:

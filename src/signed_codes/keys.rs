@@ -22,6 +22,25 @@ use utoipa::ToSchema;
 use crate::clock::{from_micros, to_micros};
 use crate::entity::signing_key;
 
+/// Where a signing key is in its life: it signs (one at a time), then only verifies the codes
+/// it signed while they may still be shown, then retires (its private half deleted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyStatus {
+    Active,
+    VerifyOnly,
+    Retired,
+}
+
+impl KeyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStatus::Active => "active",
+            KeyStatus::VerifyOnly => "verify_only",
+            KeyStatus::Retired => "retired",
+        }
+    }
+}
+
 #[derive(Default)]
 struct Keys {
     signing: Option<(String, SigningKey)>,
@@ -91,7 +110,7 @@ impl KeyRing {
     /// Reads the keys again (after another instance rotated).
     pub async fn reload(&self, conn: &impl ConnectionTrait) -> Result<(), DbErr> {
         let rows = signing_key::Entity::find()
-            .filter(signing_key::Column::Status.ne("retired"))
+            .filter(signing_key::Column::Status.ne(KeyStatus::Retired.as_str()))
             .order_by_asc(signing_key::Column::CreatedAt)
             .all(conn)
             .await?;
@@ -103,12 +122,12 @@ impl KeyRing {
             // A retired key's private half is deleted; only the active key signs.
             let private = decode_key(&row.private_key).unwrap_or_default();
             if let Ok(vk) = VerifyingKey::from_bytes(&public) {
-                let until = (row.status != "active")
+                let until = (row.status != KeyStatus::Active.as_str())
                     .then(|| row.retired_at.map(from_micros))
                     .flatten();
                 keys.verifying.insert(row.kid.clone(), (vk, until));
             }
-            if row.status == "active" {
+            if row.status == KeyStatus::Active.as_str() {
                 keys.signing = Some((row.kid.clone(), SigningKey::from_bytes(&private)));
             }
         }
@@ -149,19 +168,22 @@ impl KeyRing {
         let key = SigningKey::from_bytes(&seed);
         let kid = new_kid();
         signing_key::Entity::update_many()
-            .col_expr(signing_key::Column::Status, Expr::value("verify_only"))
+            .col_expr(
+                signing_key::Column::Status,
+                Expr::value(KeyStatus::VerifyOnly.as_str()),
+            )
             .col_expr(
                 signing_key::Column::RetiredAt,
                 Expr::value(to_micros(now + lifetime)),
             )
-            .filter(signing_key::Column::Status.eq("active"))
+            .filter(signing_key::Column::Status.eq(KeyStatus::Active.as_str()))
             .exec(conn)
             .await?;
         signing_key::Entity::insert(signing_key::ActiveModel {
             kid: Set(kid.clone()),
             public_key: Set(URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes())),
             private_key: Set(URL_SAFE_NO_PAD.encode(seed)),
-            status: Set("active".into()),
+            status: Set(KeyStatus::Active.as_str().into()),
             created_at: Set(to_micros(now)),
             retired_at: Set(None),
         })
@@ -183,14 +205,14 @@ impl KeyRing {
         use signing_key::Column as C;
         signing_key::Entity::update_many()
             .col_expr(C::RetiredAt, Expr::value(to_micros(now + lifetime)))
-            .filter(C::Status.eq("verify_only"))
+            .filter(C::Status.eq(KeyStatus::VerifyOnly.as_str()))
             .filter(C::RetiredAt.is_null())
             .exec(conn)
             .await?;
         let retired = signing_key::Entity::update_many()
-            .col_expr(C::Status, Expr::value("retired"))
+            .col_expr(C::Status, Expr::value(KeyStatus::Retired.as_str()))
             .col_expr(C::PrivateKey, Expr::value(""))
-            .filter(C::Status.eq("verify_only"))
+            .filter(C::Status.eq(KeyStatus::VerifyOnly.as_str()))
             .filter(C::RetiredAt.lte(to_micros(now)))
             .exec(conn)
             .await?
