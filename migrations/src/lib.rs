@@ -28,6 +28,7 @@ mod m20261205_000020_add_adjusted_to_allowance_accounts;
 mod m20261206_000021_create_audit_children;
 mod m20261206_000022_add_play_session_cancellation;
 mod m20261206_000023_add_short_stay_cancellation;
+mod m20261208_000024_index_only_reversed_redemptions;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000021_create_audit_children::Migration),
             Box::new(m20261206_000022_add_play_session_cancellation::Migration),
             Box::new(m20261206_000023_add_short_stay_cancellation::Migration),
+            Box::new(m20261208_000024_index_only_reversed_redemptions::Migration),
         ]
     }
 }

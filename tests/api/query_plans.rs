@@ -64,3 +64,46 @@ async fn issuing_a_code_cancels_the_live_one_through_the_index_of_live_codes() {
         );
     }
 }
+
+#[tokio::test]
+async fn only_reversed_redemptions_are_in_the_index_of_reversals_and_a_month_finds_them_there() {
+    let app = spawn_app().await;
+    let backend = app.db.get_database_backend();
+    // Every redemption added an entry for its empty reversal month; only reversals belong.
+    let definition = match backend {
+        DbBackend::Sqlite => {
+            "SELECT sql AS def FROM sqlite_master \
+             WHERE type = 'index' AND name = 'ix_redemptions_partner_reversal_month'"
+        }
+        _ => {
+            "SELECT indexdef AS def FROM pg_indexes \
+             WHERE indexname = 'ix_redemptions_partner_reversal_month'"
+        }
+    };
+    let defs = texts(&app, Statement::from_string(backend, definition), "def").await;
+    assert_eq!(defs.len(), 1, "{defs:?}");
+    let def = defs[0].to_lowercase();
+    assert!(
+        def.contains("where") && def.contains("reversal_month is not null"),
+        "{def}"
+    );
+    if backend == DbBackend::Sqlite {
+        // A month's reversals, asked with the month bound as a value, are found through it.
+        let plan = texts(
+            &app,
+            Statement::from_sql_and_values(
+                backend,
+                "EXPLAIN QUERY PLAN SELECT id FROM redemptions \
+                 WHERE partner_id = ? AND reversal_month = ?",
+                [uuid::Uuid::nil().into(), "2026-11".into()],
+            ),
+            "detail",
+        )
+        .await;
+        assert!(
+            plan.iter()
+                .any(|d| d.contains("ix_redemptions_partner_reversal_month")),
+            "{plan:?}"
+        );
+    }
+}
