@@ -70,11 +70,6 @@ impl AccountStatus {
             AccountStatus::Disabled => "disabled",
         }
     }
-
-    /// Whether an account stored with `status` may sign in and keep its sessions.
-    pub fn is_active(status: &str) -> bool {
-        status == AccountStatus::Active.as_str()
-    }
 }
 
 /// A signed-in account, as established from its access token.

@@ -149,7 +149,7 @@ pub async fn login(
         (true, Some(a)) => a,
         _ => return Err(AuthError::InvalidCredentials),
     };
-    if !super::AccountStatus::is_active(&account.status) {
+    if account.status != super::AccountStatus::Active.as_str() {
         return Err(AuthError::AccountDisabled);
     }
     let tokens = db::write(db, |tx| {
@@ -264,7 +264,7 @@ pub async fn refresh(
             else {
                 return Ok(RefreshOutcome::Invalid);
             };
-            if !super::AccountStatus::is_active(&account.status) {
+            if account.status != super::AccountStatus::Active.as_str() {
                 return Ok(RefreshOutcome::Invalid);
             }
             let tokens = issue_pair(tx, cfg, now, &account, family.id).await?;
@@ -347,7 +347,7 @@ pub async fn authenticate(
         .one(conn)
         .await?
         .ok_or(AuthError::InvalidToken)?;
-    if !super::AccountStatus::is_active(&account.status) {
+    if account.status != super::AccountStatus::Active.as_str() {
         return Err(AuthError::InvalidToken);
     }
     let role = Role::parse(&account.role).ok_or(AuthError::InvalidToken)?;
