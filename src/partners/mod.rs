@@ -491,31 +491,31 @@ impl PartnerStatus {
     }
 }
 
+/// The device, if still active, read with a shared lock (PostgreSQL; SQLite serialises
+/// writers anyway): a revocation waits for the writes that passed this check, and such a write
+/// waits for a revocation in progress (see [`revoke_device`]).
+fn active_device(device_id: Uuid) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .expr(Expr::val(1))
+        .from(device::Entity)
+        .and_where(device::Column::Id.eq(device_id))
+        .and_where(device::Column::Status.eq(DeviceStatus::Active.as_str()))
+        .lock_shared()
+        .to_owned()
+}
+
 /// A condition for another area's write that moves money: the device is still active at that
-/// moment, whatever a cached authentication said. The shared lock (PostgreSQL; SQLite
-/// serialises writers anyway) makes a revocation wait for the writes that passed this check,
-/// and such a write wait for a revocation in progress (see [`revoke_device`]).
+/// moment, whatever a cached authentication said (see [`active_device`]).
 pub fn while_device_active(device_id: Uuid) -> sea_orm::sea_query::SimpleExpr {
-    Expr::exists(
-        sea_orm::sea_query::Query::select()
-            .expr(Expr::val(1))
-            .from(device::Entity)
-            .and_where(device::Column::Id.eq(device_id))
-            .and_where(device::Column::Status.eq(DeviceStatus::Active.as_str()))
-            .lock_shared()
-            .to_owned(),
-    )
+    Expr::exists(active_device(device_id))
 }
 
 /// Whether the device is still active, read inside the caller's transaction: an act that
 /// moves money or minutes checks this at the moment it writes, whatever a cached
-/// authentication (on this or another instance) said a moment ago.
+/// authentication (on this or another instance) said a moment ago (see [`active_device`]).
 pub async fn is_active_device(conn: &impl ConnectionTrait, device_id: Uuid) -> Result<bool, DbErr> {
-    Ok(device::Entity::find_by_id(device_id)
-        .filter(device::Column::Status.eq(DeviceStatus::Active.as_str()))
-        .one(conn)
-        .await?
-        .is_some())
+    let statement = conn.get_database_backend().build(&active_device(device_id));
+    Ok(conn.query_one_raw(statement).await?.is_some())
 }
 
 /// Recently authenticated device credentials, so that the scanning hot path does not look
